@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// max(x, 0), elementwise.
+public func reluForward(_ x: Tensor) -> Tensor {
+    Tensor(shape: x.shape) { y in x.withUnsafeBufferPointer { xp in for i in 0..<xp.count { y[i] = max(xp[i], 0) } } }
+}
+
+/// dx = dy where the ReLU *output* is positive (equivalently x > 0), else 0.
+public func reluBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+    precondition(y.shape == dy.shape, "relu backward: \(y.shape) vs \(dy.shape)")
+    return Tensor(shape: y.shape) { dx in
+        y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
+            for i in 0..<yp.count { dx[i] = yp[i] > 0 ? dp[i] : 0 }
+        } }
+    }
+}
+
+/// 1 / (1 + e^(−x)), elementwise, evaluated without overflow for large |x|.
+public func sigmoidForward(_ x: Tensor) -> Tensor {
+    Tensor(shape: x.shape) { y in x.withUnsafeBufferPointer { xp in for i in 0..<xp.count { y[i] = sigmoid(xp[i]) } } }
+}
+
+/// dx = dy · y · (1 − y).
+public func sigmoidBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+    precondition(y.shape == dy.shape, "sigmoid backward: \(y.shape) vs \(dy.shape)")
+    return Tensor(shape: y.shape) { dx in
+        y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
+            for i in 0..<yp.count { dx[i] = dp[i] * yp[i] * (1 - yp[i]) }
+        } }
+    }
+}
+
+/// Softmax over the last axis, max-subtracted for stability.
+public func softmaxForward(_ x: Tensor) -> Tensor {
+    let last = x.shape.dimensions.last ?? 1
+    return Tensor(shape: x.shape) { y in
+        x.withUnsafeBufferPointer { xp in
+            for r in 0..<(xp.count / max(last, 1)) {
+                let o = r * last
+                var m = -Float.infinity
+                for i in 0..<last { m = max(m, xp[o + i]) }
+                var s: Float = 0
+                for i in 0..<last { let e = expf(xp[o + i] - m); y[o + i] = e; s += e }
+                for i in 0..<last { y[o + i] /= s }
+            }
+        }
+    }
+}
+
+/// dx = y ⊙ (dy − Σ dy·y) over the last axis.
+public func softmaxBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+    let last = y.shape.dimensions.last ?? 1
+    return Tensor(shape: y.shape) { dx in
+        y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
+            for r in 0..<(yp.count / max(last, 1)) {
+                let o = r * last
+                var dot: Float = 0
+                for i in 0..<last { dot += dp[o + i] * yp[o + i] }
+                for i in 0..<last { dx[o + i] = yp[o + i] * (dp[o + i] - dot) }
+            }
+        } }
+    }
+}
+
+@inline(__always) public func sigmoid(_ x: Float) -> Float {
+    x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
+}

@@ -1,0 +1,53 @@
+/// Keras' padding modes for convolution and pooling.
+public enum Padding: String, Sendable, Codable, CaseIterable {
+    /// No padding: out = ⌊(in − k) / s⌋ + 1.
+    case valid
+    /// Zero padding so that out = ⌈in / s⌉; the total padding max((out−1)·s + k − in, 0) is split
+    /// with the smaller half on top/left (TensorFlow's asymmetric rule).
+    case same
+}
+
+/// Every size of one NHWC × HWIO convolution (or pooling window), derived once.
+public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
+    public let batch: Int, inHeight: Int, inWidth: Int, inChannels: Int
+    public let kernelHeight: Int, kernelWidth: Int, outChannels: Int
+    public let strideHeight: Int, strideWidth: Int
+    public let padding: Padding
+    public let outHeight: Int, outWidth: Int
+    /// Zero rows/columns added before the first input row/column.
+    public let padTop: Int, padLeft: Int
+
+    public init(batch: Int, inHeight: Int, inWidth: Int, inChannels: Int,
+                kernelHeight: Int, kernelWidth: Int, outChannels: Int,
+                strides: (Int, Int) = (1, 1), padding: Padding) {
+        precondition(strides.0 >= 1 && strides.1 >= 1, "strides must be ≥ 1")
+        precondition(kernelHeight >= 1 && kernelWidth >= 1, "kernel must be ≥ 1×1")
+        self.batch = batch; self.inHeight = inHeight; self.inWidth = inWidth; self.inChannels = inChannels
+        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth; self.outChannels = outChannels
+        self.strideHeight = strides.0; self.strideWidth = strides.1; self.padding = padding
+        func dim(_ n: Int, _ k: Int, _ s: Int) -> (out: Int, before: Int) {
+            switch padding {
+            case .valid: return (n >= k ? (n - k) / s + 1 : 0, 0)
+            case .same:
+                let out = (n + s - 1) / s
+                let total = max((out - 1) * s + k - n, 0)
+                return (out, total / 2)
+            }
+        }
+        (outHeight, padTop) = dim(inHeight, kernelHeight, strides.0)
+        (outWidth, padLeft) = dim(inWidth, kernelWidth, strides.1)
+    }
+
+    public var inputShape: Shape { [batch, inHeight, inWidth, inChannels] }
+    public var kernelShape: Shape { [kernelHeight, kernelWidth, inChannels, outChannels] }
+    public var outputShape: Shape { [batch, outHeight, outWidth, outChannels] }
+
+    /// Multiply–adds of the forward pass ×2.
+    public var forwardFLOPs: Double {
+        2 * Double(batch * outHeight * outWidth * outChannels) * Double(kernelHeight * kernelWidth * inChannels)
+    }
+
+    public var description: String {
+        "conv \(inputShape)⊛\(kernelShape) s\(strideHeight)×\(strideWidth) \(padding) → \(outputShape)"
+    }
+}

@@ -1,0 +1,65 @@
+import Dispatch
+import Synchronization
+import CBLAS
+
+/// The CPU threads Finetune's kernels may use, and a parallel-for over them.
+///
+/// Kernels split their outer loop with ``Parallel/forEach(_:_:)``; OpenBLAS runs its own threads,
+/// so a kernel that calls GEMM from inside a parallel loop must use ``Parallel/withSingleThreadedBLAS(_:)``
+/// (two levels of threads on two cores halve throughput).
+public enum Parallel {
+    private static let configured = Atomic<Int>(0)
+
+    /// Number of threads kernels use (default: all active processors).
+    public static var threadCount: Int {
+        let n = configured.load(ordering: .relaxed)
+        return n > 0 ? n : max(1, ProcessInfo_activeProcessorCount())
+    }
+
+    /// Sets the thread count for Finetune's kernels and OpenBLAS. Values < 1 mean "all cores".
+    public static func setThreadCount(_ n: Int) {
+        configured.store(max(0, n), ordering: .relaxed)
+        openblas_set_num_threads(Int32(threadCount))
+    }
+
+    /// Runs `body(i)` for every `i` in `0..<count`, split into contiguous chunks over
+    /// ``threadCount`` threads. Iterations must be independent. Runs inline for one thread.
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        chunks(count) { range in for i in range { body(i) } }
+    }
+
+    /// Runs `body` on contiguous sub-ranges covering `0..<count`, one per thread at most.
+    public static func chunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let t = min(threadCount, count)
+        if t == 1 { body(0..<count); return }
+        withoutActuallyEscaping(body) { body in
+            let box = UnsafeSendableBox(body)
+            DispatchQueue.concurrentPerform(iterations: t) { k in
+                let lo = count * k / t, hi = count * (k + 1) / t
+                if lo < hi { box.value(lo..<hi) }
+            }
+        }
+    }
+
+    /// Runs `body` with OpenBLAS limited to one thread, restoring the setting afterwards.
+    public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(previous) }
+        return try body()
+    }
+}
+
+private struct UnsafeSendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+#if canImport(Glibc)
+import Glibc
+private func ProcessInfo_activeProcessorCount() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+#else
+import Darwin
+private func ProcessInfo_activeProcessorCount() -> Int { Int(sysconf(_SC_NPROCESSORS_ONLN)) }
+#endif

@@ -1,0 +1,115 @@
+import FinetuneCore
+
+/// Whether a forward pass is for training (dropout active) or inference. An argument, never a global.
+public enum ForwardMode: Sendable, Hashable { case training, inference }
+
+/// What a layer's forward pass needs to know besides its input.
+public struct ForwardContext: Sendable {
+    public var mode: ForwardMode
+    /// Keys of the parameters that receive gradients; every other parameter is frozen. A frozen
+    /// parameter's gradient is never computed.
+    public var trainable: Set<String>
+    /// Whether the caller needs dL/d(input) from the pullback. `false` for the first layer that
+    /// has anything to train: back-propagation stops there.
+    public var needsInputGradient: Bool
+    /// Randomness for stochastic layers (dropout), passed in so runs replay exactly.
+    public var rng: SeededRNG
+
+    public init(mode: ForwardMode, trainable: Set<String> = [], needsInputGradient: Bool = false,
+                rng: SeededRNG = SeededRNG(seed: 0)) {
+        self.mode = mode
+        self.trainable = trainable
+        self.needsInputGradient = needsInputGradient
+        self.rng = rng
+    }
+
+    /// Inference: nothing trainable, no gradients.
+    public static var inference: ForwardContext { ForwardContext(mode: .inference) }
+}
+
+/// What a pullback returns: the input gradient (when it was asked for) and the gradients of the
+/// layer's trainable parameters, keyed like ``Layer/parameters``.
+public struct LayerGradients: Sendable {
+    public var input: Tensor?
+    public var parameters: [String: Tensor]
+    public init(input: Tensor?, parameters: [String: Tensor] = [:]) {
+        self.input = input
+        self.parameters = parameters
+    }
+}
+
+/// Maps dL/d(output) to ``LayerGradients``. Captures what the forward pass saved.
+public struct Pullback {
+    private let body: (Tensor) -> LayerGradients
+    public init(_ body: @escaping (Tensor) -> LayerGradients) { self.body = body }
+    public func callAsFunction(_ outputGradient: Tensor) -> LayerGradients { body(outputGradient) }
+}
+
+/// A differentiable map Tensor → Tensor with named parameters.
+///
+/// Conform one type to add a layer: no registration, no edits elsewhere. Parameters are
+/// addressed by Keras keys, `"<layer name>.<weight name>"` (`block5_conv1.kernel`,
+/// `dense_1.bias`); the same keys drive freezing, optimizer state, checkpoints and goldens.
+public protocol Layer: Sendable {
+    /// The Keras layer name (`block1_conv1`, `dense`, …); unique within a model.
+    var name: String { get }
+
+    /// Every parameter, in Keras' weight order (kernel before bias), with its key.
+    var parameters: [(key: String, value: Tensor)] { get }
+
+    /// Replaces the parameter with `key`. Throws ``LayerError`` for an unknown key or a shape
+    /// that differs from the current one.
+    mutating func setParameter(_ key: String, to value: Tensor) throws
+
+    /// Layers nested inside this one, in order (empty for a leaf layer).
+    var sublayers: [any Layer] { get }
+
+    /// The output shape for an input shape (batch dimension included); throws when the input
+    /// does not fit the layer.
+    func outputShape(for input: Shape) throws -> Shape
+
+    /// Runs the layer. Returns the output and, when anything below needs a gradient (the context
+    /// asks for the input gradient, or one of this layer's parameters is trainable), a pullback.
+    func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?)
+}
+
+extension Layer {
+    public var parameters: [(key: String, value: Tensor)] { [] }
+    public var sublayers: [any Layer] { [] }
+    public mutating func setParameter(_ key: String, to value: Tensor) throws {
+        throw LayerError.unknownParameter(key: key, layer: name)
+    }
+
+    /// Number of scalars in all parameters.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.scalarCount } }
+
+    /// Runs the layer for inference and returns only the output.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        var context = ForwardContext.inference
+        return forward(input, context: &context).output
+    }
+}
+
+/// Errors about layers and their parameters; each names the layer or key and what was expected.
+public enum LayerError: Error, Equatable, CustomStringConvertible {
+    case unknownParameter(key: String, layer: String)
+    case shapeMismatch(key: String, expected: Shape, got: Shape)
+    case incompatibleInput(layer: String, input: Shape, reason: String)
+    case unknownLayer(name: String, known: [String])
+    case duplicateName(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownParameter(key, layer):
+            return "layer '\(layer)' has no parameter '\(key)'"
+        case let .shapeMismatch(key, expected, got):
+            return "parameter '\(key)': expected shape \(expected), got \(got)"
+        case let .incompatibleInput(layer, input, reason):
+            return "layer '\(layer)' cannot take input \(input): \(reason)"
+        case let .unknownLayer(name, known):
+            return "no layer named '\(name)'; layers are: \(known.joined(separator: ", "))"
+        case let .duplicateName(name):
+            return "two layers are named '\(name)'; layer names must be unique within a model"
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import FinetuneNN
+import FinetuneData
+import FinetuneIO

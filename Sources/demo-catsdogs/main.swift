@@ -1,0 +1,2 @@
+import Finetune
+print("demo-catsdogs: not built yet (see issue 7)")

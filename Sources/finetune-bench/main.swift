@@ -1,0 +1,2 @@
+import Finetune
+print("finetune-bench: not built yet")
