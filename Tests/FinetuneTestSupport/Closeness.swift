@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FinetuneCore
 import Testing
 
@@ -51,4 +54,20 @@ public func expectClose(_ actual: Double, _ expected: Double, tolerance: Double,
     let err = abs(actual - expected) / (expected == 0 ? 1 : abs(expected))
     #expect(err <= tolerance, "\(what): \(actual) vs expected \(expected) (relative error \(err), tolerance \(tolerance))",
             sourceLocation: sourceLocation)
+}
+
+/// Heavy tests (release-sized shapes, real photos, real weights) run only with `FINETUNE_SLOW=1`;
+/// `.ci/run` sets it. The default `swift test` stays fast in debug.
+public let slowTestsEnabled: Bool = {
+    #if canImport(Glibc)
+    if let v = getenv("FINETUNE_SLOW") { return String(cString: v) == "1" }
+    #endif
+    return false
+}()
+
+extension Tag {
+    /// Compares against a reference-script golden.
+    @Tag public static var golden: Self
+    /// Needs `FINETUNE_SLOW=1`.
+    @Tag public static var slow: Self
 }

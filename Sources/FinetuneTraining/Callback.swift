@@ -1,0 +1,77 @@
+import FinetuneCore
+
+/// Numbers known after one training batch.
+public struct BatchLogs: Sendable {
+    /// 0-based step within the epoch.
+    public var step: Int
+    public var stepsPerEpoch: Int
+    /// Samples in this batch.
+    public var size: Int
+    /// This batch's loss and accuracy.
+    public var loss: Double
+    public var accuracy: Double
+    /// Running sample-weighted means over the epoch so far (what Keras' progress bar shows).
+    public var meanLoss: Double
+    public var meanAccuracy: Double
+    public init(step: Int, stepsPerEpoch: Int, size: Int, loss: Double, accuracy: Double,
+                meanLoss: Double, meanAccuracy: Double) {
+        self.step = step; self.stepsPerEpoch = stepsPerEpoch; self.size = size; self.loss = loss
+        self.accuracy = accuracy; self.meanLoss = meanLoss; self.meanAccuracy = meanAccuracy
+    }
+}
+
+/// What the training loop tells callbacks at the start of `fit`.
+public struct TrainBeginInfo: Sendable {
+    /// First epoch to run (1-based; > 1 when continuing a previous fit or resuming).
+    public var initialEpoch: Int
+    /// Last epoch to run (inclusive).
+    public var finalEpoch: Int
+    public var stepsPerEpoch: Int
+    public var phase: Int
+    public init(initialEpoch: Int, finalEpoch: Int, stepsPerEpoch: Int, phase: Int) {
+        self.initialEpoch = initialEpoch; self.finalEpoch = finalEpoch
+        self.stepsPerEpoch = stepsPerEpoch; self.phase = phase
+    }
+}
+
+/// A callback's answer: keep going, or stop after this epoch (Keras' `stop_training`).
+public enum CallbackAction: Sendable, Equatable { case proceed, stopTraining }
+
+/// Hooks into the training loop. Every hook has an empty default; a callback implements the ones it
+/// needs. Callbacks are classes when they keep state across hooks (a file handle, a best value).
+///
+/// The ``TrainingControl`` passed to epoch-end hooks lets a callback change the learning rate,
+/// read or restore weights (early stopping's `restore_best_weights`), or save a checkpoint.
+public protocol Callback: AnyObject {
+    func trainBegin(_ info: TrainBeginInfo, control: TrainingControl)
+    func epochBegin(_ epoch: Int, control: TrainingControl)
+    func batchBegin(_ step: Int)
+    func batchEnd(_ logs: BatchLogs)
+    /// Called after validation; `record` is complete. Return `.stopTraining` to end `fit` here.
+    func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction
+    func trainEnd(_ history: History, control: TrainingControl)
+}
+
+extension Callback {
+    public func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {}
+    public func epochBegin(_ epoch: Int, control: TrainingControl) {}
+    public func batchBegin(_ step: Int) {}
+    public func batchEnd(_ logs: BatchLogs) {}
+    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction { .proceed }
+    public func trainEnd(_ history: History, control: TrainingControl) {}
+}
+
+/// The parts of a running `fit` that callbacks may read or change.
+public protocol TrainingControl: AnyObject {
+    /// The optimizer's learning rate; setting it takes effect from the next step.
+    var learningRate: Float { get set }
+    /// A copy of every model parameter, by Keras key.
+    func currentWeights() -> [String: Tensor]
+    /// Replaces model parameters (keys and shapes must match).
+    func restoreWeights(_ weights: [String: Tensor]) throws
+    /// History of the current `fit` so far.
+    var history: History { get }
+    /// Writes a checkpoint of the whole training state (model, optimizer, data position, RNG,
+    /// history) to `path`, atomically.
+    func saveCheckpoint(to path: String) throws
+}

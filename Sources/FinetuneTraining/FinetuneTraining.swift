@@ -1,3 +1,0 @@
-import FinetuneNN
-import FinetuneData
-import FinetuneIO

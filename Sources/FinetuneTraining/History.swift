@@ -1,0 +1,45 @@
+import Foundation
+
+/// One epoch's numbers, as Keras reports them: `loss`/`acc` are the sample-weighted means over the
+/// epoch's training batches (weights as they were at each step); `valLoss`/`valAcc` come from a
+/// separate pass at the end of the epoch (nil without validation).
+public struct EpochRecord: Codable, Sendable, Hashable {
+    /// Epoch number, 1-based and continuing across phases (phase 2 of the seed starts at 31).
+    public var epoch: Int
+    /// Training phase this epoch belongs to (1, 2, …), for two-phase workflows.
+    public var phase: Int
+    public var loss: Double
+    public var accuracy: Double
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    /// Wall-clock seconds of the epoch, validation included.
+    public var seconds: Double
+    /// Learning rate in effect at the end of the epoch.
+    public var learningRate: Double?
+
+    public init(epoch: Int, phase: Int = 1, loss: Double, accuracy: Double, validationLoss: Double? = nil,
+                validationAccuracy: Double? = nil, seconds: Double, learningRate: Double? = nil) {
+        self.epoch = epoch; self.phase = phase; self.loss = loss; self.accuracy = accuracy
+        self.validationLoss = validationLoss; self.validationAccuracy = validationAccuracy
+        self.seconds = seconds; self.learningRate = learningRate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, phase, loss, accuracy = "acc", validationLoss = "val_loss",
+             validationAccuracy = "val_acc", seconds, learningRate = "lr"
+    }
+}
+
+/// What `fit` returns: one ``EpochRecord`` per epoch, in order (Keras' `History.history`, typed).
+public struct History: Codable, Sendable, Hashable {
+    public var epochs: [EpochRecord]
+    public init(epochs: [EpochRecord] = []) { self.epochs = epochs }
+
+    public var loss: [Double] { epochs.map(\.loss) }
+    public var accuracy: [Double] { epochs.map(\.accuracy) }
+    public var validationLoss: [Double] { epochs.compactMap(\.validationLoss) }
+    public var validationAccuracy: [Double] { epochs.compactMap(\.validationAccuracy) }
+
+    /// This history followed by `other` (e.g. phase 1 then phase 2).
+    public func appending(_ other: History) -> History { History(epochs: epochs + other.epochs) }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `swift run -c release finetune-bench <benchmark>` — measurements, never tests. Each benchmark
+/// prints its peer (OpenBLAS, Keras) measured in the same run, so ratios survive a noisy machine.
+@main
+struct FinetuneBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune-bench",
+        abstract: "Finetune's benchmarks: kernels, data pipeline, checkpoints, training steps.",
+        subcommands: [ConvBenchmark.self, DataBenchmark.self, CheckpointBenchmark.self])
+}

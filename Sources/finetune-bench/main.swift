@@ -1,2 +1,0 @@
-import Finetune
-print("finetune-bench: not built yet")
