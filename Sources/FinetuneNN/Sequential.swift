@@ -64,9 +64,10 @@ public struct Sequential: LogitsExposing {
         return (r.output, r.activation, r.pullback)
     }
 
-    /// Whether each child must be asked for its input gradient (`needsInput`) and whether it must
-    /// return a pullback at all (`needsPullback`), for a caller that wants `context`.
-    func gradientPlan(_ context: ForwardContext) -> (needsInput: [Bool], needsPullback: [Bool]) {
+    /// Whether each child will be asked for its input gradient (`needsInput`) and whether its
+    /// pullback is needed at all (`needsPullback`) in a forward pass with `context`: child i needs
+    /// its input gradient when the caller does or a child before it has a trainable parameter.
+    public func gradientPlan(_ context: ForwardContext) -> (needsInput: [Bool], needsPullback: [Bool]) {
         var needsInput: [Bool] = [], needsPullback: [Bool] = []
         var below = context.needsInputGradient
         for layer in layers {

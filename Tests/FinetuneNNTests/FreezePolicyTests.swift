@@ -1,7 +1,7 @@
 import Testing
 import FinetuneCore
 import FinetuneTestSupport
-@testable import FinetuneNN
+import FinetuneNN
 
 @Suite("FreezePolicy")
 struct FreezePolicyTests {

@@ -1,7 +1,7 @@
 import Testing
 import FinetuneCore
 import FinetuneTestSupport
-@testable import FinetuneNN
+import FinetuneNN
 
 /// What each layer computes (and does not) for each ForwardContext.
 @Suite("Layer behaviour")

@@ -1,7 +1,7 @@
 import Testing
 import FinetuneCore
 import FinetuneTestSupport
-@testable import FinetuneNN
+import FinetuneNN
 
 /// Each layer against Keras 3: forward output, input gradient and parameter gradients of
 /// L = Σ y·r for a random upstream gradient r (`Goldens/gen_nn.py`, `layer.*`).

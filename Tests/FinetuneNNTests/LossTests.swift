@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import FinetuneCore
 import FinetuneTestSupport
-@testable import FinetuneNN
+import FinetuneNN
 
 @Suite("Losses and metrics")
 struct LossTests {

@@ -1,7 +1,7 @@
 import Testing
 import FinetuneCore
 import FinetuneTestSupport
-@testable import FinetuneNN
+import FinetuneNN
 
 /// The optimizer a golden case describes (`optimizer.*` params are Keras' get_config()).
 func optimizer(for golden: GoldenCase) throws -> any Optimizer {

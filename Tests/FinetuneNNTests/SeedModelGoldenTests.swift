@@ -1,7 +1,7 @@
 import Testing
 import FinetuneCore
 import FinetuneTestSupport
-@testable import FinetuneNN
+import FinetuneNN
 
 /// The reduced-width VGG16 + seed head end to end against Keras 3 (`model.seed.*`): the Keras
 /// initial weights are loaded by key, then prediction, BCE loss and the gradients of the phase-1

@@ -2,7 +2,7 @@ import Testing
 import Synchronization
 import FinetuneCore
 import FinetuneTestSupport
-@testable import FinetuneNN
+import FinetuneNN
 
 /// A layer defined only here — one conformance, no edits elsewhere: y = x ⊙ s + t with a learnable
 /// per-feature scale s and shift t (keys `<name>.scale`, `<name>.shift`).

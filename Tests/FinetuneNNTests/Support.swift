@@ -1,7 +1,7 @@
 import Foundation
 import FinetuneCore
 import FinetuneTestSupport
-@testable import FinetuneNN
+import FinetuneNN
 
 /// The NN golden suite (`Goldens/nn`, written by `Goldens/gen_nn.py`), loaded once.
 let nnSuite: Result<GoldenSuite, any Error> = Result { try GoldenSuite.load("nn") }
@@ -41,20 +41,21 @@ extension GoldenCase {
 /// `KernelCounters` is process-global and other tests run in parallel, so calls from elsewhere can
 /// land in a measurement — they can only *add*. The work is therefore repeated until one run shows
 /// exactly `expected` (then the work itself made at most that many calls of each kind; a run with
-/// fewer calls than expected fails at once) or the attempts run out; the last counts are returned
+/// fewer calls than expected fails at once) or `patience` runs out; the last counts are returned
 /// for the test to compare.
-func kernelCalls(expected: [KernelCounters.Kind: Int], attempts: Int = 40,
+func kernelCalls(expected: [KernelCounters.Kind: Int], patience: Duration = .seconds(20),
                  _ work: () -> Void) -> [KernelCounters.Kind: Int] {
     let full = Dictionary(uniqueKeysWithValues: KernelCounters.Kind.allCases.map { ($0, expected[$0] ?? 0) })
     var last = full
-    for _ in 0..<attempts {
+    let deadline = ContinuousClock.now + patience
+    repeat {
         let before = KernelCounters.snapshot()
         work()
         let after = KernelCounters.snapshot()
         last = Dictionary(uniqueKeysWithValues: KernelCounters.Kind.allCases.map { ($0, after[$0]! - before[$0]!) })
         if last == full || KernelCounters.Kind.allCases.contains(where: { last[$0]! < full[$0]! }) { return last }
-        usleep(50_000)
-    }
+        usleep(20_000)
+    } while ContinuousClock.now < deadline
     return last
 }
 

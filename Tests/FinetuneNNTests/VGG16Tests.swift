@@ -1,7 +1,7 @@
 import Testing
 import FinetuneCore
 import FinetuneTestSupport
-@testable import FinetuneNN
+import FinetuneNN
 
 @Suite("VGG16 and the seed model")
 struct VGG16Tests {
