@@ -107,7 +107,10 @@ public struct Sequential: LogitsExposing {
             }
             x = y
         }
-        guard first < layers.count else { return (x, activation, nil) }
+        guard first < layers.count else {
+            // Only an empty Sequential gets here with an input-gradient request: it is the identity.
+            return (x, activation, context.needsInputGradient ? Pullback { LayerGradients(input: $0) } : nil)
+        }
         let needsInput = context.needsInputGradient
         return (x, activation, Pullback { dy in
             var g = dy

@@ -179,6 +179,17 @@ struct SequentialTests {
         #expect(model.forward(randomTensor([1, 8, 8, 2], seed: 1), context: &context).pullback != nil)
     }
 
+    @Test("an empty Sequential is the identity, with an identity pullback when asked")
+    func empty() throws {
+        let model = try Sequential(name: "nothing", [])
+        var context = trainingContext([], needsInputGradient: true)
+        let x = randomTensor([2, 3], seed: 1)
+        let (y, pullback) = model.forward(x, context: &context)
+        #expect(y == x)
+        let back = try #require(pullback)
+        #expect(back(x).input == x)
+    }
+
     @Test("the caller's input-gradient request reaches the first layer")
     func inputGradient() throws {
         let model = try smallModel()
