@@ -23,9 +23,25 @@ extension History {
     }
 
     /// ``series(_:)`` smoothed with ``exponentialMovingAverage(_:factor:)`` (epochs unchanged).
-    public func smoothed(_ metric: Monitor, factor: Double = 0.8) -> (epochs: [Int], values: [Double]) {
-        let (e, v) = series(metric)
-        return (e, exponentialMovingAverage(v, factor: factor))
+    /// With `restartingEachPhase` (the default) each phase is smoothed on its own, s₀ = x₀ at its
+    /// first epoch, so phase 2's curve is exactly the book's smoothed fine-tuning curve and phase 1
+    /// does not leak into it; otherwise the whole series is one EMA.
+    public func smoothed(_ metric: Monitor, factor: Double = 0.8,
+                         restartingEachPhase: Bool = true) -> (epochs: [Int], values: [Double]) {
+        guard restartingEachPhase else {
+            let (e, v) = series(metric)
+            return (e, exponentialMovingAverage(v, factor: factor))
+        }
+        var epochNumbers: [Int] = [], values: [Double] = []
+        var run: [Double] = [], runPhase: Int?
+        func flush() { values += exponentialMovingAverage(run, factor: factor); run = [] }
+        for record in epochs {
+            guard let v = metric.value(in: record) else { continue }
+            if record.phase != runPhase { flush(); runPhase = record.phase }
+            epochNumbers.append(record.epoch); run.append(v)
+        }
+        flush()
+        return (epochNumbers, values)
     }
 
     /// Phases in order of first appearance, each with its first epoch: `[(1, 1), (2, 31)]` for
