@@ -37,6 +37,9 @@ public final class CSVLogger: Callback {
         do {
             if handle == nil { try open(truncate: false) }
             try handle?.write(contentsOf: Data(record.csvLine.utf8))
+        } catch let error as HistoryFileError {
+            failure = error
+            return .stopTraining
         } catch {
             failure = HistoryFileError.unwritable(path: url.path, reason: "\(error)")
             return .stopTraining
