@@ -75,7 +75,7 @@ public protocol TrainingControl: AnyObject {
     func currentWeights() -> [String: Tensor]
     /// Replaces model parameters (keys and shapes must match).
     func restoreWeights(_ weights: [String: Tensor]) throws
-    /// History of the current `fit` so far.
+    /// Every epoch trained so far, all phases (the current `fit` call's epochs are the last ones).
     var history: History { get }
     /// Writes a checkpoint of the whole training state (model, optimizer, data position, RNG,
     /// history) to `path`, atomically.

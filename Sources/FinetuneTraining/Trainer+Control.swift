@@ -1,0 +1,20 @@
+import FinetuneCore
+import FinetuneNN
+
+/// What callbacks may read and change while `fit` runs.
+extension Trainer: TrainingControl {
+    public var learningRate: Float {
+        get { optimizer.learningRate }
+        set { optimizer.learningRate = newValue }
+    }
+
+    public func currentWeights() -> [String: Tensor] { model.parameterDictionary }
+
+    public func restoreWeights(_ weights: [String: Tensor]) throws { try model.setParameters(weights) }
+}
+
+extension Trainer {
+    public func saveCheckpoint(to path: String) throws {
+        throw TrainerError.checkpointUnavailable("checkpoints are not wired into the trainer yet")
+    }
+}
