@@ -10,7 +10,10 @@ extension Trainer: TrainingControl {
 
     public func currentWeights() -> [String: Tensor] { model.parameterDictionary }
 
-    public func restoreWeights(_ weights: [String: Tensor]) throws { try model.setParameters(weights) }
+    public func restoreWeights(_ weights: [String: Tensor]) throws {
+        featureCache.invalidate()
+        try model.setParameters(weights)
+    }
 }
 
 extension Trainer {

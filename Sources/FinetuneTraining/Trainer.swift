@@ -62,6 +62,7 @@ public final class Trainer {
     /// resets optimizer state). History and epoch numbering continue.
     public func beginPhase(trainable keys: Set<String>, optimizer: any Optimizer) throws {
         try setTrainable(keys)
+        featureCache.invalidate()
         self.optimizer = optimizer
         if !history.epochs.isEmpty || phase > 1 { phase += 1 }
     }
@@ -150,8 +151,15 @@ public final class Trainer {
         return fitHistory
     }
 
-    /// The epochs of the `fit` call in progress (what callbacks see as `history`).
+    /// The epochs of the `fit` call in progress.
     var fitHistory = History()
+
+    /// Outputs of the frozen layers for repeatable sources (validation, test); emptied whenever
+    /// the trainable set or the weights change from outside the training step.
+    var featureCache = FrozenFeatureCache()
+    /// Whether ``evaluate(_:steps:)`` may reuse frozen-layer outputs (on by default; results are
+    /// identical either way, since frozen layers compute the same thing every time).
+    public var cachesFrozenFeatures = true
 
     /// One optimizer step on one batch; returns the batch's loss and metric, computed with the
     /// weights as they were before the step (as Keras logs them).
@@ -178,10 +186,25 @@ public final class Trainer {
         let n = steps ?? source.batchesPerPass
         guard n > 0 else { throw TrainerError.invalidArgument("evaluation needs at least one step") }
         var mean = WeightedMean()
-        for _ in 0..<n {
+        let identity = cachesFrozenFeatures ? source.repeatablePassIdentity : nil
+        let split = identity == nil ? nil : ModelSplit(model: model, trainable: trainable)
+        for step in 0..<n {
             let batch = try source.next()
             var context = ForwardContext.inference
-            let (prediction, _) = model.predict(batch.images, context: &context)
+            let prediction: Prediction
+            if let identity, let split {
+                let index = step % source.batchesPerPass
+                let features: Tensor
+                if let cached = featureCache.lookup(identity, batch: index) {
+                    features = cached
+                } else {
+                    features = split.features(batch.images)
+                    featureCache.store(features, identity: identity, batch: index)
+                }
+                prediction = split.suffix.predict(features, context: &context).prediction
+            } else {
+                prediction = model.predict(batch.images, context: &context).prediction
+            }
             let value = loss.evaluate(prediction, labels: batch.labels).value
             mean.add(loss: Double(value), accuracy: Double(metric(prediction.output, labels: batch.labels)),
                      weight: batch.count)

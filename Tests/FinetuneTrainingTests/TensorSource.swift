@@ -27,3 +27,15 @@ struct TensorSource: DataSource {
 
     mutating func seek(to position: DataSourcePosition) throws { self.position = position }
 }
+
+/// The same fixed-order source, declaring that every pass is identical (so frozen features may be cached).
+struct RepeatableTensorSource: DataSource {
+    var inner: TensorSource
+    var sampleCount: Int { inner.sampleCount }
+    var batchSize: Int { inner.batchSize }
+    var classNames: [String] { inner.classNames }
+    var position: DataSourcePosition { inner.position }
+    mutating func next() throws -> Batch { try inner.next() }
+    mutating func seek(to position: DataSourcePosition) throws { try inner.seek(to: position) }
+    var repeatablePassIdentity: String? { "repeatable-tensor-source" }
+}
