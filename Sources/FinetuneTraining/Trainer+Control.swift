@@ -16,8 +16,3 @@ extension Trainer: TrainingControl {
     }
 }
 
-extension Trainer {
-    public func saveCheckpoint(to path: String) throws {
-        throw TrainerError.checkpointUnavailable("checkpoints are not wired into the trainer yet")
-    }
-}

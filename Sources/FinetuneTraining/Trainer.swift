@@ -21,15 +21,15 @@ public final class Trainer {
     public var loss: any Loss
     public var metric: any Metric
     /// Keys of the parameters that train in the current phase; every other parameter is frozen.
-    public private(set) var trainable: Set<String>
+    public internal(set) var trainable: Set<String>
     /// Randomness for stochastic layers (dropout); saved in checkpoints.
     public var rng: SeededRNG
     /// Current phase number (1-based), bumped by ``beginPhase(trainable:optimizer:)``.
-    public private(set) var phase: Int
+    public internal(set) var phase: Int
     /// Every epoch trained so far, all phases.
     public internal(set) var history: History
     /// Where the training source stood after the last completed step (saved in checkpoints).
-    public private(set) var trainingPosition: DataSourcePosition?
+    public internal(set) var trainingPosition: DataSourcePosition?
 
     /// A trainer for `model`, training `trainable` (default: every parameter) with `optimizer`.
     /// Throws when `trainable` names a key the model does not have.
@@ -83,6 +83,8 @@ public final class Trainer {
         try self.init(model: model, optimizer: optimizer, loss: loss, metric: metric,
                       trainable: try policy.trainableKeys(in: model), seed: seed)
     }
+
+    func setTrainableForRestore(_ keys: Set<String>) throws { try setTrainable(keys) }
 
     private func setTrainable(_ keys: Set<String>) throws {
         let known = Set(model.parameters.map(\.key))
