@@ -1,0 +1,44 @@
+extension NaiveKernels {
+    /// y[r,j] = b[j] + Σ_i x[r,i]·w[i,j]; x (n, in), w (in, out), b (out).
+    public static func denseForward(input x: ReferenceTensor, kernel w: ReferenceTensor,
+                                    bias b: ReferenceTensor?) -> ReferenceTensor {
+        precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0], "dense: \(x.shape) × \(w.shape)")
+        let n = x.shape[0], k = w.shape[0], m = w.shape[1]
+        var y = ReferenceTensor.zeros([n, m])
+        for r in 0..<n { for j in 0..<m {
+            var acc = b?.scalars[j] ?? 0
+            for i in 0..<k { acc += x[r, i] * w[i, j] }
+            y[r, j] = acc
+        } }
+        return y
+    }
+
+    /// dx[r,i] = Σ_j dy[r,j]·w[i,j]; dw[i,j] = Σ_r x[r,i]·dy[r,j]; db[j] = Σ_r dy[r,j].
+    public static func denseBackward(input x: ReferenceTensor, kernel w: ReferenceTensor,
+                                     outputGradient dy: ReferenceTensor)
+        -> (input: ReferenceTensor, kernel: ReferenceTensor, bias: ReferenceTensor) {
+        let n = x.shape[0], k = w.shape[0], m = w.shape[1]
+        precondition(dy.shape == [n, m], "dense backward: dy \(dy.shape) ≠ \([n, m] as Shape)")
+        var dx = ReferenceTensor.zeros(x.shape), dw = ReferenceTensor.zeros(w.shape)
+        var db = ReferenceTensor.zeros([m])
+        for r in 0..<n { for j in 0..<m {
+            let d = dy[r, j]
+            db[j] += d
+            for i in 0..<k {
+                dx[r, i] += d * w[i, j]
+                dw[i, j] += x[r, i] * d
+            }
+        } }
+        return (dx, dw, db)
+    }
+
+    public static func denseForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?) -> Tensor {
+        denseForward(input: ReferenceTensor(x), kernel: ReferenceTensor(w), bias: b.map(ReferenceTensor.init)).tensor
+    }
+
+    public static func denseBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor)
+        -> (input: Tensor, kernel: Tensor, bias: Tensor) {
+        let r = denseBackward(input: ReferenceTensor(x), kernel: ReferenceTensor(w), outputGradient: ReferenceTensor(dy))
+        return (r.input.tensor, r.kernel.tensor, r.bias.tensor)
+    }
+}
