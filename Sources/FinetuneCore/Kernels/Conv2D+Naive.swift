@@ -5,17 +5,21 @@ extension NaiveKernels {
                                      strides: (Int, Int) = (1, 1), padding: Padding) -> ReferenceTensor {
         let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
         if let b { precondition(b.shape == [g.outChannels], "bias \(b.shape) for \(g.outChannels) filters") }
-        var y = ReferenceTensor.zeros(g.outputShape)
-        for n in 0..<g.batch { for i in 0..<g.outHeight { for j in 0..<g.outWidth { for f in 0..<g.outChannels {
+        let (H, W, C, KW, F) = (g.inHeight, g.inWidth, g.inChannels, g.kernelWidth, g.outChannels)
+        let xs = x.scalars, ws = w.scalars
+        var y = [Double](repeating: 0, count: g.outputShape.scalarCount)
+        for n in 0..<g.batch { for i in 0..<g.outHeight { for j in 0..<g.outWidth { for f in 0..<F {
             var acc = b?.scalars[f] ?? 0
-            for p in 0..<g.kernelHeight { for q in 0..<g.kernelWidth {
+            for p in 0..<g.kernelHeight { for q in 0..<KW {
                 let r = i * g.strideHeight - g.padTop + p, c = j * g.strideWidth - g.padLeft + q
-                guard r >= 0, r < g.inHeight, c >= 0, c < g.inWidth else { continue }
-                for ch in 0..<g.inChannels { acc += x[n, r, c, ch] * w[p, q, ch, f] }
+                guard r >= 0, r < H, c >= 0, c < W else { continue }
+                for ch in 0..<C {
+                    acc += xs[((n * H + r) * W + c) * C + ch] * ws[((p * KW + q) * C + ch) * F + f]
+                }
             } }
-            y[n, i, j, f] = acc
+            y[((n * g.outHeight + i) * g.outWidth + j) * F + f] = acc
         } } } }
-        return y
+        return ReferenceTensor(shape: g.outputShape, scalars: y)
     }
 
     /// Gradients of ``conv2DForward(input:kernel:bias:strides:padding:)-(ReferenceTensor,_,_,_,_)``
@@ -26,21 +30,25 @@ extension NaiveKernels {
         -> (input: ReferenceTensor, kernel: ReferenceTensor, bias: ReferenceTensor) {
         let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
         precondition(dy.shape == g.outputShape, "dy \(dy.shape) ≠ \(g.outputShape)")
-        var dx = ReferenceTensor.zeros(x.shape), dw = ReferenceTensor.zeros(w.shape)
-        var db = ReferenceTensor.zeros([g.outChannels])
-        for n in 0..<g.batch { for i in 0..<g.outHeight { for j in 0..<g.outWidth { for f in 0..<g.outChannels {
-            let d = dy[n, i, j, f]
+        let (H, W, C, KW, F) = (g.inHeight, g.inWidth, g.inChannels, g.kernelWidth, g.outChannels)
+        let xs = x.scalars, ws = w.scalars, dys = dy.scalars
+        var dx = [Double](repeating: 0, count: x.scalarCount), dw = [Double](repeating: 0, count: w.scalarCount)
+        var db = [Double](repeating: 0, count: F)
+        for n in 0..<g.batch { for i in 0..<g.outHeight { for j in 0..<g.outWidth { for f in 0..<F {
+            let d = dys[((n * g.outHeight + i) * g.outWidth + j) * F + f]
             db[f] += d
-            for p in 0..<g.kernelHeight { for q in 0..<g.kernelWidth {
+            for p in 0..<g.kernelHeight { for q in 0..<KW {
                 let r = i * g.strideHeight - g.padTop + p, c = j * g.strideWidth - g.padLeft + q
-                guard r >= 0, r < g.inHeight, c >= 0, c < g.inWidth else { continue }
-                for ch in 0..<g.inChannels {
-                    dx[n, r, c, ch] += d * w[p, q, ch, f]
-                    dw[p, q, ch, f] += d * x[n, r, c, ch]
+                guard r >= 0, r < H, c >= 0, c < W else { continue }
+                for ch in 0..<C {
+                    let xi = ((n * H + r) * W + c) * C + ch, wi = ((p * KW + q) * C + ch) * F + f
+                    dx[xi] += d * ws[wi]
+                    dw[wi] += d * xs[xi]
                 }
             } }
         } } } }
-        return (dx, dw, db)
+        return (ReferenceTensor(shape: x.shape, scalars: dx), ReferenceTensor(shape: w.shape, scalars: dw),
+                ReferenceTensor(shape: [F], scalars: db))
     }
 
     /// Float32 form of the reference convolution (Double inside, one rounding at the end).
