@@ -18,6 +18,7 @@ public enum Parallel {
 
     /// Sets the thread count for Finetune's kernels and OpenBLAS. Values < 1 mean "all cores".
     public static func setThreadCount(_ n: Int) {
+        OpenBLASCore.ensureTuned()
         configured.store(max(0, n), ordering: .relaxed)
         openblas_set_num_threads(Int32(threadCount))
     }
@@ -61,6 +62,7 @@ public enum Parallel {
 
     /// Runs `body` with OpenBLAS using `n` threads (at least 1), restoring the setting afterwards.
     public static func withBLASThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        OpenBLASCore.ensureTuned()
         let previous = openblas_get_num_threads()
         let wanted = Int32(max(1, n))
         if wanted != previous { openblas_set_num_threads(wanted) }
