@@ -25,13 +25,16 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // libjpeg/libpng decode and encode behind setjmp (their errors longjmp; Swift cannot).
+        .target(name: "CImageDecoding",
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
         // Tensor, RNG, threads, CPU kernels (forward/backward pairs + naive reference twins).
         .target(name: "FinetuneCore", dependencies: ["CBLAS"], swiftSettings: release),
         // Layer protocol, layers, VGG16, freeze policies, losses, metrics, optimizers.
         .target(name: "FinetuneNN", dependencies: ["FinetuneCore"], swiftSettings: release),
         // DataSource, image decoding, resize, flow_from_directory, augmentation, prefetch.
-        .target(name: "FinetuneData", dependencies: ["FinetuneCore", "CJPEG", "CPNG"],
+        .target(name: "FinetuneData", dependencies: ["FinetuneCore", "CJPEG", "CPNG", "CImageDecoding"],
                 swiftSettings: release),
         // zstd checkpoints and Keras HDF5 weights.
         .target(name: "FinetuneIO", dependencies: ["FinetuneNN", "CZstd", "CHDF5"],

@@ -1,0 +1,64 @@
+import FinetuneCore
+
+/// In-memory images and labels as a ``DataSource`` — Keras' `ImageDataGenerator.flow(x, y)`:
+/// the same batch order (``KerasBatchOrder``), augmentation and preprocessing as
+/// ``DirectorySource``, computed on the calling thread. For tests and golden runs.
+public struct ArraySource: DataSource, Sendable {
+    public let batchSize: Int
+    public let classNames: [String]
+    public private(set) var position = DataSourcePosition()
+    public let sampleCount: Int
+
+    private let shape: [Int]
+    private let labelRows: [Float]
+    private let labelWidth: Int
+    private let owner: PipelineOwner
+    private let order: KerasBatchOrder
+
+    /// - Parameters:
+    ///   - images: (n, height, width, channels), 0–255 floats (before preprocessing).
+    ///   - labels: (n,) or (n, k); served as (batch, 1) or (batch, k).
+    public init(images: Tensor, labels: Tensor, batchSize: Int, shuffle: Bool = false, seed: Int = 0,
+                augmentation: Augmentation? = nil, randomness: AugmentationRandomness = .perSample,
+                preprocessing: Preprocessing = .none, classNames: [String] = []) throws {
+        guard images.rank == 4, images.shape[0] > 0 else {
+            throw DataError.invalidConfiguration("ArraySource images must be (n, height, width, channels) with n > 0, got \(images.shape)")
+        }
+        guard (labels.rank == 1 || labels.rank == 2), labels.shape[0] == images.shape[0] else {
+            throw DataError.invalidConfiguration("ArraySource labels \(labels.shape) do not match images \(images.shape)")
+        }
+        guard batchSize > 0 else { throw DataError.invalidConfiguration("batch size \(batchSize) must be positive") }
+        if case .caffe = preprocessing, images.shape[3] != 3 {
+            throw DataError.invalidConfiguration("caffe preprocessing needs 3 channels, images have \(images.shape[3])")
+        }
+        let n = images.shape[0]
+        self.sampleCount = n
+        self.batchSize = batchSize
+        self.classNames = classNames
+        self.shape = Array(images.shape.dimensions.dropFirst())
+        self.labelRows = labels.scalars
+        self.labelWidth = labels.rank == 1 ? 1 : labels.shape[1]
+        self.order = KerasBatchOrder(sampleCount: n, batchSize: batchSize, shuffle: shuffle, seed: seed)
+        let planner = BatchPlanner(order: order, augmentation: augmentation, randomness: randomness,
+                                   height: images.shape[1], width: images.shape[2])
+        let loader = ArraySampleLoader(images: images.scalars, height: images.shape[1], width: images.shape[2],
+                                       channels: images.shape[3], preprocessing: preprocessing)
+        self.owner = PipelineOwner(BatchPipeline(planner: planner, loader: loader, workers: 0, depth: 1))
+    }
+
+    public mutating func next() throws -> Batch {
+        let result = owner.pipeline.batch(at: position)
+        let rows = labelRows, width = labelWidth
+        let batch = try result.assemble(shape: shape, policy: .throw, log: SkipLog(quiet: true), describe: { "sample \($0)" },
+                                        labels: { samples in
+            Tensor(shape: [samples.count, width], scalars: samples.flatMap { rows[($0 * width)..<(($0 + 1) * width)] })
+        })
+        position = position.advanced(batchesPerPass: batchesPerPass)
+        return batch
+    }
+
+    public mutating func seek(to position: DataSourcePosition) throws {
+        try position.validate(batchesPerPass: batchesPerPass)
+        self.position = position
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Synchronization
+
+/// Runs batch plans on worker threads, keeping the next `depth` batches in flight.
+///
+/// The consumer asks for a batch position; if it is the one prefetched next, it waits for it,
+/// otherwise (a seek, or a copy of the source used elsewhere) the window restarts there. Work is
+/// one task per sample, taken in batch order; each task writes its own slot of the batch buffer.
+/// Every random choice is in the plan, so the result does not depend on the worker count.
+/// ``shutdown()`` (called when the owning source is released) stops and joins the workers.
+final class BatchPipeline: @unchecked Sendable {
+    /// Finished batch: samples and their floats (slot-major), plus the slots that failed.
+    struct Result {
+        let plan: BatchPlan
+        let images: [Float]
+        let failures: [(slot: Int, error: any Error)]
+    }
+
+    /// Worker threads alive in the process (for tests that check nothing leaks).
+    static let liveWorkers = Atomic<Int>(0)
+
+    private final class Job: @unchecked Sendable {
+        let plan: BatchPlan
+        let buffer: UnsafeMutableBufferPointer<Float>
+        var remaining: Int
+        var failures: [(slot: Int, error: any Error)] = []
+        init(plan: BatchPlan, scalars: Int) {
+            self.plan = plan
+            self.buffer = .allocate(capacity: max(scalars, 1))
+            self.remaining = plan.samples.count
+        }
+        deinit { buffer.deallocate() }
+    }
+
+    private let planner: BatchPlanner
+    private let loader: any SampleLoader
+    private let workerCount: Int
+    private let depth: Int
+    private let condition = NSCondition()
+    // Guarded by `condition`:
+    private var window: [Job] = []
+    private var queue: [(Job, Int)] = []
+    private var queueHead = 0
+    private var nextPosition = DataSourcePosition()
+    private var started = 0
+    private var running = 0
+    private var stopping = false
+
+    init(planner: BatchPlanner, loader: any SampleLoader, workers: Int, depth: Int) {
+        self.planner = planner
+        self.loader = loader
+        self.workerCount = workers
+        self.depth = max(depth, 1)
+    }
+
+    /// The batch at `position`, computed by the workers (or inline when there are none).
+    func batch(at position: DataSourcePosition) -> Result {
+        if workerCount == 0 {
+            let plan = planner.plan(position)
+            let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars)
+            for slot in job.plan.samples.indices { run(job, slot) }
+            return Result(plan: job.plan, images: Array(job.buffer), failures: job.failures.sorted { $0.slot < $1.slot })
+        }
+        condition.lock()
+        startWorkers()
+        if window.first?.plan.position != position {
+            window.removeAll()
+            queue.removeAll()
+            queueHead = 0
+            nextPosition = position
+        }
+        topUp()
+        let job = window[0]
+        while job.remaining > 0 { condition.wait() }
+        window.removeFirst()
+        topUp()
+        condition.unlock()
+        let count = job.plan.samples.count * loader.sampleScalars
+        return Result(plan: job.plan, images: Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])),
+                      failures: job.failures.sorted { $0.slot < $1.slot })
+    }
+
+    /// Worker threads of this pipeline that have not exited.
+    var runningWorkers: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return running
+    }
+
+    /// Stops the workers and waits until they have exited.
+    func shutdown() {
+        condition.lock()
+        stopping = true
+        queue.removeAll()
+        queueHead = 0
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    // MARK: - Under the lock
+
+    private func topUp() {
+        let perPass = planner.order.batchesPerPass
+        while window.count < depth {
+            let plan = planner.plan(nextPosition)
+            let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars)
+            window.append(job)
+            for slot in plan.samples.indices { queue.append((job, slot)) }
+            var next = nextPosition
+            next.batch += 1
+            if next.batch == perPass { next = DataSourcePosition(pass: next.pass + 1, batch: 0) }
+            nextPosition = next
+        }
+        if queueHead > 1024 && queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        condition.broadcast()
+    }
+
+    private func startWorkers() {
+        while started < workerCount {
+            started += 1
+            running += 1
+            BatchPipeline.liveWorkers.add(1, ordering: .relaxed)
+            let thread = Thread { [self] in self.workLoop() }
+            thread.name = "finetune-data-\(started)"
+            thread.start()
+        }
+    }
+
+    // MARK: - Workers
+
+    private func workLoop() {
+        condition.lock()
+        while true {
+            while queueHead >= queue.count && !stopping { condition.wait() }
+            if stopping { break }
+            let (job, slot) = queue[queueHead]
+            queueHead += 1
+            condition.unlock()
+            run(job, slot)
+            condition.lock()
+        }
+        running -= 1
+        BatchPipeline.liveWorkers.subtract(1, ordering: .relaxed)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Loads one slot; records a failure instead of throwing. Counts the slot done under the lock
+    /// when workers are running.
+    private func run(_ job: Job, _ slot: Int) {
+        let n = loader.sampleScalars
+        let out = UnsafeMutableBufferPointer(rebasing: job.buffer[(slot * n)..<((slot + 1) * n)])
+        var failure: (any Error)? = nil
+        do {
+            try loader.load(job.plan.samples[slot], transform: job.plan.transforms[slot], into: out)
+        } catch {
+            failure = error
+        }
+        if workerCount == 0 {
+            if let failure { job.failures.append((slot, failure)) }
+            job.remaining -= 1
+            return
+        }
+        condition.lock()
+        if let failure { job.failures.append((slot, failure)) }
+        job.remaining -= 1
+        if job.remaining == 0 { condition.broadcast() }
+        condition.unlock()
+    }
+}
+
+/// Owns a pipeline for a source value: when the last copy of the source is released, the
+/// workers are stopped and joined.
+final class PipelineOwner: Sendable {
+    let pipeline: BatchPipeline
+    init(_ pipeline: BatchPipeline) { self.pipeline = pipeline }
+    deinit { pipeline.shutdown() }
+}

@@ -1,0 +1,96 @@
+import FinetuneCore
+
+/// Keras' `ImageDataGenerator(...).flow_from_directory(...)` as a ``DataSource``: batches of
+/// Float32 NHWC images from a folder with one sub-folder per class.
+///
+/// Listing and class order: ``DirectoryListing``. Batch order and reshuffling each pass:
+/// ``KerasBatchOrder`` (Keras' exact permutation for a seed). Per image: decode
+/// (``ImageDecoder``, Pillow-exact), resize to `targetSize` (``ResizeFilter``, NEAREST by default
+/// as in Keras), augment on 0–255 floats (``Augmentation``), then ``Preprocessing``. Decoding and
+/// augmentation run on `workers` background threads that keep the next `prefetch` batches ready;
+/// the batches are identical for any worker count, and the threads stop when the last copy of
+/// the source is released. ``position`` / ``seek(to:)`` resume a stream exactly.
+public struct DirectorySource: DataSource, Sendable {
+    public let listing: DirectoryListing
+    public let classMode: ClassMode
+    public let imageHeight: Int
+    public let imageWidth: Int
+    public let batchSize: Int
+    public let onBadFile: BadFilePolicy
+    public private(set) var position = DataSourcePosition()
+
+    private let owner: PipelineOwner
+    private let log: SkipLog
+    private let order: KerasBatchOrder
+
+    /// - Parameters:
+    ///   - directory: the split folder (e.g. `data/train`), holding one folder per class.
+    ///   - targetSize: (height, width) every image is resized to (Keras' default 256×256).
+    ///   - classes: explicit class folders in label order (default: all, sorted).
+    ///   - seed: shuffling and augmentation seed (Keras' `seed`; NumPy takes it modulo 2³²).
+    ///   - workers: decoding threads (0 = decode on the calling thread, no prefetch).
+    ///   - prefetch: batches kept in flight ahead of the consumer.
+    ///   - quiet: no warnings on stderr for skipped files.
+    public init(directory: String, targetSize: (height: Int, width: Int) = (256, 256),
+                classMode: ClassMode = .categorical, batchSize: Int = 32, shuffle: Bool = true, seed: Int = 0,
+                classes: [String]? = nil, interpolation: ResizeFilter = .nearest,
+                preprocessing: Preprocessing = .none, augmentation: Augmentation? = nil,
+                randomness: AugmentationRandomness = .perSample, workers: Int = 2, prefetch: Int = 2,
+                onBadFile: BadFilePolicy = .throw, decoding: ImageDecodingOptions = .init(), quiet: Bool = false) throws {
+        guard targetSize.height > 0, targetSize.width > 0 else {
+            throw DataError.invalidConfiguration("target size \(targetSize.height)×\(targetSize.width) must be positive")
+        }
+        guard batchSize > 0 else { throw DataError.invalidConfiguration("batch size \(batchSize) must be positive") }
+        guard workers >= 0, prefetch >= 1 else {
+            throw DataError.invalidConfiguration("workers \(workers) must be ≥ 0 and prefetch \(prefetch) ≥ 1")
+        }
+        let log = SkipLog(quiet: quiet)
+        let listing = try DirectoryListing(root: directory, classes: classes, allowEmptyClasses: onBadFile == .skip)
+        for name in listing.emptyClasses {
+            log.record(path: join(directory, name), reason: "\(DataError.emptyClassFolder(path: join(directory, name), extensions: DirectoryListing.acceptedExtensions))")
+        }
+        self.listing = listing
+        self.classMode = classMode
+        self.imageHeight = targetSize.height
+        self.imageWidth = targetSize.width
+        self.batchSize = batchSize
+        self.onBadFile = onBadFile
+        self.log = log
+        self.order = KerasBatchOrder(sampleCount: listing.relativePaths.count, batchSize: batchSize, shuffle: shuffle, seed: seed)
+        let planner = BatchPlanner(order: order, augmentation: augmentation, randomness: randomness,
+                                   height: targetSize.height, width: targetSize.width)
+        let loader = FileSampleLoader(paths: listing.paths, height: targetSize.height, width: targetSize.width,
+                                      interpolation: interpolation, decoding: decoding, preprocessing: preprocessing)
+        self.owner = PipelineOwner(BatchPipeline(planner: planner, loader: loader, workers: workers, depth: prefetch))
+    }
+
+    public var sampleCount: Int { listing.relativePaths.count }
+    public var classNames: [String] { listing.classNames }
+    /// Keras' `class_indices`: class name → label.
+    public var classIndices: [String: Int] {
+        Dictionary(uniqueKeysWithValues: listing.classNames.enumerated().map { ($1, $0) })
+    }
+    /// Files left out so far under ``BadFilePolicy/skip`` (empty class folders included).
+    public var skippedFiles: [SkippedFile] { log.files }
+
+    public mutating func next() throws -> Batch {
+        let result = owner.pipeline.batch(at: position)
+        let listing = self.listing, classMode = self.classMode
+        let batch = try result.assemble(shape: [imageHeight, imageWidth, 3], policy: onBadFile, log: log,
+                                        describe: { listing.paths[$0] },
+                                        labels: { classMode.labels($0.map { listing.labels[$0] }, classCount: listing.classNames.count) })
+        position = position.advanced(batchesPerPass: batchesPerPass)
+        return batch
+    }
+
+    public mutating func seek(to position: DataSourcePosition) throws {
+        try position.validate(batchesPerPass: batchesPerPass)
+        self.position = position
+    }
+
+    /// The pipeline serving this source and its copies (tests check its threads).
+    var pipeline: BatchPipeline { owner.pipeline }
+
+    /// The dataset indices (into ``DirectoryListing/relativePaths``) of pass `pass`, in batch order.
+    public func sampleOrder(pass: Int) -> [Int] { order.order(pass: pass) }
+}
