@@ -21,26 +21,26 @@ struct DemoOptions: ParsableArguments {
     var resume: String?
 
     // MARK: Model and schedule
-    @Option(name: .customLong("image-size"), help: "Images are resized to this height and width (the seed: 150).")
-    var imageSize: Int = 150
+    @Option(name: .customLong("image-size"), help: "Images are resized to this height and width (default: the seed's 150; 64 on the generated dataset).")
+    var imageSize: Int?
 
     @Option(name: .customLong("batch-size"), help: "Images per batch (the seed: 20).")
     var batchSize: Int = 20
 
-    @Option(name: .customLong("phase1-epochs"), help: "Epochs with the whole VGG16 base frozen (the seed: 30).")
-    var phase1Epochs: Int = 30
+    @Option(name: .customLong("phase1-epochs"), help: "Epochs with the whole VGG16 base frozen (default: the seed's 30; 3 on the generated dataset).")
+    var phase1Epochs: Int?
 
-    @Option(name: .customLong("phase2-epochs"), help: "Fine-tuning epochs after unfreezing (the seed: 100).")
-    var phase2Epochs: Int = 100
+    @Option(name: .customLong("phase2-epochs"), help: "Fine-tuning epochs after unfreezing (default: the seed's 100; 3 on the generated dataset).")
+    var phase2Epochs: Int?
 
-    @Option(name: .customLong("steps-per-epoch"), help: "Training batches per epoch (the seed: 100).")
-    var stepsPerEpoch: Int = 100
+    @Option(name: .customLong("steps-per-epoch"), help: "Training batches per epoch (default: the seed's 100; 10 on the generated dataset).")
+    var stepsPerEpoch: Int?
 
-    @Option(name: .customLong("validation-steps"), help: "Validation batches at the end of each epoch (the seed: 50).")
-    var validationSteps: Int = 50
+    @Option(name: .customLong("validation-steps"), help: "Validation batches at the end of each epoch (default: the seed's 50; 5 on the generated dataset).")
+    var validationSteps: Int?
 
-    @Option(name: .customLong("test-steps"), help: "Test batches in the final evaluation (the seed: 50).")
-    var testSteps: Int = 50
+    @Option(name: .customLong("test-steps"), help: "Test batches in the final evaluation (default: the seed's 50; 5 on the generated dataset).")
+    var testSteps: Int?
 
     @Option(help: "RMSprop learning rate of phase 1 (the seed: 2e-5).")
     var lr1: Float = 2e-5
