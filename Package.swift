@@ -54,6 +54,7 @@ let package = Package(
         .executableTarget(name: "finetune-bench",
                           dependencies: ["Finetune",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          exclude: ["Peers"],
                           swiftSettings: release),
 
         .plugin(name: "RegenerateGoldens",

@@ -18,6 +18,7 @@ public enum Parallel {
 
     /// Sets the thread count for Finetune's kernels and OpenBLAS. Values < 1 mean "all cores".
     public static func setThreadCount(_ n: Int) {
+        OpenBLASCore.ensureTuned()
         configured.store(max(0, n), ordering: .relaxed)
         openblas_set_num_threads(Int32(threadCount))
     }
@@ -30,8 +31,20 @@ public enum Parallel {
 
     /// Runs `body` on contiguous sub-ranges covering `0..<count`, one per thread at most.
     public static func chunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+        chunks(count, threads: threadCount, body)
+    }
+
+    /// Runs `body(i)` for every `i` in `0..<count` on at most `threads` threads (contiguous chunks).
+    public static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+        chunks(count, threads: threads) { range in for i in range { body(i) } }
+    }
+
+    /// Runs `body` on at most `threads` contiguous sub-ranges covering `0..<count`: range k is
+    /// `count·k/t ..< count·(k+1)/t` with t = min(threads, count), so the split depends only on
+    /// `count` and `threads` (results that depend on it are reproducible).
+    public static func chunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let t = min(threadCount, count)
+        let t = max(1, min(threads, count))
         if t == 1 { body(0..<count); return }
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendableBox(body)
@@ -44,9 +57,16 @@ public enum Parallel {
 
     /// Runs `body` with OpenBLAS limited to one thread, restoring the setting afterwards.
     public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        try withBLASThreads(1, body)
+    }
+
+    /// Runs `body` with OpenBLAS using `n` threads (at least 1), restoring the setting afterwards.
+    public static func withBLASThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        OpenBLASCore.ensureTuned()
         let previous = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(previous) }
+        let wanted = Int32(max(1, n))
+        if wanted != previous { openblas_set_num_threads(wanted) }
+        defer { if wanted != previous { openblas_set_num_threads(previous) } }
         return try body()
     }
 }

@@ -7,5 +7,5 @@ struct FinetuneBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune-bench",
         abstract: "Finetune's benchmarks: kernels, data pipeline, checkpoints, training steps.",
-        subcommands: [ConvBenchmark.self, DataBenchmark.self, CheckpointBenchmark.self])
+        subcommands: [ConvBenchmark.self, DataBenchmark.self, CheckpointBenchmark.self, TrainBenchmark.self])
 }

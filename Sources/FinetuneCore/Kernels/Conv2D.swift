@@ -1,5 +1,3 @@
-import CBLAS
-
 /// Gradients returned by ``conv2DBackward(input:kernel:outputGradient:strides:padding:computeInputGradient:computeKernelGradient:)``;
 /// each is `nil` when it was not requested.
 public struct Conv2DGradients: Sendable {
@@ -12,29 +10,52 @@ public struct Conv2DGradients: Sendable {
 ///
 /// y[n,i,j,f] = b[f] + Σ_{p,q,c} x[n, i·s_h − padTop + p, j·s_w − padLeft + q, c] · w[p,q,c,f]
 ///
-/// Lowered per image to im2col + OpenBLAS SGEMM.
+/// Lowered to OpenBLAS SGEMM over chunks of output rows (see ``ConvolutionOptions``): per chunk,
+/// im2col builds the (pixels × kh·kw·c) patch matrix, the output rows are pre-filled with the bias
+/// and Y += P·W is one GEMM whose result lands directly in the output. The working set per thread
+/// is one chunk's patch matrix (a few MB), whatever the batch or image size.
 public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
                           strides: (Int, Int) = (1, 1), padding: Padding) -> Tensor {
+    conv2DForward(input: x, kernel: w, bias: b, strides: strides, padding: padding, options: .default)
+}
+
+/// ``conv2DForward(input:kernel:bias:strides:padding:)`` with explicit threading and chunking.
+public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, strides: (Int, Int) = (1, 1),
+                          padding: Padding, options: ConvolutionOptions) -> Tensor {
     KernelCounters.record(.conv2DForward)
     let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
     if let b { precondition(b.shape == [g.outChannels], "bias \(b.shape) for \(g.outChannels) filters") }
-    let m = g.outHeight * g.outWidth, k = g.kernelHeight * g.kernelWidth * g.inChannels, f = g.outChannels
-    var col = [Float](repeating: 0, count: m * k)
+    let f = g.outChannels, ow = g.outWidth
+    let plan = ConvLowering(g, options: options)
+    let k = plan.patch
     return Tensor(shape: g.outputShape) { y in
+        guard y.count > 0 else { return }
+        guard k > 0 else {
+            for r in 0..<(y.count / f) { for c in 0..<f { y[r * f + c] = b?.scalars[c] ?? 0 } }
+            return
+        }
+        let bias: [Float]? = b?.scalars
         x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
-            for n in 0..<g.batch {
-                let yn = y.baseAddress! + n * m * f
-                if let b {
-                    b.withUnsafeBufferPointer { bp in
-                        for r in 0..<m { (yn + r * f).update(from: bp.baseAddress!, count: f) }
+            let yBase = y.baseAddress!, xBase = xp.baseAddress!, wBase = wp.baseAddress!
+            plan.run { _, share in
+                let col = plan.pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: plan.maximumChunkPixels * k)
+                defer { col?.deallocate() }
+                plan.forEachChunk(in: share) { chunk in
+                    let m = chunk.count * ow
+                    let yc = yBase + chunk.lowerBound * ow * f
+                    if let bias {
+                        bias.withUnsafeBufferPointer { bp in
+                            for r in 0..<m { (yc + r * f).update(from: bp.baseAddress!, count: f) }
+                        }
                     }
-                } else {
-                    yn.update(repeating: 0, count: m * f)
-                }
-                col.withUnsafeMutableBufferPointer { cp in im2col(g, xp.baseAddress! + n * g.inHeight * g.inWidth * g.inChannels, cp.baseAddress!) }
-                col.withUnsafeBufferPointer { cp in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(f), Int32(k),
-                                1, cp.baseAddress, Int32(k), wp.baseAddress, Int32(f), 1, yn, Int32(f))
+                    let a: UnsafePointer<Float>
+                    if let col {
+                        plan.im2col(xBase, rows: chunk, into: col)
+                        a = UnsafePointer(col)
+                    } else {
+                        a = xBase + chunk.lowerBound * ow * k
+                    }
+                    sgemm(m: m, n: f, k: k, a, lda: k, wBase, ldb: f, beta: bias == nil ? 0 : 1, yc, ldc: f)
                 }
             }
         } }
@@ -44,94 +65,147 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
 /// Gradients of ``conv2DForward(input:kernel:bias:strides:padding:)`` given dL/dy. The input
 /// gradient and the kernel/bias gradients are computed only when asked for (a frozen layer asks
 /// for neither kernel nor bias; the first trainable layer does not need its input gradient).
+///
+/// - kernel: dW (kh·kw·c × f) = Σ_chunks Pᵀ·dY, each thread accumulating its own share, the
+///   shares summed in thread order; db = Σ dY (per-chunk float sums, accumulated in Double).
+/// - input: per chunk dP = dY·Wᵀ (GEMM), then col2im adds dP back onto dx. Neighbouring output
+///   rows read overlapping input rows, so each thread first does its share except its first h₀ =
+///   ⌈kh/s_h⌉ − 1 rows, then (after all threads finish) those rows: no two threads ever add to the
+///   same input row at the same time, and no atomics are needed.
 public func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
                            strides: (Int, Int) = (1, 1), padding: Padding,
                            computeInputGradient: Bool = true,
                            computeKernelGradient: Bool = true) -> Conv2DGradients {
+    conv2DBackward(input: x, kernel: w, outputGradient: dy, strides: strides, padding: padding,
+                   computeInputGradient: computeInputGradient, computeKernelGradient: computeKernelGradient,
+                   options: .default)
+}
+
+/// ``conv2DBackward(input:kernel:outputGradient:strides:padding:computeInputGradient:computeKernelGradient:)``
+/// with explicit threading and chunking.
+public func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
+                           strides: (Int, Int) = (1, 1), padding: Padding,
+                           computeInputGradient: Bool = true, computeKernelGradient: Bool = true,
+                           options: ConvolutionOptions) -> Conv2DGradients {
     let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
     precondition(dy.shape == g.outputShape, "conv2DBackward: dy \(dy.shape) ≠ \(g.outputShape)")
-    let m = g.outHeight * g.outWidth, k = g.kernelHeight * g.kernelWidth * g.inChannels, f = g.outChannels
-    let imageSize = g.inHeight * g.inWidth * g.inChannels
     var result = Conv2DGradients()
-    var col = [Float](repeating: 0, count: m * k)
     if computeKernelGradient {
         KernelCounters.record(.conv2DKernelGradient)
-        var dw = Tensor.zeros(w.shape)
-        var db = Tensor.zeros([f])
-        x.withUnsafeBufferPointer { xp in dy.withUnsafeBufferPointer { dyp in
-            dw.withUnsafeMutableBufferPointer { dwp in db.withUnsafeMutableBufferPointer { dbp in
-                for n in 0..<g.batch {
-                    let dyn = dyp.baseAddress! + n * m * f
-                    col.withUnsafeMutableBufferPointer { cp in im2col(g, xp.baseAddress! + n * imageSize, cp.baseAddress!) }
-                    col.withUnsafeBufferPointer { cp in
-                        // dW (k×f) += colᵀ (k×m) · dy (m×f)
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(f), Int32(m),
-                                    1, cp.baseAddress, Int32(k), dyn, Int32(f), 1, dwp.baseAddress, Int32(f))
-                    }
-                    for r in 0..<m { for c in 0..<f { dbp[c] += dyn[r * f + c] } }
-                }
-            } }
-        } }
+        let (dw, db) = conv2DKernelGradient(g, x, dy, options)
         result.kernel = dw
         result.bias = db
     }
     if computeInputGradient {
         KernelCounters.record(.conv2DInputGradient)
-        result.input = Tensor(shape: x.shape) { dx in
-            dx.update(repeating: 0)
-            w.withUnsafeBufferPointer { wp in dy.withUnsafeBufferPointer { dyp in
-                for n in 0..<g.batch {
-                    col.withUnsafeMutableBufferPointer { cp in
-                        // dcol (m×k) = dy (m×f) · Wᵀ (f×k)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(k), Int32(f),
-                                    1, dyp.baseAddress! + n * m * f, Int32(f), wp.baseAddress, Int32(f),
-                                    0, cp.baseAddress, Int32(k))
-                        col2imAdd(g, cp.baseAddress!, dx.baseAddress! + n * imageSize)
-                    }
-                }
-            } }
-        }
+        result.input = conv2DInputGradient(g, w, dy, options)
     }
     return result
 }
 
-/// Unfolds one NHWC image into rows of (kh·kw·c) patch values, one row per output pixel;
-/// out-of-image taps are zero.
-@inline(__always)
-func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
-    let c = g.inChannels, k = g.kernelHeight * g.kernelWidth * c
-    for i in 0..<g.outHeight { for j in 0..<g.outWidth {
-        let row = col + (i * g.outWidth + j) * k
-        for p in 0..<g.kernelHeight {
-            let r = i * g.strideHeight - g.padTop + p
-            for q in 0..<g.kernelWidth {
-                let cc = j * g.strideWidth - g.padLeft + q
-                let dst = row + (p * g.kernelWidth + q) * c
-                if r >= 0, r < g.inHeight, cc >= 0, cc < g.inWidth {
-                    dst.update(from: x + (r * g.inWidth + cc) * c, count: c)
+private func conv2DKernelGradient(_ g: ConvGeometry, _ x: Tensor, _ dy: Tensor,
+                                  _ options: ConvolutionOptions) -> (Tensor, Tensor) {
+    let plan = ConvLowering(g, options: options)
+    let k = plan.patch, f = g.outChannels, ow = g.outWidth
+    let kernelShape = g.kernelShape
+    guard k > 0, f > 0 else { return (Tensor.zeros(kernelShape), Tensor.zeros([f])) }
+    // Thread 0 accumulates into the result; threads 1… into partials summed afterwards.
+    var dw = Tensor.zeros(kernelShape)
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(plan.threads - 1, 0) * k * f)
+    defer { partials.deallocate() }
+    let biasSums = UnsafeMutablePointer<Double>.allocate(capacity: plan.threads * f)
+    biasSums.initialize(repeating: 0, count: plan.threads * f)
+    defer { biasSums.deallocate() }
+    x.withUnsafeBufferPointer { xp in dy.withUnsafeBufferPointer { dyp in dw.withUnsafeMutableBufferPointer { dwp in
+        let xBase = xp.baseAddress!, dyBase = dyp.baseAddress!, dwBase = dwp.baseAddress!
+        plan.run { t, share in
+            let acc = t == 0 ? dwBase : partials + (t - 1) * k * f
+            let col = plan.pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: plan.maximumChunkPixels * k)
+            defer { col?.deallocate() }
+            var columnSums = [Float](repeating: 0, count: f)
+            var first = true
+            plan.forEachChunk(in: share) { chunk in
+                let m = chunk.count * ow
+                let dyc = dyBase + chunk.lowerBound * ow * f
+                let a: UnsafePointer<Float>
+                if let col {
+                    plan.im2col(xBase, rows: chunk, into: col)
+                    a = UnsafePointer(col)
                 } else {
-                    dst.update(repeating: 0, count: c)
+                    a = xBase + chunk.lowerBound * ow * k
+                }
+                // dW (k×f) += Pᵀ (k×m) · dY (m×f)
+                sgemm(transposeA: true, m: k, n: f, k: m, a, lda: k, dyc, ldb: f, beta: first ? 0 : 1, acc, ldc: f)
+                first = false
+                columnSums.withUnsafeMutableBufferPointer { cs in
+                    cs.update(repeating: 0)
+                    for r in 0..<m { addInPlace(cs.baseAddress!, dyc + r * f, f) }
+                    for c in 0..<f { biasSums[t * f + c] += Double(cs[c]) }
                 }
             }
+            if first { acc.update(repeating: 0, count: k * f) }   // an empty share
         }
-    } }
+        for t in 1..<max(plan.threads, 1) { addInPlace(dwBase, partials + (t - 1) * k * f, k * f) }
+    } } }
+    var db = [Double](repeating: 0, count: f)
+    for t in 0..<plan.threads { for c in 0..<f { db[c] += biasSums[t * f + c] } }
+    return (dw, Tensor(shape: [f], scalars: db.map(Float.init)))
 }
 
-/// The adjoint of ``im2col(_:_:_:)``: adds each patch row back onto the image it came from.
-@inline(__always)
-func col2imAdd(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-    let c = g.inChannels, k = g.kernelHeight * g.kernelWidth * c
-    for i in 0..<g.outHeight { for j in 0..<g.outWidth {
-        let row = col + (i * g.outWidth + j) * k
-        for p in 0..<g.kernelHeight {
-            let r = i * g.strideHeight - g.padTop + p
-            guard r >= 0, r < g.inHeight else { continue }
-            for q in 0..<g.kernelWidth {
-                let cc = j * g.strideWidth - g.padLeft + q
-                guard cc >= 0, cc < g.inWidth else { continue }
-                let src = row + (p * g.kernelWidth + q) * c, dst = dx + (r * g.inWidth + cc) * c
-                for t in 0..<c { dst[t] += src[t] }
+private func conv2DInputGradient(_ g: ConvGeometry, _ w: Tensor, _ dy: Tensor,
+                                 _ options: ConvolutionOptions) -> Tensor {
+    // h₀: how many leading rows of a share can touch the input rows of the previous share's last row.
+    let h0 = g.kernelHeight > g.strideHeight ? (g.kernelHeight + g.strideHeight - 1) / g.strideHeight - 1 : 0
+    let plan = ConvLowering(g, options: options, minimumShareRows: 2 * h0)
+    let k = plan.patch, f = g.outChannels, ow = g.outWidth
+    return Tensor(shape: g.inputShape) { dx in
+        guard dx.count > 0 else { return }
+        guard f > 0, plan.rows > 0, ow > 0 else { dx.update(repeating: 0); return }
+        let dxBase = dx.baseAddress!
+        w.withUnsafeBufferPointer { wp in dy.withUnsafeBufferPointer { dyp in
+            let wBase = wp.baseAddress!, dyBase = dyp.baseAddress!
+            if plan.pointwise {
+                // dX = dY·Wᵀ, written directly (every input pixel is one output pixel).
+                plan.run { _, share in
+                    plan.forEachChunk(in: share) { chunk in
+                        let m = chunk.count * ow
+                        sgemm(transposeB: true, m: m, n: k, k: f, dyBase + chunk.lowerBound * ow * f, lda: f,
+                              wBase, ldb: f, beta: 0, dxBase + chunk.lowerBound * ow * k, ldc: k)
+                    }
+                }
+                return
             }
-        }
-    } }
+            Parallel.chunks(dx.count, threads: plan.threads) { r in
+                (dxBase + r.lowerBound).update(repeating: 0, count: r.count)
+            }
+            // Rows of a share that may share input rows with the previous share's last row.
+            func leading(_ share: Range<Int>) -> Int {
+                let startsImage = share.lowerBound % g.outHeight == 0
+                return startsImage ? 0 : min(h0, share.count)
+            }
+            func process(_ rows: Range<Int>, _ col: UnsafeMutablePointer<Float>) {
+                plan.forEachChunk(in: rows) { chunk in
+                    let m = chunk.count * ow
+                    // dP (m×k) = dY (m×f) · Wᵀ (f×k)
+                    sgemm(transposeB: true, m: m, n: k, k: f, dyBase + chunk.lowerBound * ow * f, lda: f,
+                          wBase, ldb: f, beta: 0, col, ldc: k)
+                    plan.col2imAdd(col, rows: chunk, into: dxBase)
+                }
+            }
+            plan.run { _, share in
+                let col = UnsafeMutablePointer<Float>.allocate(capacity: plan.maximumChunkPixels * k)
+                defer { col.deallocate() }
+                process((share.lowerBound + leading(share))..<share.upperBound, col)
+            }
+            if plan.threads > 1 {
+                plan.run { _, share in
+                    let lead = leading(share)
+                    guard lead > 0 else { return }
+                    let col = UnsafeMutablePointer<Float>.allocate(capacity: plan.maximumChunkPixels * k)
+                    defer { col.deallocate() }
+                    process(share.lowerBound..<(share.lowerBound + lead), col)
+                }
+            }
+        } }
+    }
 }

@@ -51,3 +51,13 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
         "conv \(inputShape)⊛\(kernelShape) s\(strideHeight)×\(strideWidth) \(padding) → \(outputShape)"
     }
 }
+
+/// The geometry of convolving an NHWC `input` with an HWIO `kernel`.
+public func conv2DGeometry(input: Shape, kernel: Shape, strides: (Int, Int), padding: Padding) -> ConvGeometry {
+    precondition(input.rank == 4, "conv2D input must be NHWC, got \(input)")
+    precondition(kernel.rank == 4, "conv2D kernel must be HWIO, got \(kernel)")
+    precondition(input[3] == kernel[2], "conv2D: input has \(input[3]) channels, kernel expects \(kernel[2])")
+    return ConvGeometry(batch: input[0], inHeight: input[1], inWidth: input[2], inChannels: input[3],
+                        kernelHeight: kernel[0], kernelWidth: kernel[1], outChannels: kernel[3],
+                        strides: strides, padding: padding)
+}

@@ -10,8 +10,10 @@ public struct LossResult: Sendable {
     public var gradient: Tensor
 }
 
-/// Keras 3 (TF backend) binary cross-entropy from logits, mean over all elements:
-/// ℓ = max(x, 0) − x·z + log(1 + e^(−|x|)); dℓ/dx = (σ(x) − z) / N.
+/// Keras 3 (TF backend) binary cross-entropy from logits (`tf.nn.sigmoid_cross_entropy_with_logits`),
+/// mean over all N elements: ℓ = max(x, 0) − x·z + log(1 + e^(−|x|)); dℓ/dx = (σ(x) − z) / N,
+/// evaluated as (1 − z) − e^(−x)/(1 + e^(−x)) for x ≥ 0 and e^x/(1 + e^x) − z for x < 0, so a
+/// saturated logit keeps its small gradient instead of rounding σ(x) to 1.
 public func binaryCrossEntropyFromLogits(logits x: Tensor, labels z: Tensor) -> LossResult {
     precondition(x.scalarCount == z.scalarCount, "BCE: logits \(x.shape) vs labels \(z.shape)")
     let n = Float(max(x.scalarCount, 1))
@@ -20,52 +22,64 @@ public func binaryCrossEntropyFromLogits(logits x: Tensor, labels z: Tensor) -> 
         x.withUnsafeBufferPointer { xp in z.withUnsafeBufferPointer { zp in
             for i in 0..<xp.count {
                 let v = xp[i], t = zp[i]
-                total += Double(max(v, 0) - v * t + log1pf(expf(-abs(v))))
-                g[i] = (sigmoid(v) - t) / n
+                let e = expf(-abs(v))
+                total += Double(max(v, 0) - v * t + log1pf(e))
+                g[i] = (v >= 0 ? (1 - t) - e / (1 + e) : e / (1 + e) - t) / n
             }
         } }
     }
     return LossResult(value: Float(total / Double(n)), gradient: grad)
 }
 
-/// Keras 2 / JAX-backend binary cross-entropy on probabilities clipped to [ε, 1 − ε] (ε = 1e-7),
-/// mean over all elements: ℓ = −(z·log p + (1 − z)·log(1 − p)). The gradient is zero where p was clipped.
+/// Binary cross-entropy on probabilities as Keras 3's TensorFlow backend computes it when the
+/// prediction is a plain tensor (and as Keras 2 and the JAX backend always do): q = clip(p, ε, 1 − ε)
+/// with ε = 1e-7, ℓ = −(z·log q + (1 − z)·log(1 − q)), mean over all N elements.
+/// dℓ/dp = (−z/q + (1 − z)/(1 − q)) / N for ε ≤ p ≤ 1 − ε; 0 strictly outside, where the clip
+/// holds q constant (`tf.clip_by_value` passes the gradient at the bounds themselves).
 public func binaryCrossEntropyFromProbabilities(_ p: Tensor, labels z: Tensor, epsilon: Float = 1e-7) -> LossResult {
     precondition(p.scalarCount == z.scalarCount, "BCE: probabilities \(p.shape) vs labels \(z.shape)")
     let n = Float(max(p.scalarCount, 1))
+    let lo = epsilon, hi = 1 - epsilon
     var total: Double = 0
     let grad = Tensor(shape: p.shape) { g in
         p.withUnsafeBufferPointer { pp in z.withUnsafeBufferPointer { zp in
             for i in 0..<pp.count {
                 let raw = pp[i], t = zp[i]
-                let q = min(max(raw, epsilon), 1 - epsilon)
-                total += -Double(t * logf(q) + (1 - t) * logf(1 - q))
-                g[i] = (raw < epsilon || raw > 1 - epsilon) ? 0 : (-(t / q) + (1 - t) / (1 - q)) / n
+                let q = min(max(raw, lo), hi)
+                total -= Double(t) * Double(logf(q)) + Double(1 - t) * Double(logf(1 - q))
+                g[i] = (raw >= lo && raw <= hi) ? (-(t / q) + (1 - t) / (1 - q)) / n : 0
             }
         } }
     }
     return LossResult(value: Float(total / Double(n)), gradient: grad)
 }
 
-/// Categorical cross-entropy on probabilities (rows sum to 1; Keras normalises and clips to
-/// [ε, 1 − ε]), mean over rows: ℓ = −Σ_c z_c log p_c.
+/// Keras 3 categorical cross-entropy on probabilities, rows (n, k): each row is normalised by its
+/// sum s, clipped, q = clip(p/s, ε, 1 − ε), ℓ = −Σ_c z_c·log q_c, mean over rows.
+/// With m_c = 1 where ε ≤ p_c/s ≤ 1 − ε (else the clip holds q_c constant):
+/// dℓ/dp_j = (−z_j·m_j/q_j + Σ_c z_c·m_c) / (s · rows).
 public func categoricalCrossEntropy(_ p: Tensor, labels z: Tensor, epsilon: Float = 1e-7) -> LossResult {
     precondition(p.shape == z.shape && p.rank == 2, "CCE: probabilities \(p.shape) vs labels \(z.shape)")
     let rows = p.shape[0], k = p.shape[1]
+    let lo = epsilon, hi = 1 - epsilon
     var total: Double = 0
     let grad = Tensor(shape: p.shape) { g in
         p.withUnsafeBufferPointer { pp in z.withUnsafeBufferPointer { zp in
             for r in 0..<rows {
+                let o = r * k
                 var s: Float = 0
-                for c in 0..<k { s += pp[r * k + c] }
-                // ℓ = −Σ z_c log(clip(p_c / s)); ∂ℓ/∂p_j = −z_j/(q_j s)·[unclipped] + Σ_c z_c/(s)·[c unclipped]…
-                // Written for the unclipped case (the only one reachable by softmax outputs away from 0/1).
-                var zsum: Float = 0
-                for c in 0..<k { zsum += zp[r * k + c] }
+                for c in 0..<k { s += pp[o + c] }
+                var zm: Float = 0
                 for c in 0..<k {
-                    let q = min(max(pp[r * k + c] / s, epsilon), 1 - epsilon)
-                    total -= Double(zp[r * k + c] * logf(q))
-                    g[r * k + c] = (-zp[r * k + c] / (q * s) + zsum / s) / Float(rows)
+                    let q = pp[o + c] / s
+                    if q >= lo && q <= hi { zm += zp[o + c] }
+                }
+                for c in 0..<k {
+                    let raw = pp[o + c] / s
+                    let inside = raw >= lo && raw <= hi
+                    let q = min(max(raw, lo), hi)
+                    total -= Double(zp[o + c]) * Double(logf(q))
+                    g[o + c] = ((inside ? -zp[o + c] / q : 0) + zm) / (s * Float(rows))
                 }
             }
         } }

@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Replaces a file so that its final name never holds a half-written file.
+///
+/// Protocol: create `.<name>.tmp-<pid>-<random>` in the destination's directory (`O_EXCL`, so two
+/// writers never share one), let the caller fill it, `fsync` it, `rename` it over the destination
+/// (atomic within one file system), then `fsync` the directory so the rename itself survives a
+/// power loss. On any failure the temporary file is removed and the destination is untouched: a
+/// reader sees either the old file or the new one, never a mix.
+enum AtomicFile {
+    /// The temporary file handed to the caller: write through `descriptor`, or let a library
+    /// (libhdf5) reopen `path` itself, truncating it.
+    struct Temporary {
+        let path: String
+        let descriptor: Int32
+
+        /// Writes all of `bytes`, retrying short writes and interrupted calls.
+        func write(_ bytes: UnsafeRawBufferPointer) throws(SystemFailure) {
+            var done = 0
+            while done < bytes.count {
+                let n = posixWrite(descriptor, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemFailure(operation: "write to \(path)", code: errno)
+                }
+                done += n
+            }
+        }
+    }
+
+    /// A failed system call: what was attempted and `strerror`'s text.
+    struct SystemFailure: Error, CustomStringConvertible {
+        var operation: String
+        var code: Int32
+        var description: String { "\(operation): \(String(cString: strerror(code)))" }
+    }
+
+    /// Creates a temporary file beside `destination`, runs `produce` on it, and renames it over
+    /// `destination`. Errors from `produce` are rethrown unchanged; failed system calls throw
+    /// ``SystemFailure``.
+    static func replace(_ destination: URL, _ produce: (Temporary) throws -> Void) throws {
+        let path = destination.path
+        let directory = destination.deletingLastPathComponent().path
+        let temporaryPath = directory + "/." + destination.lastPathComponent
+            + ".tmp-\(getpid())-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw SystemFailure(operation: "create a temporary file in \(directory)", code: errno)
+        }
+        var isOpen = true
+        do {
+            try produce(Temporary(path: temporaryPath, descriptor: fd))
+            // fsync works on the file, not the descriptor: it also flushes what a library wrote
+            // through its own descriptor for the same path.
+            guard fsync(fd) == 0 else { throw SystemFailure(operation: "fsync \(temporaryPath)", code: errno) }
+            isOpen = false
+            guard close(fd) == 0 else { throw SystemFailure(operation: "close \(temporaryPath)", code: errno) }
+            guard rename(temporaryPath, path) == 0 else {
+                throw SystemFailure(operation: "rename \(temporaryPath) to \(path)", code: errno)
+            }
+        } catch {
+            if isOpen { close(fd) }
+            unlink(temporaryPath)
+            throw error
+        }
+        syncDirectory(directory)
+    }
+
+    /// Flushes a directory entry change (a rename) to disk. Best effort: some file systems refuse
+    /// `fsync` on directories, and the data itself is already safe.
+    private static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
+    /// Every byte of the file at `path`; throws ``SystemFailure`` (`ENOENT` when it does not
+    /// exist, `EISDIR` for a directory).
+    static func readAll(_ path: String) throws(SystemFailure) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemFailure(operation: "open \(path)", code: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SystemFailure(operation: "stat \(path)", code: errno) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw SystemFailure(operation: "read \(path)", code: EISDIR) }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var done = 0, failure: Int32 = 0
+        bytes.withUnsafeMutableBytes { buffer in
+            while done < buffer.count {
+                let n = read(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { break }   // the file shrank while we read it
+                done += n
+            }
+        }
+        if failure != 0 { throw SystemFailure(operation: "read \(path)", code: failure) }
+        if done < bytes.count { bytes.removeLast(bytes.count - done) }
+        return bytes
+    }
+}
+
+/// `write(2)`, reachable from inside types that have a `write` method of their own.
+private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }

@@ -1,2 +1,0 @@
-import Finetune
-print("demo-catsdogs: not built yet (see issue 7)")

@@ -1,0 +1,82 @@
+import FinetuneCore
+import FinetuneTestSupport
+import Testing
+
+/// The `kernels` golden suite (Goldens/gen_kernels.py), loaded once.
+enum KernelGoldens {
+    struct LoadFailure: Error, CustomStringConvertible { let description: String }
+
+    static let suite: Result<GoldenSuite, LoadFailure> = {
+        do { return .success(try GoldenSuite.load("kernels")) }
+        catch { return .failure(LoadFailure(description: "\(error)")) }
+    }()
+
+    /// Names of the cases of one kind (for `@Test(arguments:)`); a placeholder that fails the test
+    /// when the manifest is missing or has no such case, so a lost golden never passes silently.
+    static func names(kind: String, where keep: (String) -> Bool = { _ in true }) -> [String] {
+        guard case .success(let s) = suite else { return ["<kernels manifest missing>"] }
+        let names = s.cases.filter { $0.params["kind"]?.string == kind && keep($0.name) }.map(\.name)
+        return names.isEmpty ? ["<no \(kind) cases>"] : names
+    }
+
+    static func named(_ name: String) throws -> GoldenCase { try suite.get().named(name) }
+}
+
+/// `hash_uniform` of Goldens/gen_kernels.py: low + (high − low)·u with u the top 24 bits of a
+/// SplitMix64 hash of seed·φ + (i + 1)·c, as float32 — the same bits in Python and Swift.
+func hashUniform(seed: UInt64, shape: Shape, low: Double, high: Double) -> Tensor {
+    let base = seed &* 0x9E37_79B9_7F4A_7C15
+    return Tensor(shape: shape) { out in
+        for i in 0..<out.count {
+            var z = base &+ UInt64(i + 1) &* 0xD1B5_4A32_D192_ED03
+            z ^= z >> 30
+            z = z &* 0xBF58_476D_1CE4_E5B9
+            z ^= z >> 27
+            z = z &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            out[i] = Float(low + (high - low) * (Double(z >> 40) / 16_777_216.0))
+        }
+    }
+}
+
+extension GoldenCase {
+    /// An input: a stored tensor file, or else regenerated from `params.inputs[key]`.
+    func input(_ key: String) throws -> Tensor {
+        if tensors[key] != nil { return try tensor(key) }
+        guard let spec = params["inputs"]?[key], let seed = spec["seed"]?.int,
+              let dims = spec["shape"]?.array, let low = spec["low"]?.double, let high = spec["high"]?.double
+        else { throw GoldenError.missing("case '\(name)' has neither a tensor nor params.inputs for '\(key)'") }
+        return hashUniform(seed: UInt64(seed), shape: Shape(dims.compactMap(\.int)), low: low, high: high)
+    }
+
+    func pair(_ key: String) throws -> (Int, Int) {
+        let v = try param(key).array?.compactMap(\.int) ?? []
+        guard v.count == 2 else { throw GoldenError.missing("case '\(name)': param '\(key)' is not a pair") }
+        return (v[0], v[1])
+    }
+
+    func padding() throws -> Padding {
+        guard let s = try param("padding").string, let p = Padding(rawValue: s) else {
+            throw GoldenError.missing("case '\(name)': bad padding")
+        }
+        return p
+    }
+
+    func number(_ key: String) throws -> Double {
+        guard let v = try param(key).double else { throw GoldenError.missing("case '\(name)': '\(key)' is not a number") }
+        return v
+    }
+
+    /// Compares a full kernel gradient with the golden `dw`, or with its strided sample `dw_sample`.
+    func expectKernelGradient(_ dw: Tensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        if tensors["dw"] != nil {
+            expectClose(dw, try tensor("dw"), tolerance: tolerance, what, sourceLocation: sourceLocation)
+        } else {
+            let stride = try #require(params["dw_sample_stride"]?.int)
+            let expected = try tensor("dw_sample")
+            let sample = Tensor(shape: expected.shape,
+                                scalars: Swift.stride(from: 0, to: dw.scalarCount, by: stride).map { dw.scalars[$0] })
+            expectClose(sample, expected, tolerance: tolerance, what + " (every \(stride)th)", sourceLocation: sourceLocation)
+        }
+    }
+}
