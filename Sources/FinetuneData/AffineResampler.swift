@@ -39,7 +39,7 @@ struct AffineResampler {
         var cc = x
         if mode != .nearest { cc = mapCoordinate(cc, n, mode) }
         guard cc > -1.0 || mode == .nearest else { return nil }
-        let start = order == 1 ? Int(floor(cc)) : Int(floor(cc + 0.5))
+        let start = order == 1 ? Int(cc.rounded(.down)) : Int((cc + 0.5).rounded(.down))
         var i0 = start, i1 = start + order
         if start < 0 || start + order >= n {
             let spline: Mode = (mode == .constant || mode == .wrap) ? .constant : mode   // .constant here = mirror
@@ -47,13 +47,14 @@ struct AffineResampler {
             i1 = order == 1 ? Int(splineIndex(Double(start + 1), n, spline)) : i0
         }
         if order == 0 { return (i0, i0, 1, 0) }
-        let f = cc - floor(cc)
+        let f = cc - cc.rounded(.down)
         let w0 = 1.0 - f
         return (i0, i1, w0, 1.0 - w0)
     }
 
     func resample<Pixel: AffineSample>(_ input: UnsafeBufferPointer<Pixel>, into output: UnsafeMutableBufferPointer<Float>) {
         let a = m[0], b = m[1], e = m[2], d = m[3], f = m[4], g = m[5]
+        let lastRow = Double(h - 1), lastColumn = Double(w - 1)
         for r in 0..<h {
             let rr = Double(r)
             for col in 0..<w {
@@ -61,6 +62,43 @@ struct AffineResampler {
                 let x0 = 0.0 + rr * a + cc * b + e
                 let x1 = 0.0 + rr * d + cc * f + g
                 let o = (r * w + col) * c
+                // Interior (both neighbours inside, no mode mapping): the same arithmetic as
+                // below without the boundary logic.
+                if order == 1 && x0 >= 0 && x0 < lastRow && x1 >= 0 && x1 < lastColumn {
+                    let f0 = x0.rounded(.down), f1 = x1.rounded(.down)
+                    let wy0 = 1.0 - (x0 - f0), wx0 = 1.0 - (x1 - f1)
+                    let wy1 = 1.0 - wy0, wx1 = 1.0 - wx0
+                    let s00 = (Int(f0) * w + Int(f1)) * c, s10 = s00 + w * c
+                    for k in 0..<c {
+                        var t = 0.0
+                        t += input[s00 + k].doubleValue * wy0 * wx0
+                        t += input[s00 + c + k].doubleValue * wy0 * wx1
+                        t += input[s10 + k].doubleValue * wy1 * wx0
+                        t += input[s10 + c + k].doubleValue * wy1 * wx1
+                        output[o + k] = Float(t)
+                    }
+                    continue
+                }
+                if order == 1 && mode == .nearest {
+                    // Outside with edge replication: SciPy takes the weights from x's fraction
+                    // and clamps both sample indices into the image.
+                    let f0 = x0.rounded(.down), f1 = x1.rounded(.down)
+                    let wy0 = 1.0 - (x0 - f0), wx0 = 1.0 - (x1 - f1)
+                    let wy1 = 1.0 - wy0, wx1 = 1.0 - wx0
+                    let r0 = clampIndex(f0, h), r1 = clampIndex(f0 + 1, h)
+                    let c0 = clampIndex(f1, w), c1 = clampIndex(f1 + 1, w)
+                    let s00 = (r0 * w + c0) * c, s01 = (r0 * w + c1) * c
+                    let s10 = (r1 * w + c0) * c, s11 = (r1 * w + c1) * c
+                    for k in 0..<c {
+                        var t = 0.0
+                        t += input[s00 + k].doubleValue * wy0 * wx0
+                        t += input[s01 + k].doubleValue * wy0 * wx1
+                        t += input[s10 + k].doubleValue * wy1 * wx0
+                        t += input[s11 + k].doubleValue * wy1 * wx1
+                        output[o + k] = Float(t)
+                    }
+                    continue
+                }
                 guard let ya = axis(x0, h), let xa = axis(x1, w) else {
                     for k in 0..<c { output[o + k] = Float(cval) }
                     continue
@@ -83,6 +121,12 @@ struct AffineResampler {
             }
         }
     }
+}
+
+/// ⌊x⌋ (given as a Double) clamped to 0…n−1.
+@inline(__always)
+private func clampIndex(_ x: Double, _ n: Int) -> Int {
+    x <= 0 ? 0 : x >= Double(n - 1) ? n - 1 : Int(x)
 }
 
 /// SciPy's `map_coordinate` for the modes Keras uses (constant maps outside points to −1).

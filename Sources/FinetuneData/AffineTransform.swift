@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import FinetuneCore
 
 /// One image's geometric transform, as Keras' `apply_affine_transform` + `flip_axis` compute it,
 /// resampled with SciPy's `ndimage.affine_transform` rules.
@@ -108,8 +107,4 @@ extension UInt8: AffineSample {
 extension Float: AffineSample {
     @inline(__always) public var floatValue: Float { self }
     @inline(__always) public var doubleValue: Double { Double(self) }
-}
-
-extension SeededRNG: UniformSource {
-    public mutating func nextUnit() -> Double { nextUnitDouble() }
 }

@@ -14,6 +14,9 @@ public struct ArraySource: DataSource, Sendable {
     private let labelWidth: Int
     private let owner: PipelineOwner
     private let order: KerasBatchOrder
+    /// Set when every pass yields the same batches (no shuffling, no augmentation); names the
+    /// contents by an FNV-1a hash of the images and labels.
+    public let repeatablePassIdentity: String?
 
     /// - Parameters:
     ///   - images: (n, height, width, channels), 0–255 floats (before preprocessing).
@@ -44,6 +47,16 @@ public struct ArraySource: DataSource, Sendable {
         let loader = ArraySampleLoader(images: images.scalars, height: images.shape[1], width: images.shape[2],
                                        channels: images.shape[3], preprocessing: preprocessing)
         self.owner = PipelineOwner(BatchPipeline(planner: planner, loader: loader, workers: 0, depth: 1))
+        if shuffle || augmentation != nil {
+            self.repeatablePassIdentity = nil
+        } else {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for v in images.scalars + labels.scalars {
+                hash = (hash ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01b3
+            }
+            self.repeatablePassIdentity = "ArraySource(\(images.shape), \(labels.shape), batch: \(batchSize), "
+                + "\(preprocessing), contents: \(String(hash, radix: 16)))"
+        }
     }
 
     public mutating func next() throws -> Batch {

@@ -1,3 +1,5 @@
+import FinetuneCore
+
 /// Random geometric augmentation = Keras' `ImageDataGenerator` (rotation, shifts, shear, zoom,
 /// flips, fill mode), applied per image on 0–255 floats before preprocessing.
 ///
@@ -147,4 +149,8 @@ extension UniformSource {
 
 extension MT19937: UniformSource {
     public mutating func nextUnit() -> Double { nextDouble() }
+}
+
+extension SeededRNG: UniformSource {
+    public mutating func nextUnit() -> Double { nextUnitDouble() }
 }

@@ -24,19 +24,42 @@ final class BatchPipeline: @unchecked Sendable {
         let buffer: UnsafeMutableBufferPointer<Float>
         var remaining: Int
         var failures: [(slot: Int, error: any Error)] = []
-        init(plan: BatchPlan, scalars: Int) {
+        private let pool: BufferPool
+        init(plan: BatchPlan, scalars: Int, pool: BufferPool) {
             self.plan = plan
-            self.buffer = .allocate(capacity: max(scalars, 1))
+            self.pool = pool
+            self.buffer = pool.take(max(scalars, 1))
             self.remaining = plan.samples.count
         }
-        deinit { buffer.deallocate() }
+        deinit { pool.give(buffer) }
     }
+
+    /// Batch buffers kept for reuse (fresh multi-megabyte allocations cost page faults).
+    private final class BufferPool: @unchecked Sendable {
+        private let lock = NSLock()
+        private var free: [UnsafeMutableBufferPointer<Float>] = []
+        func take(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+            lock.lock()
+            defer { lock.unlock() }
+            if let i = free.firstIndex(where: { $0.count == count }) { return free.remove(at: i) }
+            return .allocate(capacity: count)
+        }
+        func give(_ buffer: UnsafeMutableBufferPointer<Float>) {
+            lock.lock()
+            defer { lock.unlock() }
+            if free.count < 8 { free.append(buffer) } else { buffer.deallocate() }
+        }
+        deinit { for b in free { b.deallocate() } }
+    }
+
+    private let pool = BufferPool()
 
     private let planner: BatchPlanner
     private let loader: any SampleLoader
     private let workerCount: Int
     private let depth: Int
     private let condition = NSCondition()
+    private let consumer = NSLock()
     // Guarded by `condition`:
     private var window: [Job] = []
     private var queue: [(Job, Int)] = []
@@ -54,10 +77,13 @@ final class BatchPipeline: @unchecked Sendable {
     }
 
     /// The batch at `position`, computed by the workers (or inline when there are none).
+    /// Consumers (copies of a source used from several threads) are served one at a time.
     func batch(at position: DataSourcePosition) -> Result {
+        consumer.lock()
+        defer { consumer.unlock() }
         if workerCount == 0 {
             let plan = planner.plan(position)
-            let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars)
+            let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars, pool: pool)
             for slot in job.plan.samples.indices { run(job, slot) }
             return Result(plan: job.plan, images: Array(job.buffer), failures: job.failures.sorted { $0.slot < $1.slot })
         }
@@ -104,7 +130,7 @@ final class BatchPipeline: @unchecked Sendable {
         let perPass = planner.order.batchesPerPass
         while window.count < depth {
             let plan = planner.plan(nextPosition)
-            let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars)
+            let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars, pool: pool)
             window.append(job)
             for slot in plan.samples.indices { queue.append((job, slot)) }
             var next = nextPosition

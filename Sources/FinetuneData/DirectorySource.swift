@@ -22,6 +22,8 @@ public struct DirectorySource: DataSource, Sendable {
     private let owner: PipelineOwner
     private let log: SkipLog
     private let order: KerasBatchOrder
+    /// Set when every pass yields the same batches (no shuffling, no augmentation).
+    public let repeatablePassIdentity: String?
 
     /// - Parameters:
     ///   - directory: the split folder (e.g. `data/train`), holding one folder per class.
@@ -62,6 +64,10 @@ public struct DirectorySource: DataSource, Sendable {
         let loader = FileSampleLoader(paths: listing.paths, height: targetSize.height, width: targetSize.width,
                                       interpolation: interpolation, decoding: decoding, preprocessing: preprocessing)
         self.owner = PipelineOwner(BatchPipeline(planner: planner, loader: loader, workers: workers, depth: prefetch))
+        self.repeatablePassIdentity = shuffle || augmentation != nil ? nil
+            : "DirectorySource(\(directory), classes: \(listing.classNames), files: \(listing.relativePaths.count), "
+                + "size: \(targetSize.height)x\(targetSize.width), \(interpolation), \(preprocessing), batch: \(batchSize), "
+                + "\(classMode), \(onBadFile), EXIF: \(decoding.appliesEXIFOrientation))"
     }
 
     public var sampleCount: Int { listing.relativePaths.count }

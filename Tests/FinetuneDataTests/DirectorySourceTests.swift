@@ -238,6 +238,26 @@ struct ArraySourceTests {
         }
     }
 
+    @Test("a source is repeatable (cacheable) only without shuffling and augmentation")
+    func repeatable() throws {
+        let images = Tensor(shape: [4, 1, 1, 3], scalars: (0..<12).map(Float.init))
+        let labels = Tensor(shape: [4], scalars: [0, 1, 0, 1])
+        let a = try ArraySource(images: images, labels: labels, batchSize: 2)
+        let b = try ArraySource(images: images, labels: labels, batchSize: 2)
+        var other = images
+        other.scalars[5] = 99
+        let c = try ArraySource(images: other, labels: labels, batchSize: 2)
+        #expect(a.repeatablePassIdentity != nil && a.repeatablePassIdentity == b.repeatablePassIdentity)
+        #expect(c.repeatablePassIdentity != a.repeatablePassIdentity)
+        #expect(try ArraySource(images: images, labels: labels, batchSize: 2, shuffle: true).repeatablePassIdentity == nil)
+        #expect(try ArraySource(images: images, labels: labels, batchSize: 2, augmentation: .seedRecipe()).repeatablePassIdentity == nil)
+        let root = DataGoldens.directory.appendingPathComponent("tree/train").path
+        let plain = try DirectorySource(directory: root, targetSize: (4, 4), shuffle: false, workers: 0)
+        let rescaled = try DirectorySource(directory: root, targetSize: (4, 4), shuffle: false, preprocessing: .rescale255, workers: 0)
+        #expect(plain.repeatablePassIdentity != nil && plain.repeatablePassIdentity != rescaled.repeatablePassIdentity)
+        #expect(try DirectorySource(directory: root, targetSize: (4, 4), workers: 0).repeatablePassIdentity == nil)
+    }
+
     @Test("fixed order without shuffling; wraps around passes; rejects mismatched labels")
     func fixedOrder() throws {
         let images = Tensor(shape: [5, 1, 1, 3], scalars: (0..<15).map(Float.init))
