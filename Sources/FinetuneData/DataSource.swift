@@ -38,9 +38,15 @@ public protocol DataSource {
     var position: DataSourcePosition { get }
     /// Moves the stream to `position` (as saved from ``position``).
     mutating func seek(to position: DataSourcePosition) throws
+    /// A stable name for the batches one pass yields when every pass yields exactly the same
+    /// batches in the same order (no shuffling, no augmentation), `nil` otherwise. A trainer may
+    /// then cache what frozen layers compute for those batches (validation and test sets).
+    var repeatablePassIdentity: String? { get }
 }
 
 extension DataSource {
+    public var repeatablePassIdentity: String? { nil }
+
     /// Batches in one pass: ⌈samples / batch size⌉.
     public var batchesPerPass: Int { (sampleCount + batchSize - 1) / max(batchSize, 1) }
 }

@@ -50,6 +50,11 @@ public protocol Callback: AnyObject {
     /// Called after validation; `record` is complete. Return `.stopTraining` to end `fit` here.
     func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction
     func trainEnd(_ history: History, control: TrainingControl)
+    /// An error the callback hit in a hook (hooks cannot throw: a log file that could not be
+    /// written, a checkpoint that failed). `nil` while all is well. The training loop checks it
+    /// after each hook and, when set, ends `fit` by throwing it; a failing callback also returns
+    /// `.stopTraining` from `epochEnd`, so a loop that ignores `failure` still stops.
+    var failure: (any Error)? { get }
 }
 
 extension Callback {
@@ -59,6 +64,7 @@ extension Callback {
     public func batchEnd(_ logs: BatchLogs) {}
     public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction { .proceed }
     public func trainEnd(_ history: History, control: TrainingControl) {}
+    public var failure: (any Error)? { nil }
 }
 
 /// The parts of a running `fit` that callbacks may read or change.
@@ -69,7 +75,7 @@ public protocol TrainingControl: AnyObject {
     func currentWeights() -> [String: Tensor]
     /// Replaces model parameters (keys and shapes must match).
     func restoreWeights(_ weights: [String: Tensor]) throws
-    /// History of the current `fit` so far.
+    /// Every epoch trained so far, all phases (the current `fit` call's epochs are the last ones).
     var history: History { get }
     /// Writes a checkpoint of the whole training state (model, optimizer, data position, RNG,
     /// history) to `path`, atomically.

@@ -1,0 +1,25 @@
+import FinetuneCore
+
+/// Keras' `Activation` layer: y = f(x) for relu, sigmoid, softmax (last axis) or linear.
+/// No parameters. A final sigmoid/softmax exposes its input as logits (``LogitsExposing``).
+public struct Activation: LogitsExposing {
+    public let name: String
+    public let function: ActivationFunction
+
+    public init(_ function: ActivationFunction, name: String? = nil) {
+        self.function = function
+        self.name = name ?? function.rawValue
+    }
+
+    public func outputShape(for input: Shape) throws -> Shape { input }
+
+    public func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+        let (z, activation, pullback) = forwardLogits(x, context: &context)
+        return activated(activation, logits: z, pullback: pullback)
+    }
+
+    public func forwardLogits(_ x: Tensor, context: inout ForwardContext)
+        -> (logits: Tensor, activation: ActivationFunction, pullback: Pullback?) {
+        (x, function, context.needsInputGradient ? Pullback { LayerGradients(input: $0) } : nil)
+    }
+}

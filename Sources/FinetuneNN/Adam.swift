@@ -1,0 +1,79 @@
+import FinetuneCore
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Adam (Kingma & Ba 2015), as Keras 3 implements it.
+///
+/// t = iterations + 1; α = lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ); m ← m + (g − m)(1 − β₁);
+/// v ← v + (g² − v)(1 − β₂); AMSGrad: v̂ ← max(v̂, v) and v̂ replaces v; w ← w − m·α / (√v + ε).
+/// (ε is added to √v, not to the bias-corrected √v̂ of the paper — Keras' "epsilon hat".)
+/// Slots: `<key>/m`, `<key>/v`, `<key>/v_hat` (AMSGrad).
+public struct Adam: Optimizer {
+    public var learningRate: Float
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    public var amsgrad: Bool
+    /// When set, the learning rate of each step is `schedule(step: iterations)`.
+    public var schedule: (any LearningRateSchedule)?
+    public private(set) var iterations = 0
+    private var slots = OptimizerSlots()
+
+    /// Keras 3 defaults: lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-7, no AMSGrad.
+    public init(learningRate: Float = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7,
+                amsgrad: Bool = false, schedule: (any LearningRateSchedule)? = nil) {
+        precondition(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam: betas must be in [0, 1)")
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+        self.schedule = schedule
+    }
+
+    public var state: [String: Tensor] { slots.tensors }
+
+    public mutating func restore(state: [String: Tensor], iterations: Int) throws {
+        guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
+        try slots.restore(state, slots: ["m", "v"] + (amsgrad ? ["v_hat"] : []), optimizer: "Adam")
+        self.iterations = iterations
+    }
+
+    public mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
+        if let schedule { learningRate = schedule(step: iterations) }
+        let t = Float(iterations + 1)
+        let beta1Power = powf(Float(beta1), t), beta2Power = powf(Float(beta2), t)
+        let alpha = learningRate * sqrtf(1 - beta2Power) / (1 - beta1Power)
+        let oneMinusBeta1 = Float(1 - beta1), oneMinusBeta2 = Float(1 - beta2), eps = Float(epsilon)
+        var updated: [String: Tensor] = [:]
+        for (key, g) in gradients {
+            guard var w = parameters[key] else { preconditionFailure("Adam: gradient for '\(key)' but no parameter") }
+            var m = slots.take(key, "m", shape: w.shape)
+            var v = slots.take(key, "v", shape: w.shape)
+            var vHat = amsgrad ? slots.take(key, "v_hat", shape: w.shape) : unusedSlot
+            updateInPlace(&w, gradient: g, &m, &v, &vHat) { n, w, g, m, v, vHat in
+                let m = m!, v = v!
+                for i in 0..<n {
+                    let gi = g[i]
+                    m[i] += (gi - m[i]) * oneMinusBeta1
+                    v[i] += (gi * gi - v[i]) * oneMinusBeta2
+                    var denominator = v[i]
+                    if let vHat {
+                        vHat[i] = max(vHat[i], v[i])
+                        denominator = vHat[i]
+                    }
+                    w[i] -= (m[i] * alpha) / (sqrtf(denominator) + eps)
+                }
+            }
+            slots.put(key, "m", m)
+            slots.put(key, "v", v)
+            if amsgrad { slots.put(key, "v_hat", vHat) }
+            updated[key] = w
+        }
+        iterations += 1
+        return updated
+    }
+}

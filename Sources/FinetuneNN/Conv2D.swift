@@ -1,0 +1,121 @@
+import FinetuneCore
+
+/// 2-D convolution over NHWC input with an HWIO kernel, Keras' `Conv2D`.
+///
+/// y = f(conv(x, W) + b), y[n,i,j,o] = f(b[o] + Σ_{p,q,c} x[n, i·s_h − pad_top + p, j·s_w − pad_left + q, c]·W[p,q,c,o]).
+/// Keys: `<name>.kernel` (kh, kw, in, out), `<name>.bias` (out) — Keras' layout, so Keras
+/// weights load unchanged. Initialisers as Keras: kernel glorot-uniform (fans × kh·kw), bias zero.
+/// The activation is fused (`activation: .relu`, as VGG16 uses it) or left to a separate
+/// ``Activation`` layer (`.linear`).
+public struct Conv2D: LogitsExposing {
+    public let name: String
+    public private(set) var kernel: Tensor
+    /// `nil` when the layer has no bias (`useBias: false`).
+    public private(set) var bias: Tensor?
+    public let strides: (Int, Int)
+    public let padding: Padding
+    public let activation: ActivationFunction
+
+    public var filters: Int { kernel.shape[3] }
+    public var inputChannels: Int { kernel.shape[2] }
+    public var kernelSize: (Int, Int) { (kernel.shape[0], kernel.shape[1]) }
+    public var kernelKey: String { name + ".kernel" }
+    public var biasKey: String { name + ".bias" }
+
+    /// A freshly initialised layer (glorot-uniform kernel drawn from `rng`, zero bias).
+    public init(name: String, inputChannels: Int, filters: Int, kernelSize: (Int, Int) = (3, 3),
+                strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+                activation: ActivationFunction = .linear, useBias: Bool = true,
+                using rng: inout some RandomNumberGenerator) {
+        precondition(inputChannels > 0 && filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0,
+                     "Conv2D '\(name)': channels, filters and kernel size must be positive")
+        self.name = name
+        self.kernel = .glorotUniform([kernelSize.0, kernelSize.1, inputChannels, filters], using: &rng)
+        self.bias = useBias ? .zeros([filters]) : nil
+        self.strides = strides
+        self.padding = padding
+        self.activation = activation
+    }
+
+    /// A layer with the given weights (kernel HWIO, bias of `filters` values or `nil`).
+    public init(name: String, kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1),
+                padding: Padding = .valid, activation: ActivationFunction = .linear) throws {
+        guard kernel.rank == 4 else {
+            throw LayerError.shapeMismatch(key: name + ".kernel", expected: [3, 3, kernel.shape.dimensions.last ?? 1, 1], got: kernel.shape)
+        }
+        if let bias, bias.shape != [kernel.shape[3]] {
+            throw LayerError.shapeMismatch(key: name + ".bias", expected: [kernel.shape[3]], got: bias.shape)
+        }
+        self.name = name
+        self.kernel = kernel
+        self.bias = bias
+        self.strides = strides
+        self.padding = padding
+        self.activation = activation
+    }
+
+    public var parameters: [(key: String, value: Tensor)] {
+        if let bias { return [(kernelKey, kernel), (biasKey, bias)] }
+        return [(kernelKey, kernel)]
+    }
+
+    public mutating func setParameter(_ key: String, to value: Tensor) throws {
+        if key == kernelKey {
+            guard value.shape == kernel.shape else { throw LayerError.shapeMismatch(key: key, expected: kernel.shape, got: value.shape) }
+            kernel = value
+        } else if key == biasKey, let bias {
+            guard value.shape == bias.shape else { throw LayerError.shapeMismatch(key: key, expected: bias.shape, got: value.shape) }
+            self.bias = value
+        } else {
+            throw LayerError.unknownParameter(key: key, layer: name)
+        }
+    }
+
+    public func outputShape(for input: Shape) throws -> Shape {
+        guard input.rank == 4 else {
+            throw LayerError.incompatibleInput(layer: name, input: input, reason: "Conv2D needs NHWC input (rank 4)")
+        }
+        guard input[3] == inputChannels else {
+            throw LayerError.incompatibleInput(layer: name, input: input,
+                                               reason: "expected \(inputChannels) channels, got \(input[3])")
+        }
+        let g = ConvGeometry(batch: input[0], inHeight: input[1], inWidth: input[2], inChannels: input[3],
+                             kernelHeight: kernel.shape[0], kernelWidth: kernel.shape[1], outChannels: filters,
+                             strides: strides, padding: padding)
+        guard g.outHeight > 0, g.outWidth > 0 else {
+            throw LayerError.incompatibleInput(layer: name, input: input,
+                                               reason: "a \(kernel.shape[0])×\(kernel.shape[1]) \(padding) kernel leaves no output")
+        }
+        return g.outputShape
+    }
+
+    public func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+        let (z, activation, pullback) = forwardLogits(input, context: &context)
+        return activated(activation, logits: z, pullback: pullback)
+    }
+
+    public func forwardLogits(_ x: Tensor, context: inout ForwardContext)
+        -> (logits: Tensor, activation: ActivationFunction, pullback: Pullback?) {
+        precondition(x.rank == 4 && x.shape[3] == inputChannels,
+                     "Conv2D '\(name)': input \(x.shape) does not have \(inputChannels) channels (NHWC)")
+        let z = conv2DForward(input: x, kernel: kernel, bias: bias, strides: strides, padding: padding)
+        let trainKernel = context.trainable.contains(kernelKey)
+        let trainBias = bias != nil && context.trainable.contains(biasKey)
+        let needsInput = context.needsInputGradient
+        guard needsInput || trainKernel || trainBias else { return (z, activation, nil) }
+        let (w, strides, padding, kernelKey, biasKey) = (kernel, strides, padding, kernelKey, biasKey)
+        return (z, activation, Pullback { dz in
+            var gradients = LayerGradients(input: nil)
+            if needsInput || trainKernel {
+                let r = conv2DBackward(input: x, kernel: w, outputGradient: dz, strides: strides, padding: padding,
+                                       computeInputGradient: needsInput, computeKernelGradient: trainKernel)
+                gradients.input = r.input
+                if trainKernel { gradients.parameters[kernelKey] = r.kernel }
+                if trainBias { gradients.parameters[biasKey] = r.bias ?? sumOverLeadingAxes(dz) }
+            } else {
+                gradients.parameters[biasKey] = sumOverLeadingAxes(dz)
+            }
+            return gradients
+        })
+    }
+}

@@ -1,0 +1,26 @@
+import FinetuneCore
+
+/// Inverted dropout, Keras' `Dropout`: in training each unit is kept with probability 1 − rate
+/// and scaled by 1/(1 − rate), using `context.rng` (so runs replay); at inference it is the
+/// identity. No parameters.
+public struct Dropout: Layer {
+    public let name: String
+    public let rate: Float
+
+    public init(name: String = "dropout", rate: Float) {
+        precondition(rate >= 0 && rate < 1, "Dropout '\(name)': rate must be in [0, 1), got \(rate)")
+        self.name = name
+        self.rate = rate
+    }
+
+    public func outputShape(for input: Shape) throws -> Shape { input }
+
+    public func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+        guard context.mode == .training, rate > 0 else {
+            return (x, context.needsInputGradient ? Pullback { LayerGradients(input: $0) } : nil)
+        }
+        let (y, mask) = dropoutForward(x, rate: rate, using: &context.rng)
+        guard context.needsInputGradient else { return (y, nil) }
+        return (y, Pullback { dy in LayerGradients(input: dropoutBackward(mask: mask, outputGradient: dy)) })
+    }
+}

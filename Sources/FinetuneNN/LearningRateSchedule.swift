@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// A learning rate as a function of the optimizer's step count (Keras'
+/// `LearningRateSchedule`). An optimizer with a schedule evaluates it at `iterations` before every
+/// step and uses that value.
+public protocol LearningRateSchedule: Sendable {
+    func callAsFunction(step: Int) -> Float
+}
+
+/// Keras' `ExponentialDecay`: lr = initial · rate^(step / decaySteps); with `staircase` the
+/// exponent is floored (step decay: × rate every `decaySteps` steps).
+public struct ExponentialDecay: LearningRateSchedule {
+    public var initialLearningRate: Float
+    public var decaySteps: Int
+    public var decayRate: Float
+    public var staircase: Bool
+
+    public init(initialLearningRate: Float, decaySteps: Int, decayRate: Float, staircase: Bool = false) {
+        precondition(decaySteps > 0, "ExponentialDecay: decaySteps must be positive")
+        self.initialLearningRate = initialLearningRate
+        self.decaySteps = decaySteps
+        self.decayRate = decayRate
+        self.staircase = staircase
+    }
+
+    public func callAsFunction(step: Int) -> Float {
+        var p = Float(step) / Float(decaySteps)
+        if staircase { p = p.rounded(.down) }
+        return initialLearningRate * powf(decayRate, p)
+    }
+}
+
+/// Keras' `PiecewiseConstantDecay`: `values[0]` while step ≤ boundaries[0], `values[1]` while
+/// step ≤ boundaries[1], …, and the last value after the last boundary.
+public struct PiecewiseConstantDecay: LearningRateSchedule {
+    public var boundaries: [Int]
+    public var values: [Float]
+
+    public init(boundaries: [Int], values: [Float]) {
+        precondition(values.count == boundaries.count + 1, "PiecewiseConstantDecay: need one more value than boundaries")
+        precondition(zip(boundaries, boundaries.dropFirst()).allSatisfy { $0 < $1 }, "boundaries must increase")
+        self.boundaries = boundaries
+        self.values = values
+    }
+
+    public func callAsFunction(step: Int) -> Float {
+        values[boundaries.firstIndex { step <= $0 } ?? boundaries.count]
+    }
+}

@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import FinetuneCore
+
+/// A training loss: the mean over the batch and its gradient.
+///
+/// The loss receives the whole ``Prediction``, so it can compute from the logits of a final
+/// sigmoid/softmax as Keras 3 does (TF backend: `_keras_logits`). The gradient is tagged with what
+/// it is taken with respect to (output or logits); the model's ``PredictionPullback`` accepts both.
+public protocol Loss: Sendable {
+    /// Keras' name (`binary_crossentropy`), for logs.
+    var name: String { get }
+    func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation
+}
+
+/// A loss value (mean over the batch) and its gradient.
+public struct LossEvaluation: Sendable {
+    public var value: Float
+    public var gradient: PredictionGradient
+    public init(value: Float, gradient: PredictionGradient) {
+        self.value = value
+        self.gradient = gradient
+    }
+}
+
+/// How a cross-entropy turns probabilities into a loss.
+public enum CrossEntropyPath: Sendable, Hashable {
+    /// Keras 3, TF backend (the default): from the logits of the final sigmoid/softmax,
+    /// ℓ = max(x, 0) − x·z + log(1 + e^(−|x|)) — stable, never clipped. A model without such a
+    /// final activation falls back to `clipped(1e-7)`, as Keras does.
+    case logits
+    /// Keras 2.0.8 and the JAX/NumPy backends: p clipped to [ε, 1 − ε], ℓ = −(z log p + (1 − z) log(1 − p));
+    /// the gradient is zero where p was clipped.
+    case clipped(epsilon: Float)
+
+    /// Keras' `backend.epsilon()`.
+    public static let kerasEpsilon: Float = 1e-7
+}
+
+/// Keras' `binary_crossentropy`, mean over all elements (= mean over the batch for one output).
+///
+/// `fromLogits: true` means the model's output already *is* the logits (no final sigmoid).
+public struct BinaryCrossEntropy: Loss {
+    public var path: CrossEntropyPath
+    public var fromLogits: Bool
+    public var name: String { "binary_crossentropy" }
+
+    public init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
+        self.path = path
+        self.fromLogits = fromLogits
+    }
+
+    public func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation {
+        if case .logits = path, let z = prediction.logits, prediction.finalActivation == .sigmoid {
+            let r = binaryCrossEntropyFromLogits(logits: z, labels: labels)
+            return LossEvaluation(value: r.value, gradient: .logits(r.gradient))
+        }
+        if fromLogits {
+            let r = binaryCrossEntropyFromLogits(logits: prediction.output, labels: labels)
+            return LossEvaluation(value: r.value, gradient: .output(r.gradient))
+        }
+        let epsilon: Float
+        if case let .clipped(e) = path { epsilon = e } else { epsilon = CrossEntropyPath.kerasEpsilon }
+        let r = binaryCrossEntropyFromProbabilities(prediction.output, labels: labels, epsilon: epsilon)
+        return LossEvaluation(value: r.value, gradient: .output(r.gradient))
+    }
+}
+
+/// Keras' `categorical_crossentropy` over the last axis (one-hot labels), mean over rows.
+///
+/// Logits path: ℓ = −Σ_c z_c (x_c − log Σ_k e^(x_k)); dℓ/dx = (softmax(x)·Σ_c z_c − z) / rows.
+public struct CategoricalCrossEntropy: Loss {
+    public var path: CrossEntropyPath
+    public var fromLogits: Bool
+    public var name: String { "categorical_crossentropy" }
+
+    public init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
+        self.path = path
+        self.fromLogits = fromLogits
+    }
+
+    public func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation {
+        if case .logits = path, let z = prediction.logits, prediction.finalActivation == .softmax {
+            let r = Self.fromLogits(z, labels: labels)
+            return LossEvaluation(value: r.value, gradient: .logits(r.gradient))
+        }
+        if fromLogits {
+            let r = Self.fromLogits(prediction.output, labels: labels)
+            return LossEvaluation(value: r.value, gradient: .output(r.gradient))
+        }
+        let epsilon: Float
+        if case let .clipped(e) = path { epsilon = e } else { epsilon = CrossEntropyPath.kerasEpsilon }
+        let r = categoricalCrossEntropy(prediction.output, labels: labels, epsilon: epsilon)
+        return LossEvaluation(value: r.value, gradient: .output(r.gradient))
+    }
+
+    /// Softmax cross-entropy from logits x (rows × classes) and labels z of the same shape.
+    static func fromLogits(_ x: Tensor, labels z: Tensor) -> (value: Float, gradient: Tensor) {
+        precondition(x.shape == z.shape && x.rank == 2, "categorical cross-entropy: logits \(x.shape) vs labels \(z.shape)")
+        let rows = x.shape[0], k = x.shape[1]
+        var total = 0.0
+        let gradient = Tensor(shape: x.shape) { g in
+            x.withUnsafeBufferPointer { xp in z.withUnsafeBufferPointer { zp in
+                for r in 0..<rows {
+                    let o = r * k
+                    var m = -Float.infinity
+                    for c in 0..<k { m = max(m, xp[o + c]) }
+                    var s: Float = 0
+                    for c in 0..<k { s += expf(xp[o + c] - m) }
+                    let logSum = m + logf(s)
+                    var zsum: Float = 0
+                    for c in 0..<k { zsum += zp[o + c]; total -= Double(zp[o + c] * (xp[o + c] - logSum)) }
+                    for c in 0..<k { g[o + c] = (expf(xp[o + c] - logSum) * zsum - zp[o + c]) / Float(rows) }
+                }
+            } }
+        }
+        return (Float(total / Double(max(rows, 1))), gradient)
+    }
+}

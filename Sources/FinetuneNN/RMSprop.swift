@@ -1,0 +1,100 @@
+import FinetuneCore
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// RMSprop, Keras 3 by default (Tieleman & Hinton 2012).
+///
+/// v ← ρv + (1 − ρ)g²;  centered: ḡ ← ρḡ + (1 − ρ)g, D = v − ḡ² + ε, else D = v + ε;
+/// Δ = lr·g / √D (ε **inside** the root); momentum μ > 0: m ← μm + Δ, w ← w − m; else w ← w − Δ.
+/// `.keras2` (Keras 2.0.8, the book): ε = 1e-8 **outside**, Δ = lr·g / (√v + ε).
+/// Hyper-parameters are Doubles, cast to Float32 where Keras casts them, so trajectories match.
+/// Slots: `<key>/rms` (v), `<key>/momentum` (m, when μ > 0), `<key>/mean_gradient` (ḡ, when centered).
+public struct RMSprop: Optimizer {
+    public enum EpsilonPlacement: String, Sendable, Codable {
+        /// Keras 3: √(v + ε).
+        case insideSquareRoot
+        /// Keras 2.0.8: √v + ε.
+        case outsideSquareRoot
+    }
+
+    public var learningRate: Float
+    public var rho: Double
+    public var momentum: Double
+    public var epsilon: Double
+    public var centered: Bool
+    public var epsilonPlacement: EpsilonPlacement
+    /// When set, the learning rate of each step is `schedule(step: iterations)`.
+    public var schedule: (any LearningRateSchedule)?
+    public private(set) var iterations = 0
+    private var slots = OptimizerSlots()
+
+    /// Keras 3 defaults: lr 1e-3, ρ 0.9, no momentum, ε 1e-7 inside the square root, not centered.
+    public init(learningRate: Float = 1e-3, rho: Double = 0.9, momentum: Double = 0, epsilon: Double = 1e-7,
+                centered: Bool = false, epsilonPlacement: EpsilonPlacement = .insideSquareRoot,
+                schedule: (any LearningRateSchedule)? = nil) {
+        precondition(rho >= 0 && rho < 1 && momentum >= 0 && epsilon >= 0, "RMSprop: need 0 ≤ ρ < 1, μ ≥ 0, ε ≥ 0")
+        self.learningRate = learningRate
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = centered
+        self.epsilonPlacement = epsilonPlacement
+        self.schedule = schedule
+    }
+
+    /// The book's RMSprop (Keras 2.0.8): ρ 0.9, ε = 1e-8 outside the square root.
+    public static func keras2(learningRate: Float = 1e-3) -> RMSprop {
+        RMSprop(learningRate: learningRate, epsilon: 1e-8, epsilonPlacement: .outsideSquareRoot)
+    }
+
+    var slotNames: [String] { ["rms"] + (momentum > 0 ? ["momentum"] : []) + (centered ? ["mean_gradient"] : []) }
+
+    public var state: [String: Tensor] { slots.tensors }
+
+    public mutating func restore(state: [String: Tensor], iterations: Int) throws {
+        guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
+        try slots.restore(state, slots: slotNames, optimizer: "RMSprop")
+        self.iterations = iterations
+    }
+
+    public mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
+        if let schedule { learningRate = schedule(step: iterations) }
+        let lr = learningRate, rho = Float(rho), oneMinusRho = Float(1 - self.rho)
+        let eps = Float(epsilon), mu = Float(momentum), inside = epsilonPlacement == .insideSquareRoot
+        var updated: [String: Tensor] = [:]
+        for (key, g) in gradients {
+            guard var w = parameters[key] else { preconditionFailure("RMSprop: gradient for '\(key)' but no parameter") }
+            var v = slots.take(key, "rms", shape: w.shape)
+            var m = momentum > 0 ? slots.take(key, "momentum", shape: w.shape) : unusedSlot
+            var mg = centered ? slots.take(key, "mean_gradient", shape: w.shape) : unusedSlot
+            updateInPlace(&w, gradient: g, &v, &m, &mg) { n, w, g, v, m, mg in
+                let v = v!
+                for i in 0..<n {
+                    let gi = g[i]
+                    v[i] = rho * v[i] + oneMinusRho * (gi * gi)
+                    var d = v[i]
+                    if let mg {
+                        mg[i] = rho * mg[i] + oneMinusRho * gi
+                        d = v[i] - mg[i] * mg[i]
+                    }
+                    let increment = inside ? (lr * gi) / sqrtf(d + eps) : (lr * gi) / (sqrtf(d) + eps)
+                    if let m {
+                        m[i] = mu * m[i] + increment
+                        w[i] -= m[i]
+                    } else {
+                        w[i] -= increment
+                    }
+                }
+            }
+            slots.put(key, "rms", v)
+            if momentum > 0 { slots.put(key, "momentum", m) }
+            if centered { slots.put(key, "mean_gradient", mg) }
+            updated[key] = w
+        }
+        iterations += 1
+        return updated
+    }
+}

@@ -1,0 +1,58 @@
+import FinetuneCore
+
+/// Stochastic gradient descent, Keras 3's formulas.
+///
+/// Plain: w ← w − lr·g. Momentum μ: m ← μm − lr·g, w ← w + m; Nesterov: w ← w + μm − lr·g
+/// (with the new m). Slot: `<key>/momentum` (when μ > 0).
+public struct SGD: Optimizer {
+    public var learningRate: Float
+    public var momentum: Double
+    public var nesterov: Bool
+    /// When set, the learning rate of each step is `schedule(step: iterations)`.
+    public var schedule: (any LearningRateSchedule)?
+    public private(set) var iterations = 0
+    private var slots = OptimizerSlots()
+
+    /// Keras 3 defaults: lr 0.01, no momentum, not Nesterov.
+    public init(learningRate: Float = 0.01, momentum: Double = 0, nesterov: Bool = false,
+                schedule: (any LearningRateSchedule)? = nil) {
+        precondition(momentum >= 0, "SGD: momentum must be ≥ 0")
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.schedule = schedule
+    }
+
+    public var state: [String: Tensor] { slots.tensors }
+
+    public mutating func restore(state: [String: Tensor], iterations: Int) throws {
+        guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
+        try slots.restore(state, slots: momentum > 0 ? ["momentum"] : [], optimizer: "SGD")
+        self.iterations = iterations
+    }
+
+    public mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
+        if let schedule { learningRate = schedule(step: iterations) }
+        let lr = learningRate, mu = Float(momentum), nesterov = nesterov
+        var updated: [String: Tensor] = [:]
+        for (key, g) in gradients {
+            guard var w = parameters[key] else { preconditionFailure("SGD: gradient for '\(key)' but no parameter") }
+            var m = momentum > 0 ? slots.take(key, "momentum", shape: w.shape) : unusedSlot
+            var b = unusedSlot, c = unusedSlot
+            updateInPlace(&w, gradient: g, &m, &b, &c) { n, w, g, m, _, _ in
+                if let m {
+                    for i in 0..<n {
+                        m[i] = m[i] * mu - g[i] * lr
+                        w[i] += nesterov ? m[i] * mu - g[i] * lr : m[i]
+                    }
+                } else {
+                    for i in 0..<n { w[i] -= g[i] * lr }
+                }
+            }
+            if momentum > 0 { slots.put(key, "momentum", m) }
+            updated[key] = w
+        }
+        iterations += 1
+        return updated
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Saves a checkpoint of the whole training state at epoch ends (Keras' `ModelCheckpoint`), via
+/// ``TrainingControl/saveCheckpoint(to:)``, to a path filled from a ``PathTemplate``
+/// (`"checkpoints/phase{phase}-epoch{epoch:03d}.ftck"`). Missing folders are created.
+///
+/// With `saveBestOnly`, it saves only when `monitor` improves on the best value so far (strictly:
+/// `.min` v < best, `.max` v > best; the first value always counts unless
+/// `initialValueThreshold` sets the bar), and skips epochs without the value. As in Keras, the best
+/// value is kept across `fit` calls, so in a two-phase run phase 2 saves only what beats phase 1.
+/// Without a field like `{epoch}` in the template each save replaces the previous file (the
+/// checkpoint writer is atomic).
+public final class ModelCheckpoint: Callback {
+    public let template: PathTemplate
+    public let monitor: Monitor
+    public let mode: MonitorMode
+    public let saveBestOnly: Bool
+    /// Best monitored value so far (only tracked with `saveBestOnly`).
+    public private(set) var best: Double?
+    /// Every path saved, in order.
+    public private(set) var savedPaths: [String] = []
+    public private(set) var failure: (any Error)?
+
+    /// Throws ``PathTemplateError`` when `path` has an unknown field or format.
+    public init(path: String, monitor: Monitor = .validationLoss, mode: MonitorMode = .auto,
+                saveBestOnly: Bool = false, initialValueThreshold: Double? = nil) throws {
+        template = try PathTemplate(path)
+        self.monitor = monitor; self.mode = mode.resolved(for: monitor)
+        self.saveBestOnly = saveBestOnly; best = initialValueThreshold
+    }
+
+    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
+        if saveBestOnly {
+            guard let current = monitor.value(in: record),
+                  isImprovement(current, over: best, mode: mode, minDelta: 0) else { return .proceed }
+            best = current
+        }
+        do {
+            let path = try template.path(for: record)
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try control.saveCheckpoint(to: path)
+            savedPaths.append(path)
+            return .proceed
+        } catch {
+            failure = error
+            return .stopTraining
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Writes `data` to `url` atomically: into a temporary file in the same folder, then `rename(2)`
+/// over `url`, so readers see the old file or the new one, never half of one.
+func writeAtomically(_ data: Data, to url: URL) throws {
+    let temporary = url.deletingLastPathComponent()
+        .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+    do {
+        try data.write(to: temporary)
+    } catch {
+        throw HistoryFileError.unwritable(path: url.path, reason: "\(error.localizedDescription)")
+    }
+    if rename(temporary.path, url.path) != 0 {
+        let reason = String(cString: strerror(errno))
+        try? FileManager.default.removeItem(at: temporary)
+        throw HistoryFileError.unwritable(path: url.path, reason: reason)
+    }
+}
+
+/// Errors reading or writing history and log files; each names the file and what to do.
+public enum HistoryFileError: Error, CustomStringConvertible, Equatable {
+    case unwritable(path: String, reason: String)
+    case unreadable(path: String, reason: String)
+    case malformed(path: String, line: Int?, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unwritable(path, reason):
+            return "cannot write '\(path)': \(reason) (check that the folder exists and is writable)"
+        case let .unreadable(path, reason):
+            return "cannot read '\(path)': \(reason)"
+        case let .malformed(path, line, reason):
+            let at = line.map { " line \($0)" } ?? ""
+            return "'\(path)'\(at) is not a history file: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import FinetuneCore
+import FinetuneNN
+import FinetuneData
+import FinetuneIO
+
+/// What a checkpoint stores about the trainer itself, besides weights and optimizer slots.
+public struct TrainerState: Codable, Sendable, Equatable {
+    /// Format of this record (bumped when fields change meaning).
+    public var version: Int = 1
+    public var phase: Int
+    public var trainable: [String]
+    public var learningRate: Float
+    public var rng: SeededRNG
+    public var history: History
+    /// Where the training source stood after the last step (seek a new source there to resume).
+    public var trainingPosition: DataSourcePosition?
+}
+
+extension Trainer {
+    /// A snapshot of the whole training state: model weights, optimizer slots and step count,
+    /// trainable set, phase, learning rate, RNG, history and the training source's position.
+    public func checkpoint(metadata: [String: String] = [:]) throws -> Checkpoint {
+        var c = Checkpoint(model: model, optimizer: optimizer, metadata: metadata)
+        try c.encodeTrainerState(TrainerState(phase: phase, trainable: trainable.sorted(),
+                                              learningRate: optimizer.learningRate, rng: rng,
+                                              history: history, trainingPosition: trainingPosition))
+        return c
+    }
+
+    /// Writes ``checkpoint(metadata:)`` to `path` atomically (a crash leaves the previous file).
+    public func saveCheckpoint(to path: String) throws {
+        try checkpoint(metadata: ["model": model.name, "epoch": String(epochsCompleted), "phase": String(phase)])
+            .write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Restores everything ``checkpoint(metadata:)`` saved. The trainer's optimizer must be of the
+    /// saved type (create it as the phase being resumed creates it); keys and shapes are checked
+    /// first, and on any error the trainer is left unchanged. Seek the training source to
+    /// ``trainingPosition`` before the next `fit`.
+    public func restore(from checkpoint: Checkpoint) throws {
+        let state = try checkpoint.decodeTrainerState(TrainerState.self)
+        var restoredModel = model
+        try checkpoint.restore(into: &restoredModel)
+        var restoredOptimizer = optimizer
+        try checkpoint.restore(optimizer: &restoredOptimizer)
+        restoredOptimizer.learningRate = state.learningRate
+        let known = Set(restoredModel.parameters.map(\.key))
+        if let unknown = state.trainable.first(where: { !known.contains($0) }) {
+            throw TrainerError.unknownParameter(key: unknown, known: known.sorted())
+        }
+        model = restoredModel
+        optimizer = restoredOptimizer
+        try setTrainableForRestore(Set(state.trainable))
+        phase = state.phase
+        rng = state.rng
+        history = state.history
+        trainingPosition = state.trainingPosition
+        featureCache.invalidate()
+    }
+}

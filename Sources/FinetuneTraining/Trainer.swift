@@ -1,0 +1,263 @@
+import Foundation
+import FinetuneCore
+import FinetuneNN
+import FinetuneData
+
+/// Keras' `Model.fit` / `evaluate` / `predict` for one model: a training loop with one callback
+/// protocol, a trainable set that is explicit and validated, and every bit of state needed to
+/// replay or resume a run.
+///
+/// The two-phase transfer-learning workflow is two calls of ``beginPhase(trainable:optimizer:)``
+/// and ``fit(_:epochs:stepsPerEpoch:validation:validationSteps:callbacks:)``; see
+/// `TwoPhaseTransfer.md`.
+///
+/// Epoch numbers continue across `fit` calls (phase 2 of the seed starts at epoch 31), as Keras'
+/// `initial_epoch` makes them; `history` holds every epoch of every phase.
+public final class Trainer {
+    /// The model being trained (a ``Sequential`` for the seed).
+    public internal(set) var model: any Layer
+    /// The optimizer of the current phase.
+    public var optimizer: any Optimizer
+    public var loss: any Loss
+    public var metric: any Metric
+    /// Keys of the parameters that train in the current phase; every other parameter is frozen.
+    public internal(set) var trainable: Set<String>
+    /// Randomness for stochastic layers (dropout); saved in checkpoints.
+    public var rng: SeededRNG
+    /// Current phase number (1-based), bumped by ``beginPhase(trainable:optimizer:)``.
+    public internal(set) var phase: Int
+    /// Every epoch trained so far, all phases.
+    public internal(set) var history: History
+    /// Where the training source stood after the last completed step (saved in checkpoints).
+    public internal(set) var trainingPosition: DataSourcePosition?
+
+    /// A trainer for `model`, training `trainable` (default: every parameter) with `optimizer`.
+    /// Throws when `trainable` names a key the model does not have.
+    public init(model: any Layer, optimizer: any Optimizer, loss: any Loss = BinaryCrossEntropy(),
+                metric: any Metric = BinaryAccuracy(), trainable: Set<String>? = nil, seed: UInt64 = 0) throws {
+        self.model = model
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metric = metric
+        self.trainable = []
+        self.rng = SeededRNG(seed: seed)
+        self.phase = 1
+        self.history = History()
+        try setTrainable(trainable ?? Set(model.parameters.map(\.key)))
+    }
+
+    /// Epochs completed over all phases.
+    public var epochsCompleted: Int { history.epochs.count }
+
+    /// Parameter counts of the current split, as Keras' `summary()` reports them.
+    public var parameterCounts: (trainable: Int, nonTrainable: Int) {
+        var t = 0, n = 0
+        for (key, value) in model.parameters {
+            if trainable.contains(key) { t += value.scalarCount } else { n += value.scalarCount }
+        }
+        return (t, n)
+    }
+
+    /// Starts a new phase: a new trainable set and a fresh optimizer (Keras recompiles, which
+    /// resets optimizer state). History and epoch numbering continue.
+    public func beginPhase(trainable keys: Set<String>, optimizer: any Optimizer) throws {
+        try setTrainable(keys)
+        featureCache.invalidate()
+        self.optimizer = optimizer
+        if !history.epochs.isEmpty || phase > 1 { phase += 1 }
+    }
+
+    /// Starts a new phase whose trainable set is decided by `policy` (validated against the model:
+    /// unknown layer names throw), with a fresh optimizer. Returns the parameter-count report.
+    @discardableResult
+    public func beginPhase(freezing policy: FreezePolicy, optimizer: any Optimizer) throws -> FreezeReport {
+        let report = try policy.apply(to: model)
+        try beginPhase(trainable: report.trainableKeys, optimizer: optimizer)
+        return report
+    }
+
+    /// A trainer whose trainable set is decided by `policy` (e.g. `.all(of: "vgg16")` for phase 1).
+    public convenience init(model: any Layer, optimizer: any Optimizer, freezing policy: FreezePolicy,
+                            loss: any Loss = BinaryCrossEntropy(), metric: any Metric = BinaryAccuracy(),
+                            seed: UInt64 = 0) throws {
+        try self.init(model: model, optimizer: optimizer, loss: loss, metric: metric,
+                      trainable: try policy.trainableKeys(in: model), seed: seed)
+    }
+
+    func setTrainableForRestore(_ keys: Set<String>) throws { try setTrainable(keys) }
+
+    private func setTrainable(_ keys: Set<String>) throws {
+        let known = Set(model.parameters.map(\.key))
+        if let unknown = keys.subtracting(known).sorted().first {
+            throw TrainerError.unknownParameter(key: unknown, known: known.sorted())
+        }
+        trainable = keys
+    }
+
+    // MARK: fit
+
+    /// Trains for `epochs` more epochs of `stepsPerEpoch` batches (default: one pass over
+    /// `train`), validating on `validationSteps` batches of `validation` after each epoch (default:
+    /// one pass). `train` continues where it stands, as Keras' iterators do; validation starts from
+    /// the beginning of `validation` every epoch. Returns the history of this call.
+    @discardableResult
+    public func fit<Train: DataSource>(_ train: inout Train, epochs: Int, stepsPerEpoch: Int? = nil,
+                                       validation: (any DataSource)? = nil, validationSteps: Int? = nil,
+                                       callbacks: [any Callback] = []) throws -> History {
+        guard epochs >= 0 else { throw TrainerError.invalidArgument("epochs must be ≥ 0, got \(epochs)") }
+        let steps = stepsPerEpoch ?? train.batchesPerPass
+        guard steps > 0 else {
+            throw TrainerError.invalidArgument("steps per epoch must be > 0 (the training source has \(train.sampleCount) samples)")
+        }
+        if trainable.isEmpty { throw TrainerError.nothingToTrain }
+        let first = epochsCompleted + 1
+        let info = TrainBeginInfo(initialEpoch: first, finalEpoch: first + epochs - 1, stepsPerEpoch: steps, phase: phase)
+        fitHistory = History()
+        for c in callbacks { c.trainBegin(info, control: self) }
+        try checkFailures(callbacks)
+
+        epochs: for epoch in first..<(first + epochs) {
+            let start = Date()
+            for c in callbacks { c.epochBegin(epoch, control: self) }
+            try checkFailures(callbacks)
+            var mean = WeightedMean()
+            for step in 0..<steps {
+                for c in callbacks { c.batchBegin(step) }
+                let batch = try train.next()
+                let (lossValue, accuracy) = try trainStep(batch)
+                trainingPosition = train.position
+                mean.add(loss: Double(lossValue), accuracy: Double(accuracy), weight: batch.count)
+                let logs = BatchLogs(step: step, stepsPerEpoch: steps, size: batch.count,
+                                     loss: Double(lossValue), accuracy: Double(accuracy),
+                                     meanLoss: mean.loss, meanAccuracy: mean.accuracy)
+                for c in callbacks { c.batchEnd(logs) }
+                try checkFailures(callbacks)
+            }
+            var record = EpochRecord(epoch: epoch, phase: phase, loss: mean.loss, accuracy: mean.accuracy,
+                                     seconds: 0, learningRate: Double(optimizer.learningRate))
+            if var validation {
+                let v = try evaluate(&validation, steps: validationSteps)
+                record.validationLoss = v.loss
+                record.validationAccuracy = v.accuracy
+            }
+            record.seconds = Date().timeIntervalSince(start)
+            history.epochs.append(record)
+            fitHistory.epochs.append(record)
+            var stop = false
+            for c in callbacks where c.epochEnd(record, control: self) == .stopTraining { stop = true }
+            try checkFailures(callbacks)
+            if stop { break epochs }
+        }
+        for c in callbacks { c.trainEnd(fitHistory, control: self) }
+        try checkFailures(callbacks)
+        return fitHistory
+    }
+
+    /// The epochs of the `fit` call in progress.
+    var fitHistory = History()
+
+    /// Outputs of the frozen layers for repeatable sources (validation, test); emptied whenever
+    /// the trainable set or the weights change from outside the training step.
+    var featureCache = FrozenFeatureCache()
+    /// Whether ``evaluate(_:steps:)`` may reuse frozen-layer outputs (on by default; results are
+    /// identical either way, since frozen layers compute the same thing every time).
+    public var cachesFrozenFeatures = true
+
+    /// One optimizer step on one batch; returns the batch's loss and metric, computed with the
+    /// weights as they were before the step (as Keras logs them).
+    public func trainStep(_ batch: Batch) throws -> (loss: Float, metric: Float) {
+        var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: false, rng: rng)
+        let (value, prediction, gradients) = model.lossAndGradients(batch.images, labels: batch.labels,
+                                                                    loss: loss, context: &context)
+        rng = context.rng
+        guard value.isFinite else { throw TrainerError.nonFiniteLoss(epoch: epochsCompleted + 1, value: value) }
+        try model.apply(optimizer: &optimizer, gradients: gradients)
+        return (value, metric(prediction.output, labels: batch.labels))
+    }
+
+    private func checkFailures(_ callbacks: [any Callback]) throws {
+        if let error = callbacks.lazy.compactMap(\.failure).first { throw error }
+    }
+
+    // MARK: evaluate / predict
+
+    /// Loss and metric over `steps` batches of `source` (default: one pass), starting from the
+    /// beginning of the source, weighted by batch size — Keras' `evaluate`.
+    public func evaluate(_ source: inout some DataSource, steps: Int? = nil) throws -> (loss: Double, accuracy: Double) {
+        try source.seek(to: DataSourcePosition())
+        let n = steps ?? source.batchesPerPass
+        guard n > 0 else { throw TrainerError.invalidArgument("evaluation needs at least one step") }
+        var mean = WeightedMean()
+        let identity = cachesFrozenFeatures ? source.repeatablePassIdentity : nil
+        let split = identity == nil ? nil : ModelSplit(model: model, trainable: trainable)
+        for step in 0..<n {
+            let batch = try source.next()
+            var context = ForwardContext.inference
+            let prediction: Prediction
+            if let identity, let split {
+                let index = step % source.batchesPerPass
+                let features: Tensor
+                if let cached = featureCache.lookup(identity, batch: index) {
+                    features = cached
+                } else {
+                    features = split.features(batch.images)
+                    featureCache.store(features, identity: identity, batch: index)
+                }
+                prediction = split.suffix.predict(features, context: &context).prediction
+            } else {
+                prediction = model.predict(batch.images, context: &context).prediction
+            }
+            let value = loss.evaluate(prediction, labels: batch.labels).value
+            mean.add(loss: Double(value), accuracy: Double(metric(prediction.output, labels: batch.labels)),
+                     weight: batch.count)
+        }
+        return (mean.loss, mean.accuracy)
+    }
+
+    /// Model outputs for `steps` batches of `source` (default: one pass), from its beginning.
+    public func predict(_ source: inout some DataSource, steps: Int? = nil) throws -> Tensor {
+        try source.seek(to: DataSourcePosition())
+        var outputs: [Tensor] = []
+        for _ in 0..<(steps ?? source.batchesPerPass) {
+            outputs.append(model(try source.next().images))
+        }
+        guard !outputs.isEmpty else { throw TrainerError.invalidArgument("prediction needs at least one step") }
+        return Tensor.concatenate(batches: outputs)
+    }
+}
+
+/// Sample-weighted running means of loss and metric (Keras' `Mean` metrics with batch-size weights).
+struct WeightedMean {
+    private var lossSum = 0.0, accuracySum = 0.0, count = 0
+    mutating func add(loss: Double, accuracy: Double, weight: Int) {
+        lossSum += loss * Double(weight)
+        accuracySum += accuracy * Double(weight)
+        count += weight
+    }
+    var loss: Double { count > 0 ? lossSum / Double(count) : 0 }
+    var accuracy: Double { count > 0 ? accuracySum / Double(count) : 0 }
+}
+
+/// Why training could not start or go on; each case says what to do.
+public enum TrainerError: Error, CustomStringConvertible {
+    case unknownParameter(key: String, known: [String])
+    case nothingToTrain
+    case invalidArgument(String)
+    case nonFiniteLoss(epoch: Int, value: Float)
+    case checkpointUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownParameter(key, known):
+            return "the trainable set names '\(key)', which the model does not have; its parameters are \(known.prefix(8).joined(separator: ", "))\(known.count > 8 ? ", …" : "")"
+        case .nothingToTrain:
+            return "nothing is trainable: every parameter is frozen. Unfreeze some layers (a FreezePolicy) before fit"
+        case let .invalidArgument(message):
+            return message
+        case let .nonFiniteLoss(epoch, value):
+            return "the loss became \(value) in epoch \(epoch); lower the learning rate or check the input scaling"
+        case let .checkpointUnavailable(message):
+            return message
+        }
+    }
+}
