@@ -16,8 +16,9 @@ Fixtures (reduced widths WIDTHS instead of 64/128/256/512/512, so they stay smal
                            (Keras 2 itself cannot be installed next to Keras 3).
   keras2_vgg16_legacy.h5   Keras 1/2016 style: weight names "block1_conv1_W_1:0", layer_names split
                            into chunked attributes layer_names0/layer_names1.
-  keras2_seed_nested.h5    Keras 2 file of the seed Sequential: one group "vgg16" holding all 13
-                           convolutions' weight names, then dense_1, dense_2.
+  keras2_seed_nested.h5    Keras 2 model.save() file of the seed Sequential: under model_weights,
+                           one group "vgg16" holding all 13 convolutions' weight names, then
+                           dense_1, dense_2; an optimizer_weights group beside it.
   keras3_seed.weights.h5   Keras 3.15 save_weights of the seed Sequential (Functional VGG16 base,
                            Flatten, Dense, Dense) after one fit step (so an optimizer group exists).
   hed_tiny.weights.h5      Keras 3.15 save_weights of a HED-shaped subclassed model (block1..block5
@@ -226,8 +227,17 @@ def write_keras2_notop(path, convs, legacy=False):
 
 
 def write_keras2_nested(path, convs, dense):
+    """As Keras 2's model.save("x.h5") writes the seed model: weights under `model_weights`,
+    optimizer state under `optimizer_weights` (ignored by readers of weights)."""
     import h5py
-    with h5py.File(path, "w") as f:
+    with h5py.File(path, "w") as root:
+        root.attrs["keras_version"] = b"2.2.4"
+        root.attrs["backend"] = b"tensorflow"
+        root.attrs["model_config"] = b'{"class_name": "Sequential"}'
+        opt = root.create_group("optimizer_weights")
+        opt.attrs["weight_names"] = keras2_attr(["training/RMSprop/Variable:0"])
+        opt.create_dataset("training/RMSprop/Variable:0", data=np.zeros((3, 3, 3, 4), "f4"))
+        f = root.create_group("model_weights")
         f.attrs["layer_names"] = keras2_attr(["vgg16", "flatten_1", "dense_1", "dense_2"])
         f.attrs["backend"] = b"tensorflow"
         f.attrs["keras_version"] = b"2.2.4"
@@ -391,6 +401,11 @@ def generate():
     suite.add("keras3_seed", keras_weights_by_key(seed_model), 0, exact,
               params={"file": "keras3_seed.weights.h5", "widths": WIDTHS, "head": HEAD, "image": IMAGE,
                       "layout": "keras3", "datasets": layout})
+
+    x = np.random.default_rng(32).uniform(0, 1, (2, IMAGE, IMAGE, 3)).astype("f4")
+    suite.add("keras3_seed_prediction", {"input": x, "prediction": seed_model.predict(x, verbose=0)}, 1e-5,
+              "float32 forward through 13 tiny convolutions and the head; summation order differs from Keras",
+              params={"file": "keras3_seed.weights.h5", "widths": WIDTHS, "head": HEAD, "image": IMAGE})
 
     # HED-shaped model.
     keras.utils.set_random_seed(8)

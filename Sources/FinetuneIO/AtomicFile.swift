@@ -89,22 +89,22 @@ enum AtomicFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SystemFailure(operation: "stat \(path)", code: errno) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw SystemFailure(operation: "read \(path)", code: EISDIR) }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var done = 0, failure: Int32 = 0
-        bytes.withUnsafeMutableBytes { buffer in
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: Int(info.st_size)) { buffer, count in
+            var done = 0
             while done < buffer.count {
                 let n = read(fd, buffer.baseAddress! + done, buffer.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = errno
-                    return
+                    break
                 }
                 if n == 0 { break }   // the file shrank while we read it
                 done += n
             }
+            count = done
         }
         if failure != 0 { throw SystemFailure(operation: "read \(path)", code: failure) }
-        if done < bytes.count { bytes.removeLast(bytes.count - done) }
         return bytes
     }
 }

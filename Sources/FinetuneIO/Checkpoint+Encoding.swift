@@ -6,6 +6,9 @@ extension Checkpoint {
     /// Data-section items start at multiples of this many bytes.
     static let alignment = 64
 
+    /// The version of the libzstd this build links (`1.5.4`).
+    public static var zstdVersion: String { Zstd.version }
+
     /// What writing produced: sizes on disk and before compression.
     public struct Encoded: Sendable {
         /// The 48-byte preamble.
@@ -78,14 +81,22 @@ extension Checkpoint {
                             optimizer: optimizerName.map { .init(name: $0, iterations: optimizerIterations) },
                             metadata: metadata)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = [UInt8](try encoder.encode(header))
         let dataStart = (8 + json.count + Self.alignment - 1) / Self.alignment * Self.alignment
         let total = dataStart + cursor
 
         return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
             let base = UnsafeMutableRawPointer(buffer.baseAddress!)
-            base.initializeMemory(as: UInt8.self, repeating: 0, count: total)
+            // Only the gaps (header padding, alignment padding) need zeros; everything else is
+            // overwritten below.
+            base.initializeMemory(as: UInt8.self, repeating: 0, count: dataStart)
+            var end = 0
+            for offset in (records.map { ($0.offset, $0.length) } + blobRecords.map { ($0.offset, $0.length) }) {
+                base.advanced(by: dataStart + end).initializeMemory(as: UInt8.self, repeating: 0, count: offset.0 - end)
+                end = offset.0 + offset.1
+            }
+            base.advanced(by: dataStart + end).initializeMemory(as: UInt8.self, repeating: 0, count: cursor - end)
             base.storeBytes(of: UInt64(json.count).littleEndian, as: UInt64.self)
             json.withUnsafeBytes { base.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             for (record, tensor) in zip(records, sources) {

@@ -117,7 +117,7 @@ public struct Checkpoint: Sendable {
         var updated = model
         for (key, value) in weights {
             do { try updated.setParameter(key, to: value) } catch {
-                throw CheckpointError.modelMismatch(file: fileDescription, problems: [.unexpectedKey(key)])
+                throw CheckpointError.modelRejected(file: fileDescription, key: key, reason: String(describing: error))
             }
         }
         model = updated

@@ -38,6 +38,8 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
     case newerVersion(file: String, version: UInt32, supported: UInt32)
     /// The checkpoint's parameters do not fit the model (keys or shapes).
     case modelMismatch(file: String, problems: [ModelMismatch])
+    /// The model refused a saved parameter (``FinetuneNN/Layer/setParameter(_:to:)`` threw).
+    case modelRejected(file: String, key: String, reason: String)
     /// The checkpoint holds no optimizer, or another kind of optimizer than the one given.
     case optimizerMismatch(file: String, saved: String?, given: String)
     /// The optimizer refused the saved state.
@@ -79,6 +81,8 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
             if problems.count > Self.listedProblems { shown.append("and \(problems.count - Self.listedProblems) more") }
             return "checkpoint \(file) holds a different model: " + shown.joined(separator: "; ")
                 + ". Restore it into the architecture it was saved from (same layers, names and widths)"
+        case let .modelRejected(file, key, reason):
+            return "checkpoint \(file): the model refused '\(key)': \(reason)"
         case let .optimizerMismatch(file, saved, given):
             guard let saved else {
                 return "checkpoint \(file) holds no optimizer state, so it cannot restore a \(given); "

@@ -12,6 +12,9 @@ enum Zstd {
         var description: String { reason }
     }
 
+    /// The linked libzstd's version (`1.5.4`).
+    static var version: String { String(cString: ZSTD_versionString()) }
+
     /// Lowest and highest accepted compression levels (negative levels trade ratio for speed).
     static var levels: ClosedRange<Int> { Int(ZSTD_minCLevel())...Int(ZSTD_maxCLevel()) }
 
@@ -25,12 +28,14 @@ enum Zstd {
             // A libzstd built without threads refuses this; it then compresses on this thread.
             _ = ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(threads))
         }
-        let bound = ZSTD_compressBound(source.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let written = try out.withUnsafeMutableBytes { dst in
-            try check(ZSTD_compress2(context, dst.baseAddress, dst.count, source.baseAddress, source.count))
+        var failure: Failure?
+        let out = [UInt8](unsafeUninitializedCapacity: ZSTD_compressBound(source.count)) { dst, count in
+            do { count = try check(ZSTD_compress2(context, dst.baseAddress, dst.count, source.baseAddress, source.count)) } catch {
+                failure = error as? Failure
+                count = 0
+            }
         }
-        out.removeLast(out.count - written)
+        if let failure { throw failure }
         return out
     }
 
@@ -38,13 +43,20 @@ enum Zstd {
     static func decompress(_ source: UnsafeRawBufferPointer, size: Int) throws -> [UInt8] {
         guard let context = ZSTD_createDCtx() else { throw Failure(reason: "out of memory (ZSTD_createDCtx)") }
         defer { ZSTD_freeDCtx(context) }
-        var out = [UInt8](repeating: 0, count: size)
-        let produced = try out.withUnsafeMutableBytes { dst in
-            try check(ZSTD_decompressDCtx(context, dst.baseAddress, dst.count, source.baseAddress, source.count))
+        var failure: Failure?
+        let out = [UInt8](unsafeUninitializedCapacity: size) { dst, count in
+            count = 0
+            do {
+                let produced = try check(ZSTD_decompressDCtx(context, dst.baseAddress, dst.count, source.baseAddress, source.count))
+                guard produced == size else {
+                    throw Failure(reason: "the compressed payload expands to \(produced) bytes, the preamble says \(size)")
+                }
+                count = produced
+            } catch {
+                failure = error as? Failure
+            }
         }
-        guard produced == size else {
-            throw Failure(reason: "the compressed payload expands to \(produced) bytes, the preamble says \(size)")
-        }
+        if let failure { throw failure }
         return out
     }
 

@@ -135,4 +135,21 @@ struct CheckpointTests {
         #expect(throws: CheckpointError.self) { try Checkpoint(weights: [("a", t), ("a", t)]).encoded() }
         #expect(throws: CheckpointError.self) { try Checkpoint(weights: [("a", t)]).encoded(compressionLevel: 99) }
     }
+
+    @Test("a parameter the model refuses is reported by key, and the model is unchanged")
+    func modelRejects() throws {
+        struct Frozen: Layer {
+            var name = "frozen"
+            var parameters: [(key: String, value: Tensor)] { [("frozen.kernel", .zeros([2, 2]))] }
+            mutating func setParameter(_ key: String, to value: Tensor) throws {
+                throw LayerError.incompatibleInput(layer: name, input: value.shape, reason: "read-only in this test")
+            }
+            func outputShape(for input: Shape) throws -> Shape { input }
+            func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) { (input, nil) }
+        }
+        var model = Frozen()
+        let error = try #require(throws: CheckpointError.self) { try Checkpoint(model: model).restore(into: &model) }
+        guard case let .modelRejected(_, key, reason) = error else { Issue.record("\(error)"); return }
+        #expect(key == "frozen.kernel" && reason.contains("read-only"))
+    }
 }
