@@ -4,8 +4,10 @@ import FinetuneCore
 /// No parameters. A final sigmoid/softmax exposes its input as logits (``LogitsExposing``).
 public struct Activation: LogitsExposing {
     public let name: String
+    /// The function applied elementwise (per row for softmax).
     public let function: ActivationFunction
 
+    /// An activation layer named `name`, or after the function (`"relu"`) when `name` is `nil`.
     public init(_ function: ActivationFunction, name: String? = nil) {
         self.function = function
         self.name = name ?? function.rawValue

@@ -6,6 +6,7 @@ import FinetuneCore
 /// only y for its pullback: relu dx = dy·[y > 0]; sigmoid dx = dy·y(1 − y);
 /// softmax (last axis) dx = y ⊙ (dy − Σ dy·y); linear dx = dy.
 public enum ActivationFunction: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Identity, max(z, 0), 1 / (1 + e^(−z)), and e^(z_c) / Σ_k e^(z_k) over the last axis.
     case linear, relu, sigmoid, softmax
 
     /// y = f(z).

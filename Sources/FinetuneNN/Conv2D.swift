@@ -8,18 +8,28 @@ import FinetuneCore
 /// The activation is fused (`activation: .relu`, as VGG16 uses it) or left to a separate
 /// ``Activation`` layer (`.linear`).
 public struct Conv2D: LogitsExposing {
+    /// The Keras layer name; keys are `<name>.kernel` and `<name>.bias`.
     public let name: String
+    /// The kernel, (kh, kw, in, out) — HWIO, Keras' layout.
     public private(set) var kernel: Tensor
     /// `nil` when the layer has no bias (`useBias: false`).
     public private(set) var bias: Tensor?
+    /// Vertical and horizontal stride.
     public let strides: (Int, Int)
+    /// `valid` (no padding) or `same` (output size ⌈input / stride⌉, TensorFlow's split).
     public let padding: Padding
+    /// The fused activation f (`.linear` for none).
     public let activation: ActivationFunction
 
+    /// Output channels.
     public var filters: Int { kernel.shape[3] }
+    /// Input channels the kernel expects.
     public var inputChannels: Int { kernel.shape[2] }
+    /// Kernel height and width.
     public var kernelSize: (Int, Int) { (kernel.shape[0], kernel.shape[1]) }
+    /// `<name>.kernel`.
     public var kernelKey: String { name + ".kernel" }
+    /// `<name>.bias`.
     public var biasKey: String { name + ".bias" }
 
     /// A freshly initialised layer (glorot-uniform kernel drawn from `rng`, zero bias).

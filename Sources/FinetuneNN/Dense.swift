@@ -6,15 +6,22 @@ import FinetuneCore
 /// A sigmoid or softmax activation exposes its logits (``LogitsExposing``), so a loss computes
 /// from x·W + b as Keras 3 does.
 public struct Dense: LogitsExposing {
+    /// The Keras layer name; keys are `<name>.kernel` and `<name>.bias`.
     public let name: String
+    /// The kernel, (in, out).
     public private(set) var kernel: Tensor
     /// `nil` when the layer has no bias.
     public private(set) var bias: Tensor?
+    /// The fused activation f (`.linear` for none).
     public let activation: ActivationFunction
 
+    /// Input features the kernel expects.
     public var inputSize: Int { kernel.shape[0] }
+    /// Output features.
     public var units: Int { kernel.shape[1] }
+    /// `<name>.kernel`.
     public var kernelKey: String { name + ".kernel" }
+    /// `<name>.bias`.
     public var biasKey: String { name + ".bias" }
 
     /// A freshly initialised layer (glorot-uniform kernel drawn from `rng`, zero bias).

@@ -4,9 +4,12 @@ import FinetuneCore
 /// and scaled by 1/(1 − rate), using `context.rng` (so runs replay); at inference it is the
 /// identity. No parameters.
 public struct Dropout: Layer {
+    /// The Keras layer name.
     public let name: String
+    /// Fraction of units dropped in training, in [0, 1).
     public let rate: Float
 
+    /// A dropout layer; `rate` must be in [0, 1).
     public init(name: String = "dropout", rate: Float) {
         precondition(rate >= 0 && rate < 1, "Dropout '\(name)': rate must be in [0, 1), got \(rate)")
         self.name = name

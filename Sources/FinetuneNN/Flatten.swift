@@ -4,8 +4,10 @@ import FinetuneCore
 /// (h, w, c) order — the order Keras head weights expect. No parameters; the gradient is the
 /// reshaped output gradient.
 public struct Flatten: Layer {
+    /// The Keras layer name.
     public let name: String
 
+    /// A flatten layer named `name`.
     public init(name: String = "flatten") { self.name = name }
 
     public func outputShape(for input: Shape) throws -> Shape {

@@ -99,12 +99,16 @@ public struct FreezePolicy: Sendable, CustomStringConvertible {
 /// The outcome of a ``FreezePolicy``: the trainable keys, and the parameter counts Keras' summary
 /// prints.
 public struct FreezeReport: Sendable, Equatable, CustomStringConvertible {
+    /// Keys of the parameters that train.
     public var trainableKeys: Set<String>
+    /// Scalars in the trainable parameters.
     public var trainableParameters: Int
+    /// Scalars in the frozen parameters.
     public var nonTrainableParameters: Int
     /// Names of the layers with parameters that are entirely trainable, in forward order.
     public var trainableLayers: [String]
 
+    /// The report for `model` with `trainableKeys` training.
     public init(model: any Layer, trainableKeys: Set<String>) {
         self.trainableKeys = trainableKeys
         let all = model.parameters

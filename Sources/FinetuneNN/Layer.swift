@@ -5,6 +5,7 @@ public enum ForwardMode: Sendable, Hashable { case training, inference }
 
 /// What a layer's forward pass needs to know besides its input.
 public struct ForwardContext: Sendable {
+    /// Training (dropout active) or inference.
     public var mode: ForwardMode
     /// Keys of the parameters that receive gradients; every other parameter is frozen. A frozen
     /// parameter's gradient is never computed.
@@ -15,6 +16,7 @@ public struct ForwardContext: Sendable {
     /// Randomness for stochastic layers (dropout), passed in so runs replay exactly.
     public var rng: SeededRNG
 
+    /// A context; the defaults train nothing and ask for no input gradient.
     public init(mode: ForwardMode, trainable: Set<String> = [], needsInputGradient: Bool = false,
                 rng: SeededRNG = SeededRNG(seed: 0)) {
         self.mode = mode
@@ -30,8 +32,11 @@ public struct ForwardContext: Sendable {
 /// What a pullback returns: the input gradient (when it was asked for) and the gradients of the
 /// layer's trainable parameters, keyed like ``Layer/parameters``.
 public struct LayerGradients: Sendable {
+    /// dL/d(input), or `nil` when the context did not ask for it.
     public var input: Tensor?
+    /// dL/d(parameter) for the layer's trainable parameters, by key.
     public var parameters: [String: Tensor]
+    /// Gradients with the given input gradient and parameter gradients.
     public init(input: Tensor?, parameters: [String: Tensor] = [:]) {
         self.input = input
         self.parameters = parameters
@@ -41,7 +46,9 @@ public struct LayerGradients: Sendable {
 /// Maps dL/d(output) to ``LayerGradients``. Captures what the forward pass saved.
 public struct Pullback {
     private let body: (Tensor) -> LayerGradients
+    /// A pullback running `body`.
     public init(_ body: @escaping (Tensor) -> LayerGradients) { self.body = body }
+    /// The gradients for dL/d(output) = `outputGradient`.
     public func callAsFunction(_ outputGradient: Tensor) -> LayerGradients { body(outputGradient) }
 }
 
@@ -92,10 +99,15 @@ extension Layer {
 
 /// Errors about layers and their parameters; each names the layer or key and what was expected.
 public enum LayerError: Error, Equatable, CustomStringConvertible {
+    /// The layer (or model) has no parameter with this key.
     case unknownParameter(key: String, layer: String)
+    /// A value for parameter `key` has the wrong shape.
     case shapeMismatch(key: String, expected: Shape, got: Shape)
+    /// The layer cannot take an input of this shape (or a model cannot be built for it).
     case incompatibleInput(layer: String, input: Shape, reason: String)
+    /// No layer has this name; `known` lists the names there are.
     case unknownLayer(name: String, known: [String])
+    /// Two layers of one model share a name.
     case duplicateName(String)
 
     public var description: String {

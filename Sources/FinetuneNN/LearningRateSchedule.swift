@@ -8,17 +8,23 @@ import Darwin
 /// `LearningRateSchedule`). An optimizer with a schedule evaluates it at `iterations` before every
 /// step and uses that value.
 public protocol LearningRateSchedule: Sendable {
+    /// The learning rate for optimizer step `step` (0-based: the optimizer's `iterations`).
     func callAsFunction(step: Int) -> Float
 }
 
 /// Keras' `ExponentialDecay`: lr = initial · rate^(step / decaySteps); with `staircase` the
 /// exponent is floored (step decay: × rate every `decaySteps` steps).
 public struct ExponentialDecay: LearningRateSchedule {
+    /// The rate at step 0.
     public var initialLearningRate: Float
+    /// Steps over which the rate is multiplied by `decayRate` once.
     public var decaySteps: Int
+    /// Factor applied every `decaySteps` steps.
     public var decayRate: Float
+    /// Floor the exponent, so the rate changes in steps rather than continuously.
     public var staircase: Bool
 
+    /// `decaySteps` must be positive.
     public init(initialLearningRate: Float, decaySteps: Int, decayRate: Float, staircase: Bool = false) {
         precondition(decaySteps > 0, "ExponentialDecay: decaySteps must be positive")
         self.initialLearningRate = initialLearningRate
@@ -37,9 +43,12 @@ public struct ExponentialDecay: LearningRateSchedule {
 /// Keras' `PiecewiseConstantDecay`: `values[0]` while step ≤ boundaries[0], `values[1]` while
 /// step ≤ boundaries[1], …, and the last value after the last boundary.
 public struct PiecewiseConstantDecay: LearningRateSchedule {
+    /// Step numbers where the rate changes, increasing.
     public var boundaries: [Int]
+    /// One more rate than `boundaries`.
     public var values: [Float]
 
+    /// Needs one more value than boundaries, and increasing boundaries.
     public init(boundaries: [Int], values: [Float]) {
         precondition(values.count == boundaries.count + 1, "PiecewiseConstantDecay: need one more value than boundaries")
         precondition(zip(boundaries, boundaries.dropFirst()).allSatisfy { $0 < $1 }, "boundaries must increase")

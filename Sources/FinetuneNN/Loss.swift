@@ -13,13 +13,18 @@ import FinetuneCore
 public protocol Loss: Sendable {
     /// Keras' name (`binary_crossentropy`), for logs.
     var name: String { get }
+    /// The mean loss over the batch for `prediction` against `labels` (same shape as the output),
+    /// and its gradient with respect to the output or, when the loss used them, the logits.
     func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation
 }
 
 /// A loss value (mean over the batch) and its gradient.
 public struct LossEvaluation: Sendable {
+    /// The loss, a mean over the batch.
     public var value: Float
+    /// dL/d(output) or dL/d(logits) of the mean loss.
     public var gradient: PredictionGradient
+    /// A loss value and its gradient.
     public init(value: Float, gradient: PredictionGradient) {
         self.value = value
         self.gradient = gradient
@@ -44,10 +49,13 @@ public enum CrossEntropyPath: Sendable, Hashable {
 ///
 /// `fromLogits: true` means the model's output already *is* the logits (no final sigmoid).
 public struct BinaryCrossEntropy: Loss {
+    /// How probabilities become a loss: from the logits (Keras 3, default) or clipped.
     public var path: CrossEntropyPath
+    /// The model's output already is the logits (no final activation); Keras' `from_logits`.
     public var fromLogits: Bool
     public var name: String { "binary_crossentropy" }
 
+    /// Keras 3's defaults: the logits path, output not logits.
     public init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
         self.path = path
         self.fromLogits = fromLogits
@@ -73,10 +81,13 @@ public struct BinaryCrossEntropy: Loss {
 ///
 /// Logits path: ℓ = −Σ_c z_c (x_c − log Σ_k e^(x_k)); dℓ/dx = (softmax(x)·Σ_c z_c − z) / rows.
 public struct CategoricalCrossEntropy: Loss {
+    /// How probabilities become a loss: from the logits (Keras 3, default) or clipped.
     public var path: CrossEntropyPath
+    /// The model's output already is the logits (no final activation); Keras' `from_logits`.
     public var fromLogits: Bool
     public var name: String { "categorical_crossentropy" }
 
+    /// Keras 3's defaults: the logits path, output not logits.
     public init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
         self.path = path
         self.fromLogits = fromLogits

@@ -5,11 +5,16 @@ import FinetuneCore
 /// 75 → 37). No parameters. The gradient flows to the first (row-major) maximum of each window,
 /// as TensorFlow does.
 public struct MaxPool2D: Layer {
+    /// The Keras layer name.
     public let name: String
+    /// Window height and width.
     public let poolSize: (Int, Int)
+    /// Vertical and horizontal stride.
     public let strides: (Int, Int)
+    /// `valid` (partial windows dropped) or `same`.
     public let padding: Padding
 
+    /// A pooling layer; `strides` defaults to `poolSize`, as in Keras.
     public init(name: String, poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid) {
         precondition(poolSize.0 > 0 && poolSize.1 > 0, "MaxPool2D '\(name)': pool size must be positive")
         self.name = name

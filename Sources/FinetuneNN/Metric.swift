@@ -10,8 +10,10 @@ public protocol Metric: Sendable {
 
 /// Keras' `binary_accuracy` (`acc` for one sigmoid output): mean(1[p > threshold] == z), strict `>`.
 public struct BinaryAccuracy: Metric {
+    /// A prediction counts as class 1 when p > threshold (strictly).
     public var threshold: Float
     public var name: String
+    /// Keras' defaults: threshold 0.5, logged as `acc`.
     public init(threshold: Float = 0.5, name: String = "acc") {
         self.threshold = threshold
         self.name = name
@@ -24,6 +26,7 @@ public struct BinaryAccuracy: Metric {
 /// Keras' `categorical_accuracy`: the fraction of rows whose arg-max matches the label's.
 public struct CategoricalAccuracy: Metric {
     public var name: String
+    /// Logged as `name` (`acc` by default).
     public init(name: String = "acc") { self.name = name }
     public func callAsFunction(_ output: Tensor, labels: Tensor) -> Float {
         categoricalAccuracy(probabilities: output, labels: labels)

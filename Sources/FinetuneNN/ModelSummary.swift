@@ -3,20 +3,29 @@ import FinetuneCore
 /// Keras' `model.summary()`: one row per layer (name, type, output shape, parameter count) and the
 /// total / trainable / non-trainable parameter counts. `description` is the printed table.
 public struct ModelSummary: Sendable, CustomStringConvertible {
+    /// One layer of the table.
     public struct Row: Sendable {
+        /// The layer's name.
         public var name: String
+        /// The layer's Swift type (`Conv2D`, `Sequential`, …).
         public var type: String
         /// Output shape without the batch dimension (printed as `(None, …)`).
         public var outputShape: Shape
+        /// Scalars in the layer's parameters (a nested model counts all of its own).
         public var parameters: Int
         /// 0 for the model's own layers, 1 for layers inside a nested model, …
         public var depth: Int
     }
 
+    /// The model's name, printed as `Model: "sequential"`.
     public var modelName: String
+    /// One row per layer, in forward order (nested layers indented when expanded).
     public var rows: [Row]
+    /// Scalars in all parameters.
     public var totalParameters: Int
+    /// Scalars in the trainable parameters.
     public var trainableParameters: Int
+    /// Scalars in the frozen parameters.
     public var nonTrainableParameters: Int { totalParameters - trainableParameters }
 
     public var description: String {

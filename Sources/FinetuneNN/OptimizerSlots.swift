@@ -6,6 +6,7 @@ public enum OptimizerError: Error, Equatable, CustomStringConvertible {
     case unknownSlot(key: String, optimizer: String, slots: [String])
     /// Slots of one parameter disagree in shape.
     case slotShapeMismatch(key: String, expected: Shape, got: Shape)
+    /// A restored iteration count is negative.
     case negativeIterations(Int)
 
     public var description: String {

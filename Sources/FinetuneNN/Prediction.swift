@@ -23,6 +23,7 @@ public struct Prediction: Sendable {
     /// The final activation that maps ``logits`` to ``output`` (`.linear` when there are no logits).
     public var finalActivation: ActivationFunction
 
+    /// A prediction; `finalActivation` is recorded only together with `logits`.
     public init(output: Tensor, logits: Tensor? = nil, finalActivation: ActivationFunction = .linear) {
         self.output = output
         self.logits = logits
@@ -32,7 +33,9 @@ public struct Prediction: Sendable {
 
 /// A loss gradient, with respect to the prediction's output or its logits.
 public enum PredictionGradient: Sendable {
+    /// dL/d(output).
     case output(Tensor)
+    /// dL/d(logits), the input of the final sigmoid/softmax.
     case logits(Tensor)
 }
 
@@ -40,6 +43,7 @@ public enum PredictionGradient: Sendable {
 public struct PredictionPullback {
     private let body: (PredictionGradient) -> LayerGradients
     init(_ body: @escaping (PredictionGradient) -> LayerGradients) { self.body = body }
+    /// The model's gradients for a loss gradient.
     public func callAsFunction(_ gradient: PredictionGradient) -> LayerGradients { body(gradient) }
 }
 

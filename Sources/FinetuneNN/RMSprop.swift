@@ -13,6 +13,7 @@ import Darwin
 /// Hyper-parameters are Doubles, cast to Float32 where Keras casts them, so trajectories match.
 /// Slots: `<key>/rms` (v), `<key>/momentum` (m, when μ > 0), `<key>/mean_gradient` (ḡ, when centered).
 public struct RMSprop: Optimizer {
+    /// Where ε enters the denominator: the one formula difference between Keras 3 and Keras 2.0.8.
     public enum EpsilonPlacement: String, Sendable, Codable {
         /// Keras 3: √(v + ε).
         case insideSquareRoot
@@ -21,10 +22,15 @@ public struct RMSprop: Optimizer {
     }
 
     public var learningRate: Float
+    /// ρ, decay of the running mean of g² (default 0.9).
     public var rho: Double
+    /// μ; 0 (the default) for no momentum.
     public var momentum: Double
+    /// ε (default 1e-7; the book's Keras 2.0.8 uses 1e-8 outside the square root).
     public var epsilon: Double
+    /// Divide by an estimate of the variance, v − ḡ², instead of v.
     public var centered: Bool
+    /// Inside (Keras 3) or outside (Keras 2.0.8) the square root.
     public var epsilonPlacement: EpsilonPlacement
     /// When set, the learning rate of each step is `schedule(step: iterations)`.
     public var schedule: (any LearningRateSchedule)?

@@ -6,7 +6,9 @@ import FinetuneCore
 /// (with the new m). Slot: `<key>/momentum` (when μ > 0).
 public struct SGD: Optimizer {
     public var learningRate: Float
+    /// μ; 0 (the default) for plain SGD.
     public var momentum: Double
+    /// Nesterov momentum.
     public var nesterov: Bool
     /// When set, the learning rate of each step is `schedule(step: iterations)`.
     public var schedule: (any LearningRateSchedule)?

@@ -10,7 +10,9 @@ import FinetuneCore
 /// child before it has a trainable parameter; children before the first child that needs a
 /// pullback return none, so nothing below the earliest trainable layer is kept or computed.
 public struct Sequential: LogitsExposing {
+    /// The Keras model name (`"sequential"`, or `"vgg16"` for the base).
     public let name: String
+    /// The children, in forward order.
     public private(set) var layers: [any Layer]
     /// The input shape without the batch dimension (Keras' `Input(shape=…)`), when known; used by
     /// ``summary(inputShape:trainable:expandNested:)``.

@@ -4,15 +4,19 @@ import FinetuneCore
 public struct BatchLogs: Sendable {
     /// 0-based step within the epoch.
     public var step: Int
+    /// Steps (batches) in each epoch of this `fit`.
     public var stepsPerEpoch: Int
     /// Samples in this batch.
     public var size: Int
     /// This batch's loss and accuracy.
     public var loss: Double
+    /// This batch's metric (binary accuracy for the seed).
     public var accuracy: Double
     /// Running sample-weighted means over the epoch so far (what Keras' progress bar shows).
     public var meanLoss: Double
+    /// Running sample-weighted mean of the metric over the epoch so far.
     public var meanAccuracy: Double
+    /// Logs of one batch.
     public init(step: Int, stepsPerEpoch: Int, size: Int, loss: Double, accuracy: Double,
                 meanLoss: Double, meanAccuracy: Double) {
         self.step = step; self.stepsPerEpoch = stepsPerEpoch; self.size = size; self.loss = loss
@@ -26,8 +30,11 @@ public struct TrainBeginInfo: Sendable {
     public var initialEpoch: Int
     /// Last epoch to run (inclusive).
     public var finalEpoch: Int
+    /// Steps (batches) in each epoch of this `fit`.
     public var stepsPerEpoch: Int
+    /// Training phase (1, 2, …) of this `fit`.
     public var phase: Int
+    /// What a `fit` call is about to run.
     public init(initialEpoch: Int, finalEpoch: Int, stepsPerEpoch: Int, phase: Int) {
         self.initialEpoch = initialEpoch; self.finalEpoch = finalEpoch
         self.stepsPerEpoch = stepsPerEpoch; self.phase = phase
@@ -43,12 +50,18 @@ public enum CallbackAction: Sendable, Equatable { case proceed, stopTraining }
 /// The ``TrainingControl`` passed to epoch-end hooks lets a callback change the learning rate,
 /// read or restore weights (early stopping's `restore_best_weights`), or save a checkpoint.
 public protocol Callback: AnyObject {
+    /// Called once when `fit` starts, before the first epoch.
     func trainBegin(_ info: TrainBeginInfo, control: TrainingControl)
+    /// Called at the start of each epoch (1-based, continuing across phases).
     func epochBegin(_ epoch: Int, control: TrainingControl)
+    /// Called before each training step; `step` is 0-based within the epoch.
     func batchBegin(_ step: Int)
+    /// Called after each training step with its loss and metric and the epoch's running means.
     func batchEnd(_ logs: BatchLogs)
     /// Called after validation; `record` is complete. Return `.stopTraining` to end `fit` here.
     func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction
+    /// Called once when `fit` ends normally — after its last epoch or an early stop, not when it
+    /// throws — with the epochs of this `fit` call.
     func trainEnd(_ history: History, control: TrainingControl)
     /// An error the callback hit in a hook (hooks cannot throw: a log file that could not be
     /// written, a checkpoint that failed). `nil` while all is well. The training loop checks it
@@ -58,12 +71,19 @@ public protocol Callback: AnyObject {
 }
 
 extension Callback {
+    /// Does nothing.
     public func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {}
+    /// Does nothing.
     public func epochBegin(_ epoch: Int, control: TrainingControl) {}
+    /// Does nothing.
     public func batchBegin(_ step: Int) {}
+    /// Does nothing.
     public func batchEnd(_ logs: BatchLogs) {}
+    /// Proceeds.
     public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction { .proceed }
+    /// Does nothing.
     public func trainEnd(_ history: History, control: TrainingControl) {}
+    /// Never fails.
     public var failure: (any Error)? { nil }
 }
 

@@ -8,15 +8,20 @@ public struct EpochRecord: Codable, Sendable, Hashable {
     public var epoch: Int
     /// Training phase this epoch belongs to (1, 2, …), for two-phase workflows.
     public var phase: Int
+    /// Sample-weighted mean training loss over the epoch's batches (`loss`).
     public var loss: Double
+    /// Sample-weighted mean training metric over the epoch's batches (`acc`).
     public var accuracy: Double
+    /// Loss of the validation pass at the end of the epoch (`val_loss`); `nil` without validation.
     public var validationLoss: Double?
+    /// Metric of the validation pass (`val_acc`); `nil` without validation.
     public var validationAccuracy: Double?
     /// Wall-clock seconds of the epoch, validation included.
     public var seconds: Double
     /// Learning rate in effect at the end of the epoch.
     public var learningRate: Double?
 
+    /// One epoch's numbers.
     public init(epoch: Int, phase: Int = 1, loss: Double, accuracy: Double, validationLoss: Double? = nil,
                 validationAccuracy: Double? = nil, seconds: Double, learningRate: Double? = nil) {
         self.epoch = epoch; self.phase = phase; self.loss = loss; self.accuracy = accuracy
@@ -32,12 +37,18 @@ public struct EpochRecord: Codable, Sendable, Hashable {
 
 /// What `fit` returns: one ``EpochRecord`` per epoch, in order (Keras' `History.history`, typed).
 public struct History: Codable, Sendable, Hashable {
+    /// The epochs, in training order.
     public var epochs: [EpochRecord]
+    /// A history of `epochs` (empty by default).
     public init(epochs: [EpochRecord] = []) { self.epochs = epochs }
 
+    /// Training loss per epoch (Keras' `history["loss"]`).
     public var loss: [Double] { epochs.map(\.loss) }
+    /// Training metric per epoch (`history["acc"]`).
     public var accuracy: [Double] { epochs.map(\.accuracy) }
+    /// Validation loss of the epochs that have one (`history["val_loss"]`).
     public var validationLoss: [Double] { epochs.compactMap(\.validationLoss) }
+    /// Validation metric of the epochs that have one (`history["val_acc"]`).
     public var validationAccuracy: [Double] { epochs.compactMap(\.validationAccuracy) }
 
     /// This history followed by `other` (e.g. phase 1 then phase 2).

@@ -1,8 +1,12 @@
 /// A per-epoch quantity that callbacks watch (Keras' `monitor=` strings).
 public enum Monitor: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Training loss, `loss`.
     case loss = "loss"
+    /// Training metric, `acc`.
     case accuracy = "acc"
+    /// Validation loss, `val_loss`.
     case validationLoss = "val_loss"
+    /// Validation metric, `val_acc`.
     case validationAccuracy = "val_acc"
 
     /// Accepts the Keras spellings, old and new: `loss`, `acc`/`accuracy`, `val_loss`,

@@ -7,6 +7,7 @@ import Darwin
 /// Where text output (the progress bar) goes. A sink that is a terminal gets redraws in place
 /// (`\r`); any other sink gets whole lines only, so logs and pipes stay readable.
 public protocol TextSink: AnyObject {
+    /// Writes `text` as it is (no newline added).
     func write(_ text: String)
     /// True when `\r` redraws the current line (an interactive terminal).
     var isTerminal: Bool { get }
@@ -15,6 +16,7 @@ public protocol TextSink: AnyObject {
 /// Standard output, flushed after every write. `isTerminal` is `isatty(STDOUT_FILENO)`.
 public final class StandardOutputSink: TextSink, Sendable {
     public let isTerminal: Bool
+    /// Standard output; whether it is a terminal is checked once, here.
     public init() { isTerminal = isatty(STDOUT_FILENO) != 0 }
     public func write(_ text: String) {
         print(text, terminator: "")   // through stdio's buffer, in order with other print()s
@@ -24,8 +26,10 @@ public final class StandardOutputSink: TextSink, Sendable {
 
 /// Collects everything written, for tests and for callers that want the text.
 public final class StringSink: TextSink {
+    /// Everything written so far.
     public private(set) var text = ""
     public let isTerminal: Bool
+    /// A sink that behaves as a terminal (redraws with `\r`) or not.
     public init(isTerminal: Bool) { self.isTerminal = isTerminal }
     public func write(_ text: String) { self.text += text }
 

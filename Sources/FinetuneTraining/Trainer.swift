@@ -7,18 +7,20 @@ import FinetuneData
 /// protocol, a trainable set that is explicit and validated, and every bit of state needed to
 /// replay or resume a run.
 ///
-/// The two-phase transfer-learning workflow is two calls of ``beginPhase(trainable:optimizer:)``
-/// and ``fit(_:epochs:stepsPerEpoch:validation:validationSteps:callbacks:)``; see
-/// `TwoPhaseTransfer.md`.
+/// The two-phase transfer-learning workflow is a `fit`, then ``beginPhase(freezing:optimizer:)``
+/// and a second ``fit(_:epochs:stepsPerEpoch:validation:validationSteps:callbacks:)``; the
+/// `Finetune` documentation's article "Two-Phase Transfer Learning" walks through it.
 ///
 /// Epoch numbers continue across `fit` calls (phase 2 of the seed starts at epoch 31), as Keras'
 /// `initial_epoch` makes them; `history` holds every epoch of every phase.
 public final class Trainer {
-    /// The model being trained (a ``Sequential`` for the seed).
+    /// The model being trained (a `Sequential` for the seed).
     public internal(set) var model: any Layer
     /// The optimizer of the current phase.
     public var optimizer: any Optimizer
+    /// The training loss (binary cross-entropy from the logits by default, as Keras 3).
     public var loss: any Loss
+    /// The metric logged as `acc` (binary accuracy by default).
     public var metric: any Metric
     /// Keys of the parameters that train in the current phase; every other parameter is frozen.
     public internal(set) var trainable: Set<String>
@@ -240,10 +242,15 @@ struct WeightedMean {
 
 /// Why training could not start or go on; each case says what to do.
 public enum TrainerError: Error, CustomStringConvertible {
+    /// The trainable set names a key the model does not have.
     case unknownParameter(key: String, known: [String])
+    /// `fit` was called with every parameter frozen.
     case nothingToTrain
+    /// An argument is out of range (epochs, steps).
     case invalidArgument(String)
+    /// The loss became NaN or infinite.
     case nonFiniteLoss(epoch: Int, value: Float)
+    /// A checkpoint could not be saved.
     case checkpointUnavailable(String)
 
     public var description: String {

@@ -10,12 +10,16 @@ import Foundation
 /// `fit`, which loses phase 1). Appending to a file whose header differs fails (``failure``) instead
 /// of mixing layouts.
 public final class CSVLogger: Callback {
+    /// The CSV file.
     public let url: URL
+    /// Keep rows already in the file.
     public let append: Bool
     public private(set) var failure: (any Error)?
     private var handle: FileHandle?
     private var started = false
 
+    /// A logger writing to `url`.
+    ///
     /// - Parameters:
     ///   - url: the CSV file.
     ///   - append: keep rows already in the file (e.g. when resuming); `false` starts it afresh at

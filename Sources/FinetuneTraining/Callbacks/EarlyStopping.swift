@@ -16,16 +16,24 @@ import FinetuneCore
 /// One difference from Keras: a NaN value never counts as an improvement (Keras would take a
 /// first-epoch NaN as the best and then never see an improvement again).
 public final class EarlyStopping: Callback {
+    /// The quantity watched.
     public let monitor: Monitor
+    /// Whether lower (`.min`) or higher (`.max`) is better; never `.auto` once made.
     public let mode: MonitorMode
+    /// Epochs without improvement before stopping.
     public let patience: Int
+    /// The margin a value must beat the best by to count as an improvement (≥ 0).
     public let minDelta: Double
+    /// When set, `wait` resets only for values that also improve on it.
     public let baseline: Double?
+    /// Put the best epoch's weights back when training ends.
     public let restoreBestWeights: Bool
+    /// Epochs before this one (1-based) are ignored.
     public let startFromEpoch: Int
 
     /// Best value seen in the current `fit`, and its epoch.
     public private(set) var best: Double?
+    /// The epoch of ``best``.
     public private(set) var bestEpoch: Int?
     /// Epochs since the last improvement (Keras' `wait`).
     public private(set) var wait = 0
@@ -34,6 +42,8 @@ public final class EarlyStopping: Callback {
     public private(set) var failure: (any Error)?
     private var bestWeights: [String: Tensor]?
 
+    /// An early-stopping callback; the defaults are Keras' (watch `val_loss`, patience 0).
+    ///
     /// - Parameters:
     ///   - monitor: the quantity to watch (Keras' default `val_loss`).
     ///   - mode: `.min`, `.max`, or `.auto` (losses min, accuracies max).

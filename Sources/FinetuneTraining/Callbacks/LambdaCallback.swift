@@ -4,13 +4,20 @@
 ///
 /// Every closure is optional; a missing one does nothing (and `onEpochEnd` proceeds).
 public final class LambdaCallback: Callback {
+    /// Runs at ``trainBegin(_:control:)``.
     public var onTrainBegin: ((TrainBeginInfo, TrainingControl) -> Void)?
+    /// Runs at ``epochBegin(_:control:)``.
     public var onEpochBegin: ((Int, TrainingControl) -> Void)?
+    /// Runs at ``batchBegin(_:)``.
     public var onBatchBegin: ((Int) -> Void)?
+    /// Runs at ``batchEnd(_:)``.
     public var onBatchEnd: ((BatchLogs) -> Void)?
+    /// Runs at ``epochEnd(_:control:)``; its answer is the callback's.
     public var onEpochEnd: ((EpochRecord, TrainingControl) -> CallbackAction)?
+    /// Runs at ``trainEnd(_:control:)``.
     public var onTrainEnd: ((History, TrainingControl) -> Void)?
 
+    /// A callback running the given closures; leave out the hooks you do not need.
     public init(onTrainBegin: ((TrainBeginInfo, TrainingControl) -> Void)? = nil,
                 onEpochBegin: ((Int, TrainingControl) -> Void)? = nil,
                 onBatchBegin: ((Int) -> Void)? = nil,

@@ -8,12 +8,14 @@ import Foundation
 /// ``exponentialDecay(initial:rate:every:from:)``. Both are functions of the epoch alone, so
 /// resuming from a checkpoint gives the same rates as an uninterrupted run.
 public final class LearningRateScheduler: Callback {
+    /// The rate for `epoch` (1-based), given the rate in effect now.
     public typealias Schedule = (_ epoch: Int, _ learningRate: Double) -> Double
     private let schedule: Schedule
     /// The rate set for the latest epoch, if any.
     public private(set) var lastRate: Double?
     public private(set) var failure: (any Error)?
 
+    /// A scheduler applying `schedule` at every epoch start.
     public init(_ schedule: @escaping Schedule) { self.schedule = schedule }
 
     public func epochBegin(_ epoch: Int, control: TrainingControl) {
@@ -51,6 +53,7 @@ public final class LearningRateScheduler: Callback {
 
 /// A schedule returned a rate the optimizer cannot use.
 public enum ScheduleError: Error, CustomStringConvertible, Equatable {
+    /// The schedule gave a negative, infinite or NaN rate for `epoch`.
     case invalidRate(epoch: Int, rate: Double)
     public var description: String {
         switch self {

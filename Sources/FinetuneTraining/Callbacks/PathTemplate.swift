@@ -9,6 +9,7 @@ import Foundation
 /// with type `d` (integers only), `f`, `e`, `g`; a number without a spec is written as Python's
 /// `str` would (`0.6931`), so Keras templates give the same names. `{{` and `}}` are literal braces.
 public struct PathTemplate: Sendable, Equatable, CustomStringConvertible {
+    /// The template as written.
     public let template: String
     private let parts: [Part]
 
@@ -147,9 +148,13 @@ public struct PathTemplate: Sendable, Equatable, CustomStringConvertible {
 
 /// A checkpoint path template that cannot be filled.
 public enum PathTemplateError: Error, CustomStringConvertible, Equatable {
+    /// A `{` without its `}`, or a lone `}`.
     case unbalanced(template: String)
+    /// A field name that is not one of the known ones.
     case unknownField(String, template: String)
+    /// A format spec this template language does not support.
     case badSpec(String, template: String)
+    /// The epoch has no value for a field the template uses.
     case missingValue(field: String, epoch: Int, template: String)
 
     public var description: String {

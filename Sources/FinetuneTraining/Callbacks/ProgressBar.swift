@@ -16,9 +16,13 @@ import Foundation
 /// `%.4f`, or `%.4e` when |v| ≤ 1e-3; ETA = elapsed / steps done × steps left, shown as `12s`,
 /// `2:05` or `1:02:05`.
 public final class ProgressBar: Callback {
+    /// Write nothing.
     public let quiet: Bool
+    /// Characters between the brackets.
     public let width: Int
+    /// On a non-terminal sink, also write a counter line every this many steps.
     public let lineEverySteps: Int?
+    /// On a terminal, the shortest time between redraws, in seconds.
     public let refreshInterval: Double
     private let sink: TextSink
     private let clock: () -> Double
@@ -31,6 +35,8 @@ public final class ProgressBar: Callback {
     private var stepsDone = 0
     private var lastLogs: BatchLogs?
 
+    /// A progress bar writing to `sink`.
+    ///
     /// - Parameters:
     ///   - sink: where text goes (standard output by default; a ``StringSink`` in tests).
     ///   - quiet: write nothing at all.

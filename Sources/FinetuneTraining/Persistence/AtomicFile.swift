@@ -19,8 +19,11 @@ func writeAtomically(_ data: Data, to url: URL) throws {
 
 /// Errors reading or writing history and log files; each names the file and what to do.
 public enum HistoryFileError: Error, CustomStringConvertible, Equatable {
+    /// The file could not be created or written.
     case unwritable(path: String, reason: String)
+    /// The file could not be read.
     case unreadable(path: String, reason: String)
+    /// The file's contents are not what was expected (at `line`, when known).
     case malformed(path: String, line: Int?, reason: String)
 
     public var description: String {

@@ -3,12 +3,17 @@ import FinetuneData
 
 /// An 8-bit sRGB colour.
 public struct RGB: Hashable, Sendable, CustomStringConvertible {
+    /// Red, green and blue, 0–255.
     public var r: UInt8, g: UInt8, b: UInt8
+    /// A colour from its red, green and blue bytes.
     public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { self.r = r; self.g = g; self.b = b }
+    /// White.
     public static let white = RGB(255, 255, 255)
+    /// Black.
     public static let black = RGB(0, 0, 0)
     /// Matplotlib's default cycle, first two: "tab:blue", "tab:orange".
     public static let blue = RGB(31, 119, 180)
+    /// Matplotlib's "tab:orange".
     public static let orange = RGB(255, 127, 14)
     /// `#rrggbb`, for SVG.
     public var hex: String { String(format: "#%02x%02x%02x", r, g, b) }
@@ -18,17 +23,23 @@ public struct RGB: Hashable, Sendable, CustomStringConvertible {
 /// A point in pixel coordinates: x to the right, y down, (0, 0) the top-left corner of the
 /// top-left pixel; pixel (i, j) covers [i, i+1) × [j, j+1).
 public struct PixelPoint: Hashable, Sendable {
+    /// Horizontal (to the right) and vertical (down) position in pixels.
     public var x: Double, y: Double
+    /// The point (x, y).
     public init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
 }
 
 /// An RGB raster, row-major, 3 bytes a pixel, with the few drawing operations the charts need:
 /// rectangles, anti-aliased strokes (solid or dashed, round caps), discs and bitmap text.
 public struct Canvas: Sendable {
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
+    /// The pixels, row-major, 3 bytes (R, G, B) each.
     public private(set) var pixels: [UInt8]
 
+    /// A canvas filled with `background`.
     public init(width: Int, height: Int, background: RGB = .white) {
         self.width = max(1, width); self.height = max(1, height)
         pixels = [UInt8](repeating: 0, count: self.width * self.height * 3)

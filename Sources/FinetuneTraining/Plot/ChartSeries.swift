@@ -1,11 +1,13 @@
 /// How a series is drawn.
 public enum LineStyle: Sendable, Equatable {
+    /// A continuous line.
     case solid
     /// Dashes `on` pixels long with `off`-pixel gaps.
     case dashed(on: Double, off: Double)
     /// A dot of this radius at each point, no line (matplotlib's `'bo'`).
     case dots(radius: Double)
 
+    /// Dashes of 10 pixels with 6-pixel gaps.
     public static let dashed = LineStyle.dashed(on: 10, off: 6)
 
     var isDots: Bool { if case .dots = self { return true }; return false }
@@ -13,13 +15,20 @@ public enum LineStyle: Sendable, Equatable {
 
 /// One curve: points (x, y) joined in order; non-finite y values break the line.
 public struct ChartSeries: Sendable {
+    /// The legend entry.
     public var name: String
+    /// The points' x values (epochs, for training curves).
     public var x: [Double]
+    /// The points' y values, as many as `x`.
     public var y: [Double]
+    /// Line colour.
     public var color: RGB
+    /// Solid, dashed or dots.
     public var style: LineStyle
+    /// Line width in pixels.
     public var lineWidth: Double
 
+    /// A series of the points (x[i], y[i]).
     public init(name: String, x: [Double], y: [Double], color: RGB, style: LineStyle = .solid, lineWidth: Double = 2) {
         self.name = name; self.x = x; self.y = y; self.color = color; self.style = style; self.lineWidth = lineWidth
     }
@@ -37,9 +46,13 @@ public struct ChartSeries: Sendable {
 
 /// A labelled vertical line across the plot (e.g. where phase 2 begins).
 public struct VerticalMarker: Sendable {
+    /// Where the line is drawn, in data coordinates.
     public var x: Double
+    /// Text drawn beside the line.
     public var label: String
+    /// Line and label colour.
     public var color: RGB
+    /// A grey marker by default.
     public init(x: Double, label: String, color: RGB = RGB(120, 120, 120)) {
         self.x = x; self.label = label; self.color = color
     }

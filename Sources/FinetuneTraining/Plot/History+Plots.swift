@@ -3,7 +3,7 @@ import Foundation
 /// The seed's four figures from a history: raw and smoothed accuracy and loss, training dashed,
 /// validation solid, a dashed vertical marker where each later phase begins.
 extension History {
-    /// File stems of ``curveCharts(smoothing:)``, in order.
+    /// File stems of ``curveCharts(smoothing:width:height:)``, in order.
     public static let plotNames = ["accuracy", "loss", "accuracy_smoothed", "loss_smoothed"]
 
     /// The four charts (name, chart): accuracy and loss per epoch, then the same smoothed with

@@ -4,18 +4,26 @@ import Foundation
 /// axis labels, legend in the emptiest corner. Render it to pixels (``render()``, ``writePNG(to:)``)
 /// or to SVG (``svg()``, ``writeSVG(to:)``); both use the same layout.
 public struct LineChart: Sendable {
+    /// Title above the plot.
     public var title: String
+    /// Label under the x axis.
     public var xLabel: String
+    /// Label beside the y axis, reading upwards.
     public var yLabel: String
+    /// The curves, drawn in order.
     public var series: [ChartSeries]
+    /// Labelled vertical lines (phase starts).
     public var markers: [VerticalMarker]
+    /// Image width in pixels.
     public var width: Int
+    /// Image height in pixels.
     public var height: Int
     /// Font pixel size: each bitmap-font pixel is `textScale`×`textScale` image pixels.
     public var textScale: Int
     /// Ticks on whole numbers only along x (epochs).
     public var integerX: Bool
 
+    /// A chart of `series` with the given labels, `width`×`height` pixels.
     public init(title: String, xLabel: String, yLabel: String, series: [ChartSeries],
                 markers: [VerticalMarker] = [], width: Int = 800, height: Int = 500,
                 textScale: Int = 2, integerX: Bool = true) {

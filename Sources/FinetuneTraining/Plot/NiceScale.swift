@@ -6,10 +6,13 @@ import Foundation
 /// (Heckbert, *Nice numbers for graph labels*, Graphics Gems 1990): it runs from the last tick
 /// ≤ the data minimum to the first tick ≥ the data maximum.
 public struct NiceScale: Sendable, Equatable {
-    /// Axis ends (the first and last tick).
+    /// The first tick, ≤ the data minimum.
     public var lower: Double
+    /// The last tick, ≥ the data maximum.
     public var upper: Double
+    /// Distance between ticks: m·10ᵏ with m ∈ {1, 2, 2.5, 5}.
     public var step: Double
+    /// Tick values from `lower` to `upper`.
     public var ticks: [Double]
     /// Digits after the decimal point that show every tick exactly (0.25 → 2, 0.5 → 1, 20 → 0).
     public var decimals: Int
