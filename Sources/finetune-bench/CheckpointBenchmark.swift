@@ -135,32 +135,44 @@ struct CheckpointBenchmark: ParsableCommand {
         }
     }
 
+    /// Wall-clock and CPU seconds of every repetition. CPU time (all threads of this process) does
+    /// not grow when other programs share the cores, so it shows what an idle machine would take.
     struct Result {
         var payload: Int, file: Int
-        var writes: [Double], reads: [Double]
+        var writes: [(wall: Double, cpu: Double)], reads: [(wall: Double, cpu: Double)]
         func line(label: String) -> String {
-            let w = writes.sorted(), r = reads.sorted()
-            return String(format: "%@: %.1f MB → %.1f MB on disk (ratio %.3f); write best %.3f s, median %.3f s; read best %.3f s, median %.3f s",
+            func stats(_ runs: [(wall: Double, cpu: Double)]) -> String {
+                let wall = runs.map(\.wall).sorted(), cpu = runs.map(\.cpu).sorted()
+                return String(format: "best %.3f s, median %.3f s (cpu median %.3f s)", wall[0], wall[wall.count / 2], cpu[cpu.count / 2])
+            }
+            return String(format: "%@: %.1f MB → %.1f MB on disk (ratio %.3f); write %@; read %@",
                           label, Double(payload) / 1e6, Double(file) / 1e6, Double(payload) / Double(file),
-                          w[0], w[w.count / 2], r[0], r[r.count / 2])
+                          stats(writes), stats(reads))
         }
     }
 
     func measure(_ checkpoint: Checkpoint, at url: URL, level: Int, threads: Int, shuffle: Bool) throws -> Result {
-        var writes: [Double] = [], reads: [Double] = []
+        var writes: [(wall: Double, cpu: Double)] = [], reads: [(wall: Double, cpu: Double)] = []
         var encoded: Checkpoint.Encoded?
         for _ in 0..<repeats {
-            writes.append(try time { encoded = try checkpoint.write(to: url, compressionLevel: level, threads: threads, byteShuffle: shuffle) })
-            reads.append(try time { _ = try Checkpoint.read(from: url) })
+            writes.append(try timeWithCPU { encoded = try checkpoint.write(to: url, compressionLevel: level, threads: threads, byteShuffle: shuffle) })
+            reads.append(try timeWithCPU { _ = try Checkpoint.read(from: url) })
         }
         return Result(payload: encoded!.payloadLength, file: encoded!.fileLength, writes: writes, reads: reads)
     }
 
-    func time(_ body: () throws -> Void) throws -> Double {
-        let start = ContinuousClock.now
+    func time(_ body: () throws -> Void) throws -> Double { try timeWithCPU(body).wall }
+
+    func timeWithCPU(_ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
+        func cpuSeconds() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        }
+        let start = ContinuousClock.now, cpu = cpuSeconds()
         try body()
         let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, cpuSeconds() - cpu)
     }
 }
 
