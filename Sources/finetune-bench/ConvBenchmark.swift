@@ -56,6 +56,9 @@ struct ConvBenchmark: ParsableCommand {
     @Option(help: "Who runs the threads: automatic (default), chunks (Finetune threads, 1-thread BLAS per chunk) or blas (one chunk at a time, threaded BLAS).")
     var threading: ConvolutionOptions.Threading = .automatic
 
+    @Option(help: "Convolution algorithm: automatic (default: Winograd F(2×2,3×3) where it applies and C, F ≥ 16), gemm (im2col + GEMM) or winograd. Kernel gradients always use GEMM.")
+    var algorithm: ConvolutionOptions.Algorithm = .automatic
+
     @Option(help: "Target im2col working set per thread, KiB (default \(ConvolutionOptions.default.chunkBytes >> 10)).")
     var chunkKib: Int?
 
@@ -99,11 +102,11 @@ struct ConvBenchmark: ParsableCommand {
     func run() throws {
         if let threads { Parallel.setThreadCount(threads) }
         let t = Parallel.threadCount
-        var base = ConvolutionOptions(threads: t, threading: threading)
+        var base = ConvolutionOptions(threads: t, threading: threading, algorithm: algorithm)
         if let chunkKib { base.chunkBytes = chunkKib << 10 }
         if let minChunkPixels { base.minimumChunkPixels = minChunkPixels }
         let selected = VGG16Layer.all(imageSize: imageSize).filter { selectedNames?.contains($0.name) ?? true }
-        print("conv benchmark: batch \(batch), \(imageSize)×\(imageSize) input, \(t) thread(s), threading \(threading.rawValue), "
+        print("conv benchmark: batch \(batch), \(imageSize)×\(imageSize) input, \(t) thread(s), algorithm \(algorithm.rawValue), threading \(threading.rawValue), "
               + (perImage ? "one image per GEMM" : "chunks ≈ \(base.chunkBytes >> 10) KiB / ≥ \(base.minimumChunkPixels) px")
               + ", best of \(repeats)" + (cpuTime ? ", GFLOP per CPU-second × threads" : ""))
         OpenBLASCore.ensureTuned()
@@ -198,6 +201,7 @@ struct ConvBenchmark: ParsableCommand {
 }
 
 extension ConvolutionOptions.Threading: ExpressibleByArgument {}
+extension ConvolutionOptions.Algorithm: ExpressibleByArgument {}
 
 /// One of VGG16's 13 convolutions at a given input size (3×3, stride 1, `same`).
 struct VGG16Layer {

@@ -21,15 +21,30 @@ struct OptionsCase: Sendable, CustomTestStringConvertible {
 
     static let all: [OptionsCase] = [
         OptionsCase(name: "default", options: .default),
-        OptionsCase(name: "1 thread, 1-row chunks",
-                    options: ConvolutionOptions(threads: 1, chunkBytes: 1, minimumChunkPixels: 1)),
-        OptionsCase(name: "2 threads, 1-row chunks",
-                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks)),
-        OptionsCase(name: "3 threads, 2-row chunks",
-                    options: ConvolutionOptions(threads: 3, chunkBytes: 1, minimumChunkPixels: 12, threading: .chunks)),
-        OptionsCase(name: "2 BLAS threads, 1-row chunks",
-                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .blas)),
+        OptionsCase(name: "GEMM, 1 thread, 1-row chunks",
+                    options: ConvolutionOptions(threads: 1, chunkBytes: 1, minimumChunkPixels: 1, algorithm: .gemm)),
+        OptionsCase(name: "GEMM, 2 threads, 1-row chunks",
+                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks,
+                                                algorithm: .gemm)),
+        OptionsCase(name: "GEMM, 3 threads, 2-row chunks",
+                    options: ConvolutionOptions(threads: 3, chunkBytes: 1, minimumChunkPixels: 12, threading: .chunks,
+                                                algorithm: .gemm)),
+        OptionsCase(name: "GEMM, 2 BLAS threads, 1-row chunks",
+                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .blas,
+                                                algorithm: .gemm)),
+        OptionsCase(name: "Winograd, 1 thread, 1-row chunks",
+                    options: ConvolutionOptions(threads: 1, chunkBytes: 1, minimumChunkPixels: 1, algorithm: .winograd)),
+        OptionsCase(name: "Winograd, 2 threads, 1-row chunks",
+                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks,
+                                                algorithm: .winograd)),
+        OptionsCase(name: "Winograd, 2 BLAS threads",
+                    options: ConvolutionOptions(threads: 2, threading: .blas, algorithm: .winograd)),
     ]
+
+    /// Each algorithm with the default chunking.
+    static let algorithms: [OptionsCase] = ConvolutionOptions.Algorithm.allCases.map {
+        OptionsCase(name: $0.rawValue, options: ConvolutionOptions(algorithm: $0))
+    }
 }
 
 @Suite("Conv2D")
@@ -37,6 +52,8 @@ struct Conv2DTests {
     static let cases: [ConvCase] = [
         ConvCase(name: "3×3 same s1", input: [3, 7, 9, 3], kernel: [3, 3, 3, 5], padding: .same),
         ConvCase(name: "3×3 same s2", input: [3, 7, 9, 3], kernel: [3, 3, 3, 5], strides: (2, 2), padding: .same),
+        ConvCase(name: "3×3 valid s1", input: [2, 8, 7, 4], kernel: [3, 3, 4, 3], padding: .valid),
+        ConvCase(name: "3×3 same s1, 1×1 image", input: [2, 1, 1, 3], kernel: [3, 3, 3, 2], padding: .same),
         ConvCase(name: "2×2 same s1 (pads bottom/right)", input: [2, 6, 5, 4], kernel: [2, 2, 4, 3], padding: .same),
         ConvCase(name: "5×5 valid s2", input: [3, 7, 9, 5], kernel: [5, 5, 5, 3], strides: (2, 2), padding: .valid),
         ConvCase(name: "1×1 pointwise", input: [2, 5, 4, 6], kernel: [1, 1, 6, 7], padding: .same),
@@ -46,18 +63,20 @@ struct Conv2DTests {
         ConvCase(name: "tall single-channel image", input: [1, 20, 3, 1], kernel: [3, 3, 1, 2], padding: .same),
     ]
 
-    @Test("forward and backward match the NumPy/Keras golden", .tags(.golden),
-          arguments: KernelGoldens.names(kind: "conv2d"))
-    func golden(_ name: String) throws {
+    @Test("forward and backward match the NumPy/Keras golden, with every algorithm", .tags(.golden),
+          arguments: KernelGoldens.names(kind: "conv2d"), OptionsCase.algorithms)
+    func golden(_ name: String, _ o: OptionsCase) throws {
         let c = try KernelGoldens.named(name)
         let x = try c.input("x"), w = try c.input("w"), b = try c.input("b"), dy = try c.input("dy")
         let strides = try c.pair("strides"), padding = try c.padding()
-        let y = conv2DForward(input: x, kernel: w, bias: b, strides: strides, padding: padding)
-        expectClose(y, try c.tensor("y"), tolerance: c.tolerance, "\(name) y")
-        let grads = conv2DBackward(input: x, kernel: w, outputGradient: dy, strides: strides, padding: padding)
-        expectClose(try #require(grads.input), try c.tensor("dx"), tolerance: c.tolerance, "\(name) dx")
-        try c.expectKernelGradient(try #require(grads.kernel), "\(name) dw")
-        expectClose(try #require(grads.bias), try c.tensor("db"), tolerance: c.tolerance, "\(name) db")
+        let what = "\(name) (\(o.name))"
+        let y = conv2DForward(input: x, kernel: w, bias: b, strides: strides, padding: padding, options: o.options)
+        expectClose(y, try c.tensor("y"), tolerance: c.tolerance, "\(what) y")
+        let grads = conv2DBackward(input: x, kernel: w, outputGradient: dy, strides: strides, padding: padding,
+                                   options: o.options)
+        expectClose(try #require(grads.input), try c.tensor("dx"), tolerance: c.tolerance, "\(what) dx")
+        try c.expectKernelGradient(try #require(grads.kernel), "\(what) dw")
+        expectClose(try #require(grads.bias), try c.tensor("db"), tolerance: c.tolerance, "\(what) db")
     }
 
     @Test("the naive twin matches the golden", .tags(.golden),

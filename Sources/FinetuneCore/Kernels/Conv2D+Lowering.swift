@@ -1,84 +1,37 @@
 import CBLAS
 
 /// How one convolution is lowered to GEMM: its output rows — the (n, i) pairs, flattened to
-/// `0..<batch·outHeight`, each holding `outWidth` pixels — are split into one contiguous share per
-/// thread, and each share into chunks whose patch matrix (pixels × kh·kw·c, "im2col") fits the
-/// working-set budget. A chunk's output rows are contiguous in NHWC, so its GEMM writes straight
-/// into the output tensor.
+/// `0..<batch·outHeight`, each holding `outWidth` pixels — are split by a ``ChunkPlan`` into one
+/// contiguous share per thread, and each share into chunks whose patch matrix (pixels × kh·kw·c,
+/// "im2col") fits the working-set budget. A chunk's output rows are contiguous in NHWC, so its
+/// GEMM writes straight into the output tensor.
 struct ConvLowering {
     let g: ConvGeometry
     /// kh·kw·c: one patch-matrix row, laid out (p, q, c) like an HWIO kernel's first three axes.
     let patch: Int
-    /// batch·outHeight.
-    let rows: Int
     /// A 1×1, stride-1 convolution without padding: the input already is the patch matrix.
     let pointwise: Bool
-    /// Finetune threads, each with one share of the rows (1 when OpenBLAS does the threading).
-    let threads: Int
-    /// OpenBLAS threads inside each GEMM call (1 when Finetune's threads own the shares).
-    let blasThreads: Int
-    /// Output rows per chunk (before the share is divided into equal chunks).
-    let rowsPerChunk: Int
-
-    /// Threads that split a chunk's im2col / col2im when OpenBLAS threads the GEMMs.
-    var helperThreads: Int { blasThreads }
+    let plan: ChunkPlan
 
     /// - Parameter minimumShareRows: a share must hold at least this many rows (the input
     ///   gradient's conflict-free scheme needs 2·h₀); fewer threads are used otherwise.
     init(_ g: ConvGeometry, options: ConvolutionOptions, minimumShareRows: Int = 1) {
         self.g = g
         patch = g.kernelHeight * g.kernelWidth * g.inChannels
-        rows = g.batch * g.outHeight
         pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
             && g.padTop == 0 && g.padLeft == 0
-        let requested = options.resolvedThreads
-        let pixels = rows * g.outWidth
-        var useChunks: Bool
-        switch options.threading {
-        case .chunks: useChunks = true
-        case .blas: useChunks = false
-        case .automatic: useChunks = pixels / requested >= options.minimumChunkPixels
-        }
-        if requested == 1 { useChunks = true }
-        let limit = max(1, rows / max(minimumShareRows, 1))
-        threads = useChunks ? max(1, min(requested, rows, limit)) : 1
-        blasThreads = useChunks ? 1 : requested
-        // One buffer per Finetune thread, or one shared buffer of the whole budget under BLAS threads.
-        let budget = useChunks ? options.chunkBytes : options.chunkBytes * requested
-        let rowBytes = max(g.outWidth * patch * MemoryLayout<Float>.size, 1)
-        let minimumPixels = max(options.minimumChunkPixels, options.pixelsPerFilter * g.outChannels)
-        let byPixels = (minimumPixels + g.outWidth - 1) / max(g.outWidth, 1)
-        let cap = max(1, options.maximumChunkBytes / rowBytes)
-        rowsPerChunk = pointwise ? max(rows, 1) : min(cap, max(1, budget / rowBytes, byPixels))
+        plan = ChunkPlan(rows: g.batch * g.outHeight, unitsPerRow: g.outWidth,
+                         bytesPerUnit: patch * MemoryLayout<Float>.size, filters: g.outChannels, options: options,
+                         minimumShareRows: minimumShareRows, wholeShares: pointwise)
     }
 
-    /// The rows of thread `t`: `rows·t/threads ..< rows·(t+1)/threads`.
-    func share(_ t: Int) -> Range<Int> { (rows * t / threads)..<(rows * (t + 1) / threads) }
-
-    /// Splits `range` into ⌈count / rowsPerChunk⌉ chunks of (nearly) equal size, in order.
-    func forEachChunk(in range: Range<Int>, _ body: (Range<Int>) -> Void) {
-        guard !range.isEmpty else { return }
-        let pieces = (range.count + rowsPerChunk - 1) / rowsPerChunk
-        for c in 0..<pieces {
-            let lo = range.lowerBound + range.count * c / pieces
-            let hi = range.lowerBound + range.count * (c + 1) / pieces
-            if lo < hi { body(lo..<hi) }
-        }
-    }
-
-    /// Largest chunk in pixels (for sizing a thread's im2col buffer): ``forEachChunk(in:_:)`` never
-    /// makes a chunk longer than ``rowsPerChunk`` or than a share.
-    var maximumChunkPixels: Int {
-        min(rowsPerChunk, (rows + threads - 1) / threads) * g.outWidth
-    }
-
-    /// Runs `body(t, share(t))` for every thread with OpenBLAS set to ``blasThreads``.
-    func run(_ body: (Int, Range<Int>) -> Void) {
-        Parallel.withBLASThreads(blasThreads) {
-            if threads == 1 { body(0, 0..<rows); return }
-            Parallel.forEach(threads, threads: threads) { t in body(t, share(t)) }
-        }
-    }
+    var rows: Int { plan.rows }
+    var threads: Int { plan.threads }
+    var helperThreads: Int { plan.helperThreads }
+    var maximumChunkPixels: Int { plan.maximumChunkUnits }
+    func share(_ t: Int) -> Range<Int> { plan.share(t) }
+    func forEachChunk(in range: Range<Int>, _ body: (Range<Int>) -> Void) { plan.forEachChunk(in: range, body) }
+    func run(_ body: (Int, Range<Int>) -> Void) { plan.run(body) }
 
     /// ``im2col(_:rows:into:)`` split over ``helperThreads`` by rows.
     func im2colSplit(_ x: UnsafePointer<Float>, rows range: Range<Int>, into col: UnsafeMutablePointer<Float>) {

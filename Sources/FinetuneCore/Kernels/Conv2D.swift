@@ -35,6 +35,24 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
             return
         }
         let bias: [Float]? = b?.scalars
+        if options.usesWinograd(g) {
+            let conv = WinogradConv(forward: g)
+            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
+                let u = WinogradConv.transformKernel(wp.baseAddress!, inChannels: g.inChannels, outChannels: f,
+                                                     adjoint: false)
+                defer { u.deallocate() }
+                if let bias {
+                    bias.withUnsafeBufferPointer { bp in
+                        conv.run(input: xp.baseAddress!, transformedKernel: u, bias: bp.baseAddress!,
+                                 output: y.baseAddress!, options: options)
+                    }
+                } else {
+                    conv.run(input: xp.baseAddress!, transformedKernel: u, bias: nil, output: y.baseAddress!,
+                             options: options)
+                }
+            } }
+            return
+        }
         x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
             let yBase = y.baseAddress!, xBase = xp.baseAddress!, wBase = wp.baseAddress!
             plan.run { _, share in
@@ -161,6 +179,18 @@ private func conv2DInputGradient(_ g: ConvGeometry, _ w: Tensor, _ dy: Tensor,
     return Tensor(shape: g.inputShape) { dx in
         guard dx.count > 0 else { return }
         guard f > 0, plan.rows > 0, ow > 0 else { dx.update(repeating: 0); return }
+        if options.usesWinograd(g, inputGradient: true) {
+            // dx = dy ⋆ rot180(w) with the channel axes swapped: a 3×3 stride-1 convolution again.
+            let conv = WinogradConv(inputGradientOf: g)
+            w.withUnsafeBufferPointer { wp in dy.withUnsafeBufferPointer { dyp in
+                let u = WinogradConv.transformKernel(wp.baseAddress!, inChannels: g.inChannels, outChannels: f,
+                                                     adjoint: true)
+                defer { u.deallocate() }
+                conv.run(input: dyp.baseAddress!, transformedKernel: u, bias: nil, output: dx.baseAddress!,
+                         options: options)
+            } }
+            return
+        }
         let dxBase = dx.baseAddress!
         w.withUnsafeBufferPointer { wp in dy.withUnsafeBufferPointer { dyp in
             let wBase = wp.baseAddress!, dyBase = dyp.baseAddress!

@@ -17,6 +17,20 @@ public struct ConvolutionOptions: Sendable, Hashable {
         case blas
     }
 
+    /// Which algorithm computes a convolution (and its input gradient; kernel gradients always use GEMM).
+    public enum Algorithm: String, Sendable, CaseIterable, Codable {
+        /// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions whose channel counts (in and out)
+        /// are all ≥ ``ConvolutionOptions/winogradMinimumChannels`` and that give each thread at
+        /// least f/2 output tiles (each of the 16 GEMMs packs a C × f transformed kernel; with fewer
+        /// tiles the packing eats the saving — VGG16's block5 at batch 20 stays on GEMM);
+        /// im2col + GEMM otherwise.
+        case automatic
+        /// im2col + GEMM always.
+        case gemm
+        /// Winograd F(2×2, 3×3) wherever it applies (3×3, stride 1), im2col + GEMM elsewhere.
+        case winograd
+    }
+
     /// Threads to use; `nil` means ``Parallel/threadCount``.
     public var threads: Int?
     /// Target size in bytes of one thread's im2col buffer (the working set beside the kernel
@@ -31,9 +45,14 @@ public struct ConvolutionOptions: Sendable, Hashable {
     /// Upper bound on one im2col buffer, bytes (one output row is always allowed).
     public var maximumChunkBytes: Int
     public var threading: Threading
+    public var algorithm: Algorithm
+    /// Under ``Algorithm/automatic``, Winograd needs at least this many input and output channels
+    /// (its 16 GEMMs are only C deep; VGG16's first convolution, C = 3, stays on GEMM).
+    public var winogradMinimumChannels: Int
 
     public init(threads: Int? = nil, chunkBytes: Int = 1 << 20, minimumChunkPixels: Int = 256,
-                pixelsPerFilter: Int = 2, maximumChunkBytes: Int = 32 << 20, threading: Threading = .automatic) {
+                pixelsPerFilter: Int = 2, maximumChunkBytes: Int = 32 << 20, threading: Threading = .automatic,
+                algorithm: Algorithm = .automatic, winogradMinimumChannels: Int = 16) {
         precondition(chunkBytes > 0 && minimumChunkPixels > 0 && pixelsPerFilter >= 0 && maximumChunkBytes > 0,
                      "chunk sizes must be positive")
         self.threads = threads
@@ -42,6 +61,22 @@ public struct ConvolutionOptions: Sendable, Hashable {
         self.pixelsPerFilter = pixelsPerFilter
         self.maximumChunkBytes = maximumChunkBytes
         self.threading = threading
+        self.algorithm = algorithm
+        self.winogradMinimumChannels = winogradMinimumChannels
+    }
+
+    /// Whether these options run convolution `g` (`inputGradient`: its input gradient) with Winograd.
+    func usesWinograd(_ g: ConvGeometry, inputGradient: Bool = false) -> Bool {
+        guard WinogradConv.applies(g), g.padTop <= 2, g.padLeft <= 2 else { return false }
+        switch algorithm {
+        case .gemm: return false
+        case .winograd: return true
+        case .automatic:
+            guard min(g.inChannels, g.outChannels) >= winogradMinimumChannels else { return false }
+            let conv = inputGradient ? WinogradConv(inputGradientOf: g) : WinogradConv(forward: g)
+            let tiles = conv.batch * conv.tilesHigh * conv.tilesWide
+            return 2 * tiles >= conv.outChannels * resolvedThreads
+        }
     }
 
     public static let `default` = ConvolutionOptions()

@@ -1,0 +1,76 @@
+/// How a convolution-like kernel splits its output rows over threads and chunks.
+///
+/// The output is `rows` rows of `unitsPerRow` units each (output pixels for im2col, 2×2 output
+/// tiles for Winograd), contiguous in memory row after row. Either Finetune's threads each take
+/// one contiguous share of rows and call single-threaded OpenBLAS on their own chunks, or (when a
+/// share would be too small to amortise packing the k × f matrix) one chunk after another runs
+/// on the calling thread with OpenBLAS threads inside each GEMM. A chunk's scratch (its patch
+/// matrix) is `bytesPerUnit` per unit and aims at ``ConvolutionOptions/chunkBytes``.
+struct ChunkPlan {
+    let rows: Int
+    let unitsPerRow: Int
+    /// Finetune threads, each with one share of the rows (1 when OpenBLAS does the threading).
+    let threads: Int
+    /// OpenBLAS threads inside each GEMM call (1 when Finetune's threads own the shares).
+    let blasThreads: Int
+    /// Rows per chunk (before a share is divided into equal chunks).
+    let rowsPerChunk: Int
+
+    /// Threads that split a chunk's gather/scatter work when OpenBLAS threads the GEMMs.
+    var helperThreads: Int { blasThreads }
+
+    /// - Parameters:
+    ///   - filters: the GEMM's f; a chunk holds at least `pixelsPerFilter·f` units.
+    ///   - minimumShareRows: a share must hold at least this many rows; fewer threads otherwise.
+    ///   - wholeShares: one chunk per share (no scratch to bound).
+    init(rows: Int, unitsPerRow: Int, bytesPerUnit: Int, filters: Int, options: ConvolutionOptions,
+         minimumShareRows: Int = 1, wholeShares: Bool = false) {
+        self.rows = rows
+        self.unitsPerRow = unitsPerRow
+        let requested = options.resolvedThreads
+        let units = rows * unitsPerRow
+        var useChunks: Bool
+        switch options.threading {
+        case .chunks: useChunks = true
+        case .blas: useChunks = false
+        case .automatic: useChunks = units / requested >= options.minimumChunkPixels
+        }
+        if requested == 1 { useChunks = true }
+        let limit = max(1, rows / max(minimumShareRows, 1))
+        threads = useChunks ? max(1, min(requested, rows, limit)) : 1
+        blasThreads = useChunks ? 1 : requested
+        // One buffer per Finetune thread, or one shared buffer of the whole budget under BLAS threads.
+        let budget = useChunks ? options.chunkBytes : options.chunkBytes * requested
+        let rowBytes = max(unitsPerRow * bytesPerUnit, 1)
+        let minimumUnits = max(options.minimumChunkPixels, options.pixelsPerFilter * filters)
+        let byUnits = (minimumUnits + unitsPerRow - 1) / max(unitsPerRow, 1)
+        let cap = max(1, options.maximumChunkBytes / rowBytes)
+        rowsPerChunk = wholeShares ? max(rows, 1) : min(cap, max(1, budget / rowBytes, byUnits))
+    }
+
+    /// The rows of thread `t`: `rows·t/threads ..< rows·(t+1)/threads`.
+    func share(_ t: Int) -> Range<Int> { (rows * t / threads)..<(rows * (t + 1) / threads) }
+
+    /// Splits `range` into ⌈count / rowsPerChunk⌉ chunks of (nearly) equal size, in order.
+    func forEachChunk(in range: Range<Int>, _ body: (Range<Int>) -> Void) {
+        guard !range.isEmpty else { return }
+        let pieces = (range.count + rowsPerChunk - 1) / rowsPerChunk
+        for c in 0..<pieces {
+            let lo = range.lowerBound + range.count * c / pieces
+            let hi = range.lowerBound + range.count * (c + 1) / pieces
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+
+    /// Largest chunk in units (for sizing scratch): ``forEachChunk(in:_:)`` never makes a chunk
+    /// longer than ``rowsPerChunk`` or than a share.
+    var maximumChunkUnits: Int { min(rowsPerChunk, (rows + threads - 1) / threads) * unitsPerRow }
+
+    /// Runs `body(t, share(t))` for every thread with OpenBLAS set to ``blasThreads``.
+    func run(_ body: (Int, Range<Int>) -> Void) {
+        Parallel.withBLASThreads(blasThreads) {
+            if threads == 1 { body(0, 0..<rows); return }
+            Parallel.forEach(threads, threads: threads) { t in body(t, share(t)) }
+        }
+    }
+}
