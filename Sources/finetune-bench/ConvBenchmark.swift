@@ -22,11 +22,29 @@ import FinetuneCore
 /// 22 500 × 576 floats = 52 MB per image, 1 GB written and read back per pass for 33 GFLOP of GEMM,
 /// i.e. ≈ 32 FLOP per byte of DRAM traffic — with one thread doing im2col while OpenBLAS's second
 /// thread waits. Prediction: ≈ 60–70 % of SGEMM on block1/2, near SGEMM on blocks 4–5 (k = 4608
-/// dwarfs the unfold); chunking to ~2 MB per thread keeps the unfold in L2 (2 MB/core here) and
+/// dwarfs the unfold); chunking to ~1–2 MB per thread keeps the unfold in L2 (2 MB/core here) and
 /// running both threads over their own chunks should bring every layer with ≥ 64 filters to
 /// ≈ 85–95 % of SGEMM; block1_conv1 (k = 27) stays far below (its GEMM is 27 deep, unfold-bound).
-/// Measured results and the comparison are recorded in the report of the change that added
-/// this benchmark and in `Documentation/` when the lead merges it.
+/// Winograd F(2×2, 3×3) needs 2.25× fewer multiplies; its 16 GEMMs are only C deep and its
+/// transforms are memory-bound, so ≈ 1.5× in effective GFLOP/s was the expectation.
+///
+/// Measured (Emerald Rapids Xeon VM, 2 cores shared with other agents, load ≈ 1.5–2.5; OpenBLAS
+/// 0.3.21 with its Cooperlake kernels; wall clock, best of 3; numbers move ±15 % run to run):
+///
+///     scheme                                  fwd GF/s   dx GF/s   dW GF/s   SGEMM 2048³
+///     one image per GEMM, BLAS threads (old)     85         85        87        216
+///     chunked GEMM, Finetune threads            186        203       217        216
+///     default (Winograd where it pays)          225        241       186        238
+///
+/// The old scheme came out at ≈ 40 % of SGEMM on *every* block, not just the early ones: one
+/// image per call makes blocks 4–5 GEMMs of m = 324 and 81 rows, too short for two BLAS threads —
+/// the prediction missed that. Chunked GEMM reached 0.86 / 0.94 / 1.0 of SGEMM (block1_conv1:
+/// ≈ 0.13, as predicted), Winograd 0.95 / 1.01 in effective GFLOP/s (per layer up to 1.45× the
+/// GEMM path on blocks 2–4; block5 at batch 20 has too few tiles per thread and stays on GEMM).
+/// Finetune's threads over chunks beat OpenBLAS's threads on the same chunks on every block
+/// (`--threading blas`): the per-call thread hand-off and the serial unfold between calls cost
+/// more than packing the kernel matrix once per thread. `--cpu-time` (GFLOP per CPU-second ×
+/// threads) gave the same ranking with less noise while the machine was busy.
 struct ConvBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conv",

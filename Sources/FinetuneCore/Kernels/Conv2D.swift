@@ -13,7 +13,9 @@ public struct Conv2DGradients: Sendable {
 /// Lowered to OpenBLAS SGEMM over chunks of output rows (see ``ConvolutionOptions``): per chunk,
 /// im2col builds the (pixels × kh·kw·c) patch matrix, the output rows are pre-filled with the bias
 /// and Y += P·W is one GEMM whose result lands directly in the output. The working set per thread
-/// is one chunk's patch matrix (a few MB), whatever the batch or image size.
+/// is one chunk's patch matrix (≈ 1 MB, at most 32 MB), whatever the batch or image size.
+/// 3×3 stride-1 convolutions with enough channels and tiles run as Winograd F(2×2, 3×3) instead
+/// (``ConvolutionOptions/Algorithm``), with the bias added in its output transform.
 public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
                           strides: (Int, Int) = (1, 1), padding: Padding) -> Tensor {
     conv2DForward(input: x, kernel: w, bias: b, strides: strides, padding: padding, options: .default)
@@ -86,7 +88,9 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
 ///
 /// - kernel: dW (kh·kw·c × f) = Σ_chunks Pᵀ·dY, each thread accumulating its own share, the
 ///   shares summed in thread order; db = Σ dY (per-chunk float sums, accumulated in Double).
-/// - input: per chunk dP = dY·Wᵀ (GEMM), then col2im adds dP back onto dx. Neighbouring output
+/// - input: for 3×3 stride-1 convolutions (under ``ConvolutionOptions/Algorithm/automatic`` when it
+///   pays), dx = dy ⋆ rot180(W) with the channel axes swapped, a Winograd convolution again.
+///   Otherwise per chunk dP = dY·Wᵀ (GEMM), then col2im adds dP back onto dx. Neighbouring output
 ///   rows read overlapping input rows, so each thread first does its share except its first h₀ =
 ///   ⌈kh/s_h⌉ − 1 rows, then (after all threads finish) those rows: no two threads ever add to the
 ///   same input row at the same time, and no atomics are needed.
