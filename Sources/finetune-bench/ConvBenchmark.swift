@@ -33,6 +33,7 @@ import FinetuneCore
 ///
 ///     scheme                                  fwd GF/s   dx GF/s   dW GF/s   SGEMM 2048³
 ///     one image per GEMM, BLAS threads (old)     85         85        87        216
+///     chunked GEMM, OpenBLAS threads            107        104        90        257
 ///     chunked GEMM, Finetune threads            186        203       217        216
 ///     default (Winograd where it pays)          225        241       186        238
 ///
@@ -42,8 +43,10 @@ import FinetuneCore
 /// ≈ 0.13, as predicted), Winograd 0.95 / 1.01 in effective GFLOP/s (per layer up to 1.45× the
 /// GEMM path on blocks 2–4; block5 at batch 20 has too few tiles per thread and stays on GEMM).
 /// Finetune's threads over chunks beat OpenBLAS's threads on the same chunks on every block
-/// (`--threading blas`): the per-call thread hand-off and the serial unfold between calls cost
-/// more than packing the kernel matrix once per thread. `--cpu-time` (GFLOP per CPU-second ×
+/// (`--threading blas`, row 2): the per-call thread hand-off, and OpenBLAS's spinning workers
+/// competing with the unfold between calls, cost more than packing the kernel matrix once per
+/// thread. `automatic` therefore uses OpenBLAS threads only for problems too small to split
+/// (fewer than 256 output pixels per thread, e.g. block5 at batch 1). `--cpu-time` (GFLOP per CPU-second ×
 /// threads) gave the same ranking with less noise while the machine was busy.
 struct ConvBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
