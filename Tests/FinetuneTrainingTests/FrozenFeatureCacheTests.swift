@@ -30,9 +30,8 @@ struct FrozenFeatureCacheTests {
 
         // A further evaluation runs no convolution at all: the whole base is frozen and cached.
         var v = validation
-        KernelCounters.reset()
-        let again = try cached.evaluate(&v)
-        #expect(KernelCounters.count(.conv2DForward) == 0)
+        let (again, counts) = try KernelCounters.counting { try cached.evaluate(&v) }
+        #expect(counts[.conv2DForward] == 0)
         #expect(again.loss == a.validationLoss.last)
     }
 
@@ -52,9 +51,8 @@ struct FrozenFeatureCacheTests {
         }
         #expect(cached.history.validationLoss == plain.history.validationLoss)
         var v = validation
-        KernelCounters.reset()
-        _ = try cached.evaluate(&v)
+        let counts = try KernelCounters.counting { try cached.evaluate(&v) }.counts
         // Only block5's three convolutions run per batch (blocks 1–4 come from the cache).
-        #expect(KernelCounters.count(.conv2DForward) == 3 * v.batchesPerPass)
+        #expect(counts[.conv2DForward] == 3 * v.batchesPerPass)
     }
 }
