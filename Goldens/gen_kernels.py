@@ -18,12 +18,10 @@ strided sample (`dw_sample`, every `dw_sample_stride`-th scalar of the row-major
 Run: `python3 Goldens/generate.py kernels` (pins: Goldens/requirements.txt). Deterministic: the
 same pins give identical bytes.
 """
-import json
 import math
 import os
 import pathlib
 import platform
-import re
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -33,9 +31,11 @@ import numpy as np
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import goldens_io  # noqa: E402
+
 SUITE = "kernels"
-HERE = pathlib.Path(__file__).resolve().parent
-OUT = HERE / SUITE
+OUT = pathlib.Path(__file__).resolve().parent / SUITE
 KERAS_AGREEMENT = 2e-5
 F32_EPS = float(np.float32(1e-7))          # keras.config.epsilon() as float32 (Keras clips in float32)
 F32_ONE_MINUS_EPS = float(np.float32(1.0) - np.float32(1e-7))
@@ -85,37 +85,25 @@ def pow2_limit(fan_in):
 
 
 # ----------------------------------------------------------------------------------------------
-# Writer (format: Goldens/README.md, reader: Tests/FinetuneTestSupport/Golden.swift)
+# Writer: the shared Goldens/goldens_io.py (format: Goldens/README.md), with two extra checks
 # ----------------------------------------------------------------------------------------------
-class Suite:
+class Suite(goldens_io.Suite):
     def __init__(self):
-        OUT.mkdir(parents=True, exist_ok=True)
-        for old in OUT.glob("*.f32"):
-            old.unlink()
-        self.cases = []
+        super().__init__(SUITE, "Goldens/gen_kernels.py",
+                         {"python": platform.python_version(), "numpy": np.__version__,
+                          "tensorflow": tf.__version__, "keras": keras.__version__})
         self.names = set()
 
-    def add(self, name, seed, tolerance, why, params, tensors):
-        assert name not in self.names, name
-        self.names.add(name)
-        entry = {"name": name, "seed": seed, "tolerance": tolerance, "why": why,
-                 "params": params, "tensors": {}}
-        for key, value in tensors.items():
-            arr = np.ascontiguousarray(np.asarray(value, dtype="<f4"))
-            assert np.all(np.isfinite(arr)), f"{name}.{key} has non-finite values"
-            file = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{name}.{key}") + ".f32"
-            (OUT / file).write_bytes(arr.tobytes())
-            entry["tensors"][key] = {"shape": list(arr.shape), "file": file}
-        self.cases.append(entry)
+    @property
+    def cases(self):
+        return self.manifest["cases"]
 
-    def write(self):
-        manifest = {
-            "generator": "Goldens/gen_kernels.py",
-            "versions": {"python": platform.python_version(), "numpy": np.__version__,
-                         "tensorflow": tf.__version__, "keras": keras.__version__},
-            "cases": self.cases,
-        }
-        (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    def add(self, name, seed, tolerance, why, params, tensors):
+        assert name not in self.names, f"duplicate case {name}"
+        self.names.add(name)
+        for key, value in tensors.items():
+            assert np.all(np.isfinite(np.asarray(value, np.float64))), f"{name}.{key} has non-finite values"
+        super().add(name, tensors, tolerance, why, seed=seed, params=params)
 
 
 def rel_err(actual, expected):

@@ -2,6 +2,9 @@ import ArgumentParser
 import CBLAS
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import FinetuneCore
 
 /// `swift run -c release finetune-bench conv [--batch N] [--threads N] …`
@@ -31,7 +34,8 @@ struct ConvBenchmark: ParsableCommand {
         discussion: """
             Runs forward, input-gradient and kernel-gradient passes of all 13 VGG16 convolutions \
             (3×3, stride 1, same padding) on random data and prints GFLOP/s per pass, then OpenBLAS \
-            sgemm at 2048×2048×2048 on the same threads, and each pass's ratio to it.
+            sgemm at 2048×2048×2048 on the same threads (best of a run before and one after the \
+            layers), and each pass's ratio to it.
             """)
 
     @Option(help: "Images per batch (the seed trains with 20).")
@@ -64,6 +68,17 @@ struct ConvBenchmark: ParsableCommand {
     @Flag(help: "Skip the OpenBLAS SGEMM 2048³ reference measurement.")
     var skipSgemm = false
 
+    @Flag(help: ArgumentHelp("Report GFLOP per CPU-second × threads instead of per wall-clock second.",
+                             discussion: """
+                                 On a machine shared with other busy processes, wall-clock time mostly measures \
+                                 the neighbours. Process CPU time counts only the cycles this process ran, so \
+                                 GFLOP per CPU-second × threads estimates the throughput with the cores to \
+                                 itself. Fair only when no thread spins while waiting: use it with \
+                                 --threading chunks (OpenBLAS threads spin); SGEMM is then measured on one \
+                                 thread and scaled by the thread count.
+                                 """))
+    var cpuTime = false
+
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be ≥ 1") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1") }
@@ -90,13 +105,16 @@ struct ConvBenchmark: ParsableCommand {
         let selected = VGG16Layer.all(imageSize: imageSize).filter { selectedNames?.contains($0.name) ?? true }
         print("conv benchmark: batch \(batch), \(imageSize)×\(imageSize) input, \(t) thread(s), threading \(threading.rawValue), "
               + (perImage ? "one image per GEMM" : "chunks ≈ \(base.chunkBytes >> 10) KiB / ≥ \(base.minimumChunkPixels) px")
-              + ", best of \(repeats)")
+              + ", best of \(repeats)" + (cpuTime ? ", GFLOP per CPU-second × threads" : ""))
         OpenBLASCore.ensureTuned()
         print("OpenBLAS \(String(cString: openblas_get_config())), core \(OpenBLASCore.name)"
               + (OpenBLASCore.adjustment.map { " (\($0): the library did not recognise this CPU)" } ?? ""))
         let header = ["layer", "input → output", "GFLOP", "fwd GF/s", "dx GF/s", "dW GF/s"]
         var rows: [[String]] = []
         var totals = (flops: 0.0, forward: 0.0, input: 0.0, kernel: 0.0)
+        // SGEMM is measured before and after the layers and the better run kept: on a shared
+        // machine the peer must not look slow because a neighbour was busy at that moment.
+        let sgemmBefore = skipSgemm ? 0 : measureSGEMM(n: 2048, threads: t)
         var rng = SeededRNG(seed: 1)
         for layer in selected {
             var options = base
@@ -133,23 +151,31 @@ struct ConvBenchmark: ParsableCommand {
         print(String(format: "time per batch: forward %.3f s, input gradient %.3f s, kernel gradient %.3f s",
                      totals.forward, totals.input, totals.kernel))
         guard !skipSgemm else { return }
-        let sgemm = measureSGEMM(n: 2048, threads: t)
+        let sgemm = max(sgemmBefore, measureSGEMM(n: 2048, threads: t))
         let all = totals.flops / 1e9
         print(String(format: "OpenBLAS sgemm 2048³ on %d thread(s): %.1f GFLOP/s", t, sgemm))
         print(String(format: "ratio to sgemm (all layers): forward %.2f, input gradient %.2f, kernel gradient %.2f",
                      all / totals.forward / sgemm, all / totals.input / sgemm, all / totals.kernel / sgemm))
     }
 
-    /// Fastest of `n` timed runs (after one untimed warm-up), seconds.
-    private func best(of n: Int, _ body: () -> Void) -> Double {
+    /// Fastest of `n` timed runs (after one untimed warm-up), seconds: wall-clock, or with
+    /// `--cpu-time` the process CPU time divided by `threads`.
+    private func best(of n: Int, threads: Int = Parallel.threadCount, _ body: () -> Void) -> Double {
         body()
         var fastest = Double.infinity
         for _ in 0..<n {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = cpuTime ? processCPUSeconds() : Double(DispatchTime.now().uptimeNanoseconds) / 1e9
             body()
-            fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            let end = cpuTime ? processCPUSeconds() : Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+            fastest = min(fastest, (end - start) / (cpuTime ? Double(threads) : 1))
         }
         return fastest
+    }
+
+    private func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// GFLOP/s of one n×n×n SGEMM on `threads` OpenBLAS threads (best of `repeats`).
@@ -157,15 +183,17 @@ struct ConvBenchmark: ParsableCommand {
         var rng = SeededRNG(seed: 2)
         let a = Tensor.uniform([n, n], low: -1, high: 1, using: &rng), b = Tensor.uniform([n, n], low: -1, high: 1, using: &rng)
         var c = Tensor.zeros([n, n])
-        let seconds = Parallel.withBLASThreads(threads) {
-            best(of: repeats) {
+        // With --cpu-time: one thread (nothing spins), scaled by the thread count.
+        let blasThreads = cpuTime ? 1 : threads
+        let seconds = Parallel.withBLASThreads(blasThreads) {
+            best(of: repeats, threads: 1) {
                 a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
                                 ap.baseAddress, Int32(n), bp.baseAddress, Int32(n), 0, cp.baseAddress, Int32(n))
                 } } }
             }
         }
-        return 2 * Double(n) * Double(n) * Double(n) / seconds / 1e9
+        return 2 * Double(n) * Double(n) * Double(n) / seconds / 1e9 * Double(cpuTime ? threads : 1)
     }
 }
 

@@ -210,9 +210,10 @@ struct Conv2DSlowTests {
             var yv = Double(b[f]), dxv = 0.0
             for p in 0..<3 { for q in 0..<3 {
                 let r = i - 1 + p, c = j - 1 + q
-                guard r >= 0, r < 150, c >= 0, c < 150 else { continue }
-                for ch in 0..<64 { yv += Double(x[n, r, c, ch]) * Double(w[p, q, ch, f]) }
-                // dx at (n, i, j, f as a channel): taps reading (i, j) are outputs (i + 1 − p, j + 1 − q).
+                if r >= 0, r < 150, c >= 0, c < 150 {
+                    for ch in 0..<64 { yv += Double(x[n, r, c, ch]) * Double(w[p, q, ch, f]) }
+                }
+                // dx at (n, i, j, channel f): tap (p, q) of output (i + 1 − p, j + 1 − q) reads input (i, j).
                 let oi = i + 1 - p, oj = j + 1 - q
                 if oi >= 0, oi < 150, oj >= 0, oj < 150 {
                     for o in 0..<64 { dxv += Double(dy[n, oi, oj, o]) * Double(w[p, q, f, o]) }

@@ -4,24 +4,36 @@ import Glibc
 import Darwin
 #endif
 
-/// max(x, 0), elementwise.
-public func reluForward(_ x: Tensor) -> Tensor {
-    Tensor(shape: x.shape) { y in x.withUnsafeBufferPointer { xp in for i in 0..<xp.count { y[i] = max(xp[i], 0) } } }
+/// Runs `body` over `0..<count` split across threads when the tensor is large enough for
+/// threads to pay (elementwise kernels: results never depend on the split).
+@inline(__always)
+func elementwise(_ count: Int, _ body: (Range<Int>) -> Void) {
+    if count < 1 << 16 { body(0..<count) } else { Parallel.chunks(count, body) }
 }
 
-/// dx = dy where the ReLU *output* is positive (equivalently x > 0), else 0.
+/// max(x, 0), elementwise.
+public func reluForward(_ x: Tensor) -> Tensor {
+    Tensor(shape: x.shape) { y in
+        x.withUnsafeBufferPointer { xp in elementwise(xp.count) { r in for i in r { y[i] = max(xp[i], 0) } } }
+    }
+}
+
+/// dx = dy where the ReLU *output* is positive (equivalently x > 0), else 0 — TensorFlow's rule
+/// (no gradient at exactly 0).
 public func reluBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
     precondition(y.shape == dy.shape, "relu backward: \(y.shape) vs \(dy.shape)")
     return Tensor(shape: y.shape) { dx in
         y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
-            for i in 0..<yp.count { dx[i] = yp[i] > 0 ? dp[i] : 0 }
+            elementwise(yp.count) { r in for i in r { dx[i] = yp[i] > 0 ? dp[i] : 0 } }
         } }
     }
 }
 
 /// 1 / (1 + e^(−x)), elementwise, evaluated without overflow for large |x|.
 public func sigmoidForward(_ x: Tensor) -> Tensor {
-    Tensor(shape: x.shape) { y in x.withUnsafeBufferPointer { xp in for i in 0..<xp.count { y[i] = sigmoid(xp[i]) } } }
+    Tensor(shape: x.shape) { y in
+        x.withUnsafeBufferPointer { xp in elementwise(xp.count) { r in for i in r { y[i] = sigmoid(xp[i]) } } }
+    }
 }
 
 /// dx = dy · y · (1 − y).
@@ -29,12 +41,12 @@ public func sigmoidBackward(output y: Tensor, outputGradient dy: Tensor) -> Tens
     precondition(y.shape == dy.shape, "sigmoid backward: \(y.shape) vs \(dy.shape)")
     return Tensor(shape: y.shape) { dx in
         y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
-            for i in 0..<yp.count { dx[i] = dp[i] * yp[i] * (1 - yp[i]) }
+            elementwise(yp.count) { r in for i in r { dx[i] = dp[i] * yp[i] * (1 - yp[i]) } }
         } }
     }
 }
 
-/// Softmax over the last axis, max-subtracted for stability.
+/// Softmax over the last axis, max-subtracted for stability: y_i = e^(x_i − m) / Σ_j e^(x_j − m).
 public func softmaxForward(_ x: Tensor) -> Tensor {
     let last = x.shape.dimensions.last ?? 1
     return Tensor(shape: x.shape) { y in

@@ -13,12 +13,15 @@ struct ConvLowering {
     let rows: Int
     /// A 1×1, stride-1 convolution without padding: the input already is the patch matrix.
     let pointwise: Bool
-    /// Finetune threads, each with one share (1 when OpenBLAS does the threading).
+    /// Finetune threads, each with one share of the rows (1 when OpenBLAS does the threading).
     let threads: Int
-    /// OpenBLAS threads inside each GEMM call.
+    /// OpenBLAS threads inside each GEMM call (1 when Finetune's threads own the shares).
     let blasThreads: Int
     /// Output rows per chunk (before the share is divided into equal chunks).
     let rowsPerChunk: Int
+
+    /// Threads that split a chunk's im2col / col2im when OpenBLAS threads the GEMMs.
+    var helperThreads: Int { blasThreads }
 
     /// - Parameter minimumShareRows: a share must hold at least this many rows (the input
     ///   gradient's conflict-free scheme needs 2·h₀); fewer threads are used otherwise.
@@ -40,10 +43,13 @@ struct ConvLowering {
         let limit = max(1, rows / max(minimumShareRows, 1))
         threads = useChunks ? max(1, min(requested, rows, limit)) : 1
         blasThreads = useChunks ? 1 : requested
+        // One buffer per Finetune thread, or one shared buffer of the whole budget under BLAS threads.
+        let budget = useChunks ? options.chunkBytes : options.chunkBytes * requested
         let rowBytes = max(g.outWidth * patch * MemoryLayout<Float>.size, 1)
-        let byBudget = options.chunkBytes / rowBytes
-        let byPixels = (options.minimumChunkPixels + g.outWidth - 1) / max(g.outWidth, 1)
-        rowsPerChunk = pointwise ? max(rows, 1) : max(1, byBudget, byPixels)
+        let minimumPixels = max(options.minimumChunkPixels, options.pixelsPerFilter * g.outChannels)
+        let byPixels = (minimumPixels + g.outWidth - 1) / max(g.outWidth, 1)
+        let cap = max(1, options.maximumChunkBytes / rowBytes)
+        rowsPerChunk = pointwise ? max(rows, 1) : min(cap, max(1, budget / rowBytes, byPixels))
     }
 
     /// The rows of thread `t`: `rows·t/threads ..< rows·(t+1)/threads`.
@@ -71,6 +77,23 @@ struct ConvLowering {
         Parallel.withBLASThreads(blasThreads) {
             if threads == 1 { body(0, 0..<rows); return }
             Parallel.forEach(threads, threads: threads) { t in body(t, share(t)) }
+        }
+    }
+
+    /// ``im2col(_:rows:into:)`` split over ``helperThreads`` by rows.
+    func im2colSplit(_ x: UnsafePointer<Float>, rows range: Range<Int>, into col: UnsafeMutablePointer<Float>) {
+        let rowFloats = g.outWidth * patch
+        Parallel.chunks(range.count, threads: helperThreads) { part in
+            im2col(x, rows: (range.lowerBound + part.lowerBound)..<(range.lowerBound + part.upperBound),
+                   into: col + part.lowerBound * rowFloats)
+        }
+    }
+
+    /// ``col2imAdd(_:rows:into:channels:)`` split over ``helperThreads`` by channel ranges, which never
+    /// touch the same memory.
+    func col2imAddSplit(_ col: UnsafePointer<Float>, rows range: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
+        Parallel.chunks(g.inChannels, threads: helperThreads) { channels in
+            col2imAdd(col, rows: range, into: dx, channels: channels)
         }
     }
 
@@ -109,9 +132,13 @@ struct ConvLowering {
     }
 
     /// The adjoint of ``im2col(_:rows:into:)``: adds every patch-matrix row of output rows `range`
-    /// back onto the input positions it was read from (padding taps are dropped).
-    func col2imAdd(_ col: UnsafePointer<Float>, rows range: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
+    /// back onto the input positions it was read from (padding taps are dropped), for input
+    /// channels `channels` only (default: all).
+    func col2imAdd(_ col: UnsafePointer<Float>, rows range: Range<Int>, into dx: UnsafeMutablePointer<Float>,
+                   channels: Range<Int>? = nil) {
         let c = g.inChannels, kw = g.kernelWidth, span = kw * c
+        let all = channels == nil || channels == 0..<c
+        let c0ch = channels?.lowerBound ?? 0, cn = channels?.count ?? c
         let imageSize = g.inHeight * g.inWidth * c
         var src = col
         for row in range {
@@ -123,13 +150,13 @@ struct ConvLowering {
                 for p in 0..<g.kernelHeight {
                     let r = i * g.strideHeight - g.padTop + p
                     if r >= 0 && r < g.inHeight {
-                        if inside {
+                        if inside && all {
                             addInPlace(image + (r * g.inWidth + c0) * c, src, span)
                         } else {
                             for q in 0..<kw {
                                 let cc = c0 + q
                                 if cc >= 0 && cc < g.inWidth {
-                                    addInPlace(image + (r * g.inWidth + cc) * c, src + q * c, c)
+                                    addInPlace(image + (r * g.inWidth + cc) * c + c0ch, src + q * c + c0ch, cn)
                                 }
                             }
                         }

@@ -50,7 +50,7 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
                     }
                     let a: UnsafePointer<Float>
                     if let col {
-                        plan.im2col(xBase, rows: chunk, into: col)
+                        plan.im2colSplit(xBase, rows: chunk, into: col)
                         a = UnsafePointer(col)
                     } else {
                         a = xBase + chunk.lowerBound * ow * k
@@ -129,7 +129,7 @@ private func conv2DKernelGradient(_ g: ConvGeometry, _ x: Tensor, _ dy: Tensor,
                 let dyc = dyBase + chunk.lowerBound * ow * f
                 let a: UnsafePointer<Float>
                 if let col {
-                    plan.im2col(xBase, rows: chunk, into: col)
+                    plan.im2colSplit(xBase, rows: chunk, into: col)
                     a = UnsafePointer(col)
                 } else {
                     a = xBase + chunk.lowerBound * ow * k
@@ -175,7 +175,7 @@ private func conv2DInputGradient(_ g: ConvGeometry, _ w: Tensor, _ dy: Tensor,
                 }
                 return
             }
-            Parallel.chunks(dx.count, threads: plan.threads) { r in
+            Parallel.chunks(dx.count, threads: max(plan.threads, plan.helperThreads)) { r in
                 (dxBase + r.lowerBound).update(repeating: 0, count: r.count)
             }
             // Rows of a share that may share input rows with the previous share's last row.
@@ -189,7 +189,7 @@ private func conv2DInputGradient(_ g: ConvGeometry, _ w: Tensor, _ dy: Tensor,
                     // dP (m×k) = dY (m×f) · Wᵀ (f×k)
                     sgemm(transposeB: true, m: m, n: k, k: f, dyBase + chunk.lowerBound * ow * f, lda: f,
                           wBase, ldb: f, beta: 0, col, ldc: k)
-                    plan.col2imAdd(col, rows: chunk, into: dxBase)
+                    plan.col2imAddSplit(col, rows: chunk, into: dxBase)
                 }
             }
             plan.run { _, share in

@@ -19,18 +19,28 @@ public struct ConvolutionOptions: Sendable, Hashable {
 
     /// Threads to use; `nil` means ``Parallel/threadCount``.
     public var threads: Int?
-    /// Target size in bytes of one thread's im2col buffer (the working set beside the kernel matrix).
+    /// Target size in bytes of one thread's im2col buffer (the working set beside the kernel
+    /// matrix): small enough to stay in L2 while the GEMM packs it.
     public var chunkBytes: Int
-    /// Fewest output pixels per GEMM call (each call packs the kh·kw·c × f kernel matrix once).
+    /// Fewest output pixels per GEMM call (each call packs the kh·kw·c × f kernel matrix once)…
     public var minimumChunkPixels: Int
+    /// …and at least this many pixels per filter: with m ≥ 2·f pixels, packing the k × f kernel
+    /// matrix (or, for the kernel gradient, reading and writing the k × f accumulator) costs
+    /// ≲ 3 % of the chunk's 2·m·k·f FLOPs, however deep k is.
+    public var pixelsPerFilter: Int
+    /// Upper bound on one im2col buffer, bytes (one output row is always allowed).
+    public var maximumChunkBytes: Int
     public var threading: Threading
 
-    public init(threads: Int? = nil, chunkBytes: Int = 2 << 20, minimumChunkPixels: Int = 256,
-                threading: Threading = .automatic) {
-        precondition(chunkBytes > 0 && minimumChunkPixels > 0, "chunk sizes must be positive")
+    public init(threads: Int? = nil, chunkBytes: Int = 1 << 20, minimumChunkPixels: Int = 256,
+                pixelsPerFilter: Int = 2, maximumChunkBytes: Int = 32 << 20, threading: Threading = .automatic) {
+        precondition(chunkBytes > 0 && minimumChunkPixels > 0 && pixelsPerFilter >= 0 && maximumChunkBytes > 0,
+                     "chunk sizes must be positive")
         self.threads = threads
         self.chunkBytes = chunkBytes
         self.minimumChunkPixels = minimumChunkPixels
+        self.pixelsPerFilter = pixelsPerFilter
+        self.maximumChunkBytes = maximumChunkBytes
         self.threading = threading
     }
 

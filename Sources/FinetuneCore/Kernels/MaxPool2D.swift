@@ -21,27 +21,42 @@ public func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides
 }
 
 /// Gradient of ``maxPool2DForward(input:pool:strides:padding:)``: each output gradient flows to
-/// the first (row-major) maximum of its window, as TensorFlow does.
+/// the first (row-major) maximum of its window, as TensorFlow does; overlapping windows add up.
+///
+/// Work is split over output rows when windows never overlap vertically (stride ≥ pool height,
+/// VGG16's 2×2/2), else over images; either way each input element is written by one thread in a
+/// fixed order, so the result does not depend on the thread count.
 public func maxPool2DBackward(input x: Tensor, output y: Tensor, outputGradient dy: Tensor,
                               pool: (Int, Int) = (2, 2), strides: (Int, Int)? = nil,
                               padding: Padding = .valid) -> Tensor {
     KernelCounters.record(.maxPoolBackward)
     let g = poolGeometry(x.shape, pool, strides ?? pool, padding)
     precondition(dy.shape == g.outputShape && y.shape == g.outputShape, "maxPool backward shapes")
+    let rowsIndependent = g.strideHeight >= g.kernelHeight
+    let units = rowsIndependent ? g.batch * g.outHeight : g.batch
+    let channels = g.inChannels
     return Tensor(shape: x.shape) { dx in
         dx.update(repeating: 0)
+        guard g.outHeight > 0, g.outWidth > 0 else { return }
         x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dyp in
-            // Parallel over images: windows of different images never overlap.
-            Parallel.forEach(g.batch) { n in
-                for i in 0..<g.outHeight { for j in 0..<g.outWidth {
-                    let o = ((n * g.outHeight + i) * g.outWidth + j) * g.inChannels
-                    for c in 0..<g.inChannels {
-                        var done = false
+            Parallel.chunks(units) { range in
+                // done[c]: output gradient of channel c already routed for the current window.
+                let done = UnsafeMutablePointer<Bool>.allocate(capacity: max(channels, 1))
+                defer { done.deallocate() }
+                for u in range {
+                    let n = rowsIndependent ? u / g.outHeight : u
+                    let rowsOfUnit = rowsIndependent ? (u % g.outHeight)..<(u % g.outHeight + 1) : 0..<g.outHeight
+                    for i in rowsOfUnit { for j in 0..<g.outWidth {
+                        let o = ((n * g.outHeight + i) * g.outWidth + j) * channels
+                        done.update(repeating: false, count: channels)
                         forEachTap(g, n, i, j) { src in
-                            if !done && xp[src + c] == yp[o + c] { dx[src + c] += dyp[o + c]; done = true }
+                            for c in 0..<channels where !done[c] && xp[src + c] == yp[o + c] {
+                                dx[src + c] += dyp[o + c]
+                                done[c] = true
+                            }
                         }
-                    }
-                } }
+                    } }
+                }
             }
         } } }
     }
