@@ -39,7 +39,7 @@ struct AffineResampler {
         var cc = x
         if mode != .nearest { cc = mapCoordinate(cc, n, mode) }
         guard cc > -1.0 || mode == .nearest else { return nil }
-        let start = order == 1 ? Int(cc.rounded(.down)) : Int((cc + 0.5).rounded(.down))
+        let start = order == 1 ? Int(floorDouble(cc)) : Int(floorDouble(cc + 0.5))
         var i0 = start, i1 = start + order
         if start < 0 || start + order >= n {
             let spline: Mode = (mode == .constant || mode == .wrap) ? .constant : mode   // .constant here = mirror
@@ -47,7 +47,7 @@ struct AffineResampler {
             i1 = order == 1 ? Int(splineIndex(Double(start + 1), n, spline)) : i0
         }
         if order == 0 { return (i0, i0, 1, 0) }
-        let f = cc - cc.rounded(.down)
+        let f = cc - floorDouble(cc)
         let w0 = 1.0 - f
         return (i0, i1, w0, 1.0 - w0)
     }
@@ -65,10 +65,22 @@ struct AffineResampler {
                 // Interior (both neighbours inside, no mode mapping): the same arithmetic as
                 // below without the boundary logic.
                 if order == 1 && x0 >= 0 && x0 < lastRow && x1 >= 0 && x1 < lastColumn {
-                    let f0 = x0.rounded(.down), f1 = x1.rounded(.down)
-                    let wy0 = 1.0 - (x0 - f0), wx0 = 1.0 - (x1 - f1)
+                    // Non-negative here, so truncation is ⌊x⌋.
+                    let i0 = Int(x0), i1 = Int(x1)
+                    let wy0 = 1.0 - (x0 - Double(i0)), wx0 = 1.0 - (x1 - Double(i1))
                     let wy1 = 1.0 - wy0, wx1 = 1.0 - wx0
-                    let s00 = (Int(f0) * w + Int(f1)) * c, s10 = s00 + w * c
+                    let s00 = (i0 * w + i1) * c, s10 = s00 + w * c
+                    if c == 3 {
+                        for k in 0..<3 {
+                            var t = 0.0
+                            t += input[s00 + k].doubleValue * wy0 * wx0
+                            t += input[s00 + 3 + k].doubleValue * wy0 * wx1
+                            t += input[s10 + k].doubleValue * wy1 * wx0
+                            t += input[s10 + 3 + k].doubleValue * wy1 * wx1
+                            output[o + k] = Float(t)
+                        }
+                        continue
+                    }
                     for k in 0..<c {
                         var t = 0.0
                         t += input[s00 + k].doubleValue * wy0 * wx0
@@ -82,7 +94,7 @@ struct AffineResampler {
                 if order == 1 && mode == .nearest {
                     // Outside with edge replication: SciPy takes the weights from x's fraction
                     // and clamps both sample indices into the image.
-                    let f0 = x0.rounded(.down), f1 = x1.rounded(.down)
+                    let f0 = floorDouble(x0), f1 = floorDouble(x1)
                     let wy0 = 1.0 - (x0 - f0), wx0 = 1.0 - (x1 - f1)
                     let wy1 = 1.0 - wy0, wx1 = 1.0 - wx0
                     let r0 = clampIndex(f0, h), r1 = clampIndex(f0 + 1, h)
@@ -121,6 +133,15 @@ struct AffineResampler {
             }
         }
     }
+}
+
+/// ⌊x⌋ without a libm call (baseline x86-64 has no `roundsd`); exact for |x| < 2⁵³, and the
+/// coordinates here are image-sized.
+@inline(__always)
+private func floorDouble(_ x: Double) -> Double {
+    guard abs(x) < 4.0e15 else { return x.rounded(.down) }
+    let t = Double(Int(x))
+    return t > x ? t - 1 : t
 }
 
 /// ⌊x⌋ (given as a Double) clamped to 0…n−1.

@@ -71,6 +71,13 @@ public struct AffineTransform: Sendable, Hashable {
                                            channels c: Int, into output: UnsafeMutableBufferPointer<Float>) {
         precondition(input.count >= h * w * c && output.count >= h * w * c, "AffineTransform.apply: buffer sizes")
         if let m = matrix(height: h, width: w) {
+            guard m.allSatisfy(\.isFinite) else {
+                // Non-finite parameters (a NaN range slipped through): nothing sensible to pull.
+                let fill: Float
+                if case let .constant(v) = fillMode { fill = Float(v) } else { fill = 0 }
+                for i in 0..<(h * w * c) { output[i] = fill }
+                return
+            }
             AffineResampler(matrix: m, height: h, width: w, channels: c, order: order, fillMode: fillMode)
                 .resample(input, into: output)
         } else {

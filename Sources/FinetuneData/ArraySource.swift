@@ -31,6 +31,7 @@ public struct ArraySource: DataSource, Sendable {
             throw DataError.invalidConfiguration("ArraySource labels \(labels.shape) do not match images \(images.shape)")
         }
         guard batchSize > 0 else { throw DataError.invalidConfiguration("batch size \(batchSize) must be positive") }
+        try augmentation?.validate()
         if case .caffe = preprocessing, images.shape[3] != 3 {
             throw DataError.invalidConfiguration("caffe preprocessing needs 3 channels, images have \(images.shape[3])")
         }

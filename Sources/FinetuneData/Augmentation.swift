@@ -74,6 +74,20 @@ public struct Augmentation: Sendable, Hashable {
                      horizontalFlip: true, fillMode: .nearest, semantics: semantics)
     }
 
+    /// Throws unless every range is finite and the zoom range is positive.
+    public func validate() throws {
+        let values = [rotationRange, widthShiftRange, heightShiftRange, shearRange, zoomRange.lowerBound, zoomRange.upperBound]
+        guard values.allSatisfy(\.isFinite) else {
+            throw DataError.invalidConfiguration("augmentation ranges must be finite numbers, got \(self)")
+        }
+        guard zoomRange.lowerBound > 0 else {
+            throw DataError.invalidConfiguration("zoom range \(zoomRange) must stay above 0 (a zoom of 0 maps every pixel to one point)")
+        }
+        if case let .constant(v) = fillMode, !v.isFinite {
+            throw DataError.invalidConfiguration("constant fill value \(v) must be finite")
+        }
+    }
+
     /// Draws one image's parameters in Keras' order from `source` (uniform doubles in [0, 1)).
     public func randomParameters(height: Int, width: Int, using source: inout some UniformSource) -> AffineParameters {
         var p = AffineParameters()

@@ -43,6 +43,7 @@ public struct DirectorySource: DataSource, Sendable {
             throw DataError.invalidConfiguration("target size \(targetSize.height)×\(targetSize.width) must be positive")
         }
         guard batchSize > 0 else { throw DataError.invalidConfiguration("batch size \(batchSize) must be positive") }
+        try augmentation?.validate()
         guard workers >= 0, prefetch >= 1 else {
             throw DataError.invalidConfiguration("workers \(workers) must be ≥ 0 and prefetch \(prefetch) ≥ 1")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import FinetuneCore
 import CImageDecoding
 
 /// Writes 8-bit RGB pixels (row-major, 3 bytes a pixel) as a baseline JFIF JPEG (libjpeg,
@@ -20,18 +21,9 @@ public func writeJPEG(rgb: [UInt8], width: Int, height: Int, quality: Int = 90, 
         throw ImageWriteError.failed(path: url.path, reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
     let data = Data(bytes: out, count: size)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
     do {
-        try data.write(to: temporary)
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw ImageWriteError.failed(path: url.path, reason: reason)
-        }
-    } catch let error as ImageWriteError {
-        throw error
+        try AtomicFile.write(data, to: url)
     } catch {
-        try? FileManager.default.removeItem(at: temporary)
         throw ImageWriteError.failed(path: url.path, reason: "\(error)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FinetuneCore
 import CPNG
 
 /// Errors writing image files; each names the file.
@@ -13,8 +14,8 @@ public enum ImageWriteError: Error, CustomStringConvertible {
     }
 }
 
-/// Writes 8-bit RGB pixels (row-major, 3 bytes a pixel) as a PNG file, atomically: the image is
-/// written next to `url` and renamed over it, so `url` never holds half an image.
+/// Writes 8-bit RGB pixels (row-major, 3 bytes a pixel) as a PNG file, atomically
+/// (``FinetuneCore/AtomicFile``), so `url` never holds half an image.
 public func writePNG(rgb: [UInt8], width: Int, height: Int, to url: URL) throws {
     guard width > 0, height > 0, rgb.count == width * height * 3 else {
         throw ImageWriteError.invalidSize(width: width, height: height, bytes: rgb.count)
@@ -24,20 +25,20 @@ public func writePNG(rgb: [UInt8], width: Int, height: Int, to url: URL) throws 
     image.width = UInt32(width)
     image.height = UInt32(height)
     image.format = UInt32(PNG_FORMAT_RGB)
-    let temporary = url.deletingLastPathComponent()
-        .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-    let ok = rgb.withUnsafeBytes { bytes in
-        png_image_write_to_file(&image, temporary.path, 0, bytes.baseAddress, Int32(width * 3), nil)
-    }
-    guard ok != 0 else {
-        let reason = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        png_image_free(&image)
-        try? FileManager.default.removeItem(at: temporary)
-        throw ImageWriteError.failed(path: url.path, reason: reason)
-    }
-    if rename(temporary.path, url.path) != 0 {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(at: temporary)
-        throw ImageWriteError.failed(path: url.path, reason: reason)
+    do {
+        try AtomicFile.replace(url) { temporary in
+            let ok = rgb.withUnsafeBytes { bytes in
+                png_image_write_to_file(&image, temporary.path, 0, bytes.baseAddress, Int32(width * 3), nil)
+            }
+            if ok == 0 {
+                let reason = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                png_image_free(&image)
+                throw ImageWriteError.failed(path: url.path, reason: reason)
+            }
+        }
+    } catch let error as ImageWriteError {
+        throw error
+    } catch {
+        throw ImageWriteError.failed(path: url.path, reason: "\(error)")
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import FinetuneCore
 
 extension Checkpoint {
     /// Writes the checkpoint to `url` atomically (temporary file in the same directory, fsync,

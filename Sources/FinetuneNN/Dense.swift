@@ -49,20 +49,11 @@ public struct Dense: LogitsExposing {
     }
 
     public var parameters: [(key: String, value: Tensor)] {
-        if let bias { return [(kernelKey, kernel), (biasKey, bias)] }
-        return [(kernelKey, kernel)]
+        KernelAndBias.parameters(layer: name, kernel: kernel, bias: bias)
     }
 
     public mutating func setParameter(_ key: String, to value: Tensor) throws {
-        if key == kernelKey {
-            guard value.shape == kernel.shape else { throw LayerError.shapeMismatch(key: key, expected: kernel.shape, got: value.shape) }
-            kernel = value
-        } else if key == biasKey, let bias {
-            guard value.shape == bias.shape else { throw LayerError.shapeMismatch(key: key, expected: bias.shape, got: value.shape) }
-            self.bias = value
-        } else {
-            throw LayerError.unknownParameter(key: key, layer: name)
-        }
+        try KernelAndBias.set(key, to: value, layer: name, kernel: &kernel, bias: &bias)
     }
 
     public func outputShape(for input: Shape) throws -> Shape {

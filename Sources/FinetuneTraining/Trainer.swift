@@ -251,7 +251,6 @@ public enum TrainerError: Error, CustomStringConvertible {
     /// The loss became NaN or infinite.
     case nonFiniteLoss(epoch: Int, value: Float)
     /// A checkpoint could not be saved.
-    case checkpointUnavailable(String)
 
     public var description: String {
         switch self {
@@ -263,8 +262,6 @@ public enum TrainerError: Error, CustomStringConvertible {
             return message
         case let .nonFiniteLoss(epoch, value):
             return "the loss became \(value) in epoch \(epoch); lower the learning rate or check the input scaling"
-        case let .checkpointUnavailable(message):
-            return message
         }
     }
 }

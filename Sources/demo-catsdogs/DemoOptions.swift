@@ -86,6 +86,6 @@ struct DemoOptions: ParsableArguments {
     @Option(help: "CPU threads for kernels and data workers (default: all cores).")
     var threads: Int?
 
-    @Flag(help: "Print only the epoch summaries and the final line.")
+    @Flag(help: "No progress bar: one summary line per epoch, then the results.")
     var quiet = false
 }

@@ -107,7 +107,14 @@ struct DemoWorkflow {
             say("Resumed from \(resume): phase \(trainer.phase), \(trainer.epochsCompleted) epochs done.")
         }
 
-        let progress = ProgressBar(quiet: options.quiet)
+        // --quiet: no progress bar, one line an epoch.
+        let progress: any Callback = options.quiet
+            ? LambdaCallback(onEpochEnd: { r, _ in
+                say(String(format: "epoch %d (phase %d): loss %.4f, acc %.4f, val_loss %.4f, val_acc %.4f, %.0f s",
+                           r.epoch, r.phase, r.loss, r.accuracy, r.validationLoss ?? .nan, r.validationAccuracy ?? .nan, r.seconds))
+                return .proceed
+            })
+            : ProgressBar()
         let persist = LambdaCallback(onEpochEnd: { _, control in
             // History files and a resumable checkpoint after every epoch, each written atomically.
             do {

@@ -98,6 +98,18 @@ struct AugmentationTests {
         #expect(x == y && x != z)
     }
 
+    @Test("non-finite or non-positive ranges are refused with a typed error")
+    func validation() throws {
+        #expect(throws: DataError.self) { try Augmentation(rotationRange: .nan).validate() }
+        #expect(throws: DataError.self) { try Augmentation(zoom: 1.5).validate() }
+        #expect(throws: DataError.self) { try Augmentation(fillMode: .constant(.infinity)).validate() }
+        try Augmentation.seedRecipe().validate()
+        let images = Tensor(shape: [1, 2, 2, 3], scalars: [Float](repeating: 1, count: 12))
+        #expect(throws: DataError.self) {
+            _ = try ArraySource(images: images, labels: Tensor.zeros([1]), batchSize: 1, augmentation: Augmentation(shearRange: .infinity))
+        }
+    }
+
     @Test("the book preset draws a flip only when that flip is enabled")
     func bookFlipDraws() {
         var a = MT19937(seed: 9), b = MT19937(seed: 9)

@@ -51,7 +51,7 @@ struct FrozenFeatureCacheTests {
         }
         #expect(cached.history.validationLoss == plain.history.validationLoss)
         var v = validation
-        let (_, counts) = try KernelCounters.counting { try cached.evaluate(&v) }
+        let counts = try KernelCounters.counting { try cached.evaluate(&v) }.counts
         // Only block5's three convolutions run per batch (blocks 1–4 come from the cache).
         #expect(counts[.conv2DForward] == 3 * v.batchesPerPass)
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Saves a checkpoint of the whole training state at epoch ends (Keras' `ModelCheckpoint`), via
 /// ``TrainingControl/saveCheckpoint(to:)``, to a path filled from a ``PathTemplate``
-/// (`"checkpoints/phase{phase}-epoch{epoch:03d}.ftck"`). Missing folders are created.
+/// (`"checkpoints/phase{phase}-epoch{epoch:03d}.ftckpt"`). Missing folders are created.
 ///
 /// With `saveBestOnly`, it saves only when `monitor` improves on the best value so far (strictly:
 /// `.min` v < best, `.max` v > best; the first value always counts unless

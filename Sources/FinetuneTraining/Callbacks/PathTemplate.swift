@@ -2,7 +2,7 @@ import Foundation
 
 /// A file path with `{field}` / `{field:spec}` placeholders filled per epoch, as Keras'
 /// `ModelCheckpoint` fills its `filepath` with Python's `str.format`:
-/// `"ckpt/phase{phase}-{epoch:03d}-{val_loss:.2f}.ftck"` → `ckpt/phase2-031-0.27.ftck`.
+/// `"ckpt/phase{phase}-{epoch:03d}-{val_loss:.2f}.ftckpt"` → `ckpt/phase2-031-0.27.ftckpt`.
 ///
 /// Fields: `epoch`, `phase` (integers; `epoch` 1-based as in Keras' file names), `loss`, `acc`,
 /// `val_loss`, `val_acc`, `lr` (numbers). Specs (a subset of Python's): `[0][width][.precision][type]`

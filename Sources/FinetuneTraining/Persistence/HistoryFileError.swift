@@ -1,19 +1,13 @@
 import Foundation
+import FinetuneCore
 
-/// Writes `data` to `url` atomically: into a temporary file in the same folder, then `rename(2)`
-/// over `url`, so readers see the old file or the new one, never half of one.
+/// Writes `data` to `url` atomically (``FinetuneCore/AtomicFile``: temporary file, fsync, rename),
+/// so readers see the old file or the new one, never half of one.
 func writeAtomically(_ data: Data, to url: URL) throws {
-    let temporary = url.deletingLastPathComponent()
-        .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
     do {
-        try data.write(to: temporary)
+        try AtomicFile.write(data, to: url)
     } catch {
-        throw HistoryFileError.unwritable(path: url.path, reason: "\(error.localizedDescription)")
-    }
-    if rename(temporary.path, url.path) != 0 {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(at: temporary)
-        throw HistoryFileError.unwritable(path: url.path, reason: reason)
+        throw HistoryFileError.unwritable(path: url.path, reason: "\(error)")
     }
 }
 
