@@ -67,7 +67,7 @@ struct ConvLowering {
                     if r < 0 || r >= g.inHeight {
                         dst.update(repeating: 0, count: span)
                     } else if inside {
-                        dst.update(from: image + (r * g.inWidth + c0) * c, count: span)
+                        copy(image + (r * g.inWidth + c0) * c, to: dst, span)
                     } else {
                         for q in 0..<kw {
                             let cc = c0 + q
@@ -118,6 +118,17 @@ struct ConvLowering {
                 }
             }
         }
+    }
+}
+
+/// dst[0..<count] = src[0..<count]: a plain loop for short runs (VGG16's first layer copies
+/// 3×3 = 9 floats per tap row, where a `memmove` call costs more than the copy), `memmove` otherwise.
+@inline(__always)
+func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, _ count: Int) {
+    if count <= 32 {
+        for t in 0..<count { dst[t] = src[t] }
+    } else {
+        dst.update(from: src, count: count)
     }
 }
 
