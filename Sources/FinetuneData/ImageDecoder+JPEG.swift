@@ -9,14 +9,8 @@ extension ImageDecoder {
             fid_free(result.pixels)
             fid_free(result.exif)
         }
-        let message = cMessage(&result.message)
-        switch code {
-        case Int32(FID_OK): break
-        case Int32(FID_TRUNCATED): throw DataError.truncated(path: path, detail: message)
-        case Int32(FID_TOO_LARGE):
-            throw DataError.tooManyPixels(path: path, width: Int(result.width), height: Int(result.height), limit: maxPixels)
-        default: throw DataError.corrupt(path: path, detail: "JPEG: \(message)")
-        }
+        try check(code, format: "JPEG", message: cMessage(&result.message), path: path,
+                  width: Int(result.width), height: Int(result.height), maxPixels: maxPixels)
         let w = Int(result.width), h = Int(result.height), n = w * h
         guard let src = result.pixels else { throw DataError.corrupt(path: path, detail: "JPEG: no pixels") }
         let image = RGBImage(width: w, height: h) { out in
@@ -48,6 +42,18 @@ extension ImageDecoder {
     @inline(__always) static func mulDiv255(_ a: Int, _ b: Int) -> Int {
         let t = a * b + 128
         return ((t >> 8) + t) >> 8
+    }
+
+    /// Turns a C decoder's status into the typed error for `path` (nothing for `FID_OK`).
+    static func check(_ code: Int32, format: String, message: String, path: String,
+                      width: Int, height: Int, maxPixels: Int) throws {
+        switch code {
+        case Int32(FID_OK): return
+        case Int32(FID_TRUNCATED): throw DataError.truncated(path: path, detail: message)
+        case Int32(FID_TOO_LARGE):
+            throw DataError.tooManyPixels(path: path, width: width, height: height, limit: maxPixels)
+        default: throw DataError.corrupt(path: path, detail: "\(format): \(message)")
+        }
     }
 
     static func cMessage<T>(_ tuple: inout T) -> String {

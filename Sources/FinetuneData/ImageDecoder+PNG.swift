@@ -9,14 +9,8 @@ extension ImageDecoder {
             fid_free(r.pixels)
             fid_free(r.exif)
         }
-        let message = cMessage(&r.message)
-        switch code {
-        case Int32(FID_OK): break
-        case Int32(FID_TRUNCATED): throw DataError.truncated(path: path, detail: message)
-        case Int32(FID_TOO_LARGE):
-            throw DataError.tooManyPixels(path: path, width: Int(r.width), height: Int(r.height), limit: maxPixels)
-        default: throw DataError.corrupt(path: path, detail: "PNG: \(message)")
-        }
+        try check(code, format: "PNG", message: cMessage(&r.message), path: path,
+                  width: Int(r.width), height: Int(r.height), maxPixels: maxPixels)
         guard let src = r.pixels else { throw DataError.corrupt(path: path, detail: "PNG: no pixels") }
         let w = Int(r.width), h = Int(r.height), depth = Int(r.bitDepth), channels = Int(r.channels)
         let rowBytes = r.rowBytes
