@@ -3,13 +3,9 @@
 // Module graph (arrows point down only) is drawn in Documentation/Architecture.md.
 import PackageDescription
 
-// Release builds: -Ounchecked only for FinetuneCore's kernels (hot loops of index arithmetic that
-// bounds and overflow checks slow down by 35–60 % end to end), plain -O everywhere else. With
-// -Ounchecked on every module the demo crashed after 100 training steps at 150×150 (a bad pointer
-// while copying a data source in Trainer.fit); -O, AddressSanitizer and debug builds of the same
-// code ran clean, so the checks stay on outside the kernels until that is understood.
-let kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-let release: [SwiftSetting] = []
+// Every module builds with SwiftPM's plain settings (-O in release): no unsafe flags, so other
+// packages can depend on Finetune by version. Hot loops get their speed from the code itself
+// (buffer pointers, wrapping arithmetic) and from the vectorised C target below.
 
 let package = Package(
     name: "Finetune",
@@ -37,19 +33,22 @@ let package = Package(
         .target(name: "CImageDecoding",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
+        // Vectorised C kernels (Winograd transforms), one clone per instruction set, picked at load time.
+        .target(name: "CVectorKernels"),
+
         // Tensor, RNG, threads, CPU kernels (forward/backward pairs + naive reference twins).
-        .target(name: "FinetuneCore", dependencies: ["CBLAS"], swiftSettings: kernels),
+        .target(name: "FinetuneCore", dependencies: ["CBLAS", "CVectorKernels"]),
         // Layer protocol, layers, VGG16, freeze policies, losses, metrics, optimizers.
-        .target(name: "FinetuneNN", dependencies: ["FinetuneCore"], swiftSettings: release),
+        .target(name: "FinetuneNN", dependencies: ["FinetuneCore"]),
         // DataSource, image decoding, resize, flow_from_directory, augmentation, prefetch.
         .target(name: "FinetuneData", dependencies: ["FinetuneCore", "CJPEG", "CPNG", "CImageDecoding"],
-                swiftSettings: release),
+                ),
         // zstd checkpoints and Keras HDF5 weights.
         .target(name: "FinetuneIO", dependencies: ["FinetuneNN", "CZstd", "CHDF5"],
-                swiftSettings: release),
+                ),
         // Trainer, callbacks, history, smoothing, plots.
         .target(name: "FinetuneTraining",
-                dependencies: ["FinetuneNN", "FinetuneData", "FinetuneIO"], swiftSettings: release),
+                dependencies: ["FinetuneNN", "FinetuneData", "FinetuneIO"]),
         // Umbrella: re-exports everything above.
         .target(name: "Finetune",
                 dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
@@ -57,13 +56,11 @@ let package = Package(
 
         .executableTarget(name: "demo-catsdogs",
                           dependencies: ["Finetune",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: release),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "finetune-bench",
                           dependencies: ["Finetune",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          exclude: ["Peers"],
-                          swiftSettings: release),
+                          exclude: ["Peers"]),
 
         .plugin(name: "RegenerateGoldens",
                 capability: .command(

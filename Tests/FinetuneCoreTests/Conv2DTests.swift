@@ -39,11 +39,22 @@ struct OptionsCase: Sendable, CustomTestStringConvertible {
                                                 algorithm: .winograd)),
         OptionsCase(name: "Winograd, 2 BLAS threads",
                     options: ConvolutionOptions(threads: 2, threading: .blas, algorithm: .winograd)),
-    ]
+    ] + WinogradTile.all.flatMap { tile in [
+        OptionsCase(name: "Winograd \(tile), 1 thread, 1-row chunks",
+                    options: ConvolutionOptions(threads: 1, chunkBytes: 1, minimumChunkPixels: 1, algorithm: .winograd,
+                                                winogradTileSize: tile.m)),
+        OptionsCase(name: "Winograd \(tile), 2 threads, 1-row chunks",
+                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks,
+                                                algorithm: .winograd, winogradTileSize: tile.m)),
+        OptionsCase(name: "Winograd \(tile), 2 BLAS threads",
+                    options: ConvolutionOptions(threads: 2, threading: .blas, algorithm: .winograd, winogradTileSize: tile.m)),
+    ] }
 
     /// Each algorithm with the default chunking.
     static let algorithms: [OptionsCase] = ConvolutionOptions.Algorithm.allCases.map {
         OptionsCase(name: $0.rawValue, options: ConvolutionOptions(algorithm: $0))
+    } + WinogradTile.all.map {
+        OptionsCase(name: "winograd \($0)", options: ConvolutionOptions(algorithm: .winograd, winogradTileSize: $0.m))
     }
 }
 

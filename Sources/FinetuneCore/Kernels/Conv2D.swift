@@ -14,16 +14,20 @@ public struct Conv2DGradients: Sendable {
 /// im2col builds the (pixels × kh·kw·c) patch matrix, the output rows are pre-filled with the bias
 /// and Y += P·W is one GEMM whose result lands directly in the output. The working set per thread
 /// is one chunk's patch matrix (≈ 1 MB, at most 32 MB), whatever the batch or image size.
-/// 3×3 stride-1 convolutions with enough channels and tiles run as Winograd F(2×2, 3×3) instead
-/// (``ConvolutionOptions/Algorithm``), with the bias added in its output transform.
+/// 3×3 stride-1 convolutions with enough channels and tiles run as Winograd F(m×m, 3×3) instead
+/// (``ConvolutionOptions/Algorithm``, ``WinogradTile``), with the bias added in its output transform.
 public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
                           strides: (Int, Int) = (1, 1), padding: Padding) -> Tensor {
     conv2DForward(input: x, kernel: w, bias: b, strides: strides, padding: padding, options: .default)
 }
 
 /// ``conv2DForward(input:kernel:bias:strides:padding:)`` with explicit threading and chunking.
+///
+/// `winogradCache` keeps the Winograd transform of `w` for later calls with the same kernel (give
+/// one to a layer whose weights are frozen).
 public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, strides: (Int, Int) = (1, 1),
-                          padding: Padding, options: ConvolutionOptions) -> Tensor {
+                          padding: Padding, options: ConvolutionOptions,
+                          winogradCache: WinogradKernelCache? = nil) -> Tensor {
     KernelCounters.record(.conv2DForward)
     let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
     if let b { precondition(b.shape == [g.outChannels], "bias \(b.shape) for \(g.outChannels) filters") }
@@ -37,20 +41,18 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
             return
         }
         let bias: [Float]? = b?.scalars
-        if options.usesWinograd(g) {
-            let conv = WinogradConv(forward: g)
-            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
-                let u = WinogradConv.transformKernel(wp.baseAddress!, inChannels: g.inChannels, outChannels: f,
-                                                     adjoint: false)
-                defer { u.deallocate() }
+        if let tile = options.winogradTile(g) {
+            let conv = WinogradConv(forward: g, tile: tile)
+            let u = transformedKernel(w, tile: tile, adjoint: false, cache: winogradCache)
+            x.withUnsafeBufferPointer { xp in u.withUnsafeBufferPointer { up in
                 if let bias {
                     bias.withUnsafeBufferPointer { bp in
-                        conv.run(input: xp.baseAddress!, transformedKernel: u, bias: bp.baseAddress!,
+                        conv.run(input: xp.baseAddress!, transformedKernel: up.baseAddress!, bias: bp.baseAddress!,
                                  output: y.baseAddress!, options: options)
                     }
                 } else {
-                    conv.run(input: xp.baseAddress!, transformedKernel: u, bias: nil, output: y.baseAddress!,
-                             options: options)
+                    conv.run(input: xp.baseAddress!, transformedKernel: up.baseAddress!, bias: nil,
+                             output: y.baseAddress!, options: options)
                 }
             } }
             return
@@ -108,7 +110,7 @@ public func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy:
 public func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
                            strides: (Int, Int) = (1, 1), padding: Padding,
                            computeInputGradient: Bool = true, computeKernelGradient: Bool = true,
-                           options: ConvolutionOptions) -> Conv2DGradients {
+                           options: ConvolutionOptions, winogradCache: WinogradKernelCache? = nil) -> Conv2DGradients {
     let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
     precondition(dy.shape == g.outputShape, "conv2DBackward: dy \(dy.shape) ≠ \(g.outputShape)")
     var result = Conv2DGradients()
@@ -120,7 +122,7 @@ public func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy:
     }
     if computeInputGradient {
         KernelCounters.record(.conv2DInputGradient)
-        result.input = conv2DInputGradient(g, w, dy, options)
+        result.input = conv2DInputGradient(g, w, dy, options, winogradCache)
     }
     return result
 }
@@ -175,7 +177,7 @@ private func conv2DKernelGradient(_ g: ConvGeometry, _ x: Tensor, _ dy: Tensor,
 }
 
 private func conv2DInputGradient(_ g: ConvGeometry, _ w: Tensor, _ dy: Tensor,
-                                 _ options: ConvolutionOptions) -> Tensor {
+                                 _ options: ConvolutionOptions, _ winogradCache: WinogradKernelCache?) -> Tensor {
     // h₀: how many leading rows of a share can touch the input rows of the previous share's last row.
     let h0 = g.kernelHeight > g.strideHeight ? (g.kernelHeight + g.strideHeight - 1) / g.strideHeight - 1 : 0
     let plan = ConvLowering(g, options: options, minimumShareRows: 2 * h0)
@@ -183,14 +185,12 @@ private func conv2DInputGradient(_ g: ConvGeometry, _ w: Tensor, _ dy: Tensor,
     return Tensor(shape: g.inputShape) { dx in
         guard dx.count > 0 else { return }
         guard f > 0, plan.rows > 0, ow > 0 else { dx.update(repeating: 0); return }
-        if options.usesWinograd(g, inputGradient: true) {
+        if let tile = options.winogradTile(g, inputGradient: true) {
             // dx = dy ⋆ rot180(w) with the channel axes swapped: a 3×3 stride-1 convolution again.
-            let conv = WinogradConv(inputGradientOf: g)
-            w.withUnsafeBufferPointer { wp in dy.withUnsafeBufferPointer { dyp in
-                let u = WinogradConv.transformKernel(wp.baseAddress!, inChannels: g.inChannels, outChannels: f,
-                                                     adjoint: true)
-                defer { u.deallocate() }
-                conv.run(input: dyp.baseAddress!, transformedKernel: u, bias: nil, output: dx.baseAddress!,
+            let conv = WinogradConv(inputGradientOf: g, tile: tile)
+            let u = transformedKernel(w, tile: tile, adjoint: true, cache: winogradCache)
+            u.withUnsafeBufferPointer { up in dy.withUnsafeBufferPointer { dyp in
+                conv.run(input: dyp.baseAddress!, transformedKernel: up.baseAddress!, bias: nil, output: dx.baseAddress!,
                          options: options)
             } }
             return
@@ -242,4 +242,16 @@ private func conv2DInputGradient(_ g: ConvGeometry, _ w: Tensor, _ dy: Tensor,
             }
         } }
     }
+}
+
+/// The Winograd transform of kernel `w`, from `cache` when it holds one for this kernel.
+private func transformedKernel(_ w: Tensor, tile: WinogradTile, adjoint: Bool, cache: WinogradKernelCache?) -> [Float] {
+    let make = {
+        w.withUnsafeBufferPointer { wp in
+            WinogradConv.transformKernel(wp.baseAddress!, inChannels: w.shape[2], outChannels: w.shape[3],
+                                         adjoint: adjoint, tile: tile)
+        }
+    }
+    guard let cache else { return make() }
+    return cache.transformed(w, tile: tile, adjoint: adjoint, make: make)
 }

@@ -19,15 +19,14 @@ public struct ConvolutionOptions: Sendable, Hashable {
 
     /// Which algorithm computes a convolution (and its input gradient; kernel gradients always use GEMM).
     public enum Algorithm: String, Sendable, CaseIterable, Codable {
-        /// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions whose channel counts (in and out)
-        /// are all ≥ ``ConvolutionOptions/winogradMinimumChannels`` and that give each thread at
-        /// least f/2 output tiles (each of the 16 GEMMs packs a C × f transformed kernel; with fewer
-        /// tiles the packing eats the saving — VGG16's block5 at batch 20 stays on GEMM);
-        /// im2col + GEMM otherwise.
+        /// Per layer, whichever of im2col + GEMM and Winograd F(m×m, 3×3) (m = 2, 3, 4, 6) the cost
+        /// model ``ConvolutionOptions/plan(_:inputGradient:)`` predicts to be fastest. Winograd
+        /// needs 3×3 stride-1 kernels and ≥ ``ConvolutionOptions/winogradMinimumChannels``
+        /// channels in and out (VGG16's first convolution, C = 3, stays on GEMM).
         case automatic
         /// im2col + GEMM always.
         case gemm
-        /// Winograd F(2×2, 3×3) wherever it applies (3×3, stride 1), im2col + GEMM elsewhere.
+        /// Winograd wherever it applies (3×3, stride 1), im2col + GEMM elsewhere.
         case winograd
     }
 
@@ -47,12 +46,16 @@ public struct ConvolutionOptions: Sendable, Hashable {
     public var threading: Threading
     public var algorithm: Algorithm
     /// Under ``Algorithm/automatic``, Winograd needs at least this many input and output channels
-    /// (its 16 GEMMs are only C deep; VGG16's first convolution, C = 3, stays on GEMM).
+    /// (its α² GEMMs are only C deep; VGG16's first convolution, C = 3, stays on GEMM).
     public var winogradMinimumChannels: Int
+    /// Winograd's output tile size m (2, 3, 4 or 6); `nil` lets the cost model choose per layer.
+    public var winogradTileSize: Int?
 
     public init(threads: Int? = nil, chunkBytes: Int = 1 << 20, minimumChunkPixels: Int = 256,
                 pixelsPerFilter: Int = 2, maximumChunkBytes: Int = 32 << 20, threading: Threading = .automatic,
-                algorithm: Algorithm = .automatic, winogradMinimumChannels: Int = 16) {
+                algorithm: Algorithm = .automatic, winogradMinimumChannels: Int = 16, winogradTileSize: Int? = nil) {
+        precondition(winogradTileSize.map { WinogradTile.withTileSize($0) != nil } ?? true,
+                     "Winograd tile size must be one of \(WinogradTile.all.map(\.m))")
         precondition(chunkBytes > 0 && minimumChunkPixels > 0 && pixelsPerFilter >= 0 && maximumChunkBytes > 0,
                      "chunk sizes must be positive")
         self.threads = threads
@@ -63,20 +66,35 @@ public struct ConvolutionOptions: Sendable, Hashable {
         self.threading = threading
         self.algorithm = algorithm
         self.winogradMinimumChannels = winogradMinimumChannels
+        self.winogradTileSize = winogradTileSize
     }
 
-    /// Whether these options run convolution `g` (`inputGradient`: its input gradient) with Winograd.
-    func usesWinograd(_ g: ConvGeometry, inputGradient: Bool = false) -> Bool {
-        guard WinogradConv.applies(g), g.padTop <= 2, g.padLeft <= 2 else { return false }
-        switch algorithm {
-        case .gemm: return false
-        case .winograd: return true
-        case .automatic:
-            guard min(g.inChannels, g.outChannels) >= winogradMinimumChannels else { return false }
-            let conv = inputGradient ? WinogradConv(inputGradientOf: g) : WinogradConv(forward: g)
-            let tiles = conv.batch * conv.tilesHigh * conv.tilesWide
-            return 2 * tiles >= conv.outChannels * resolvedThreads
+    /// The Winograd algorithm these options run convolution `g` (`inputGradient`: its input
+    /// gradient) with, or `nil` for im2col + GEMM.
+    ///
+    /// The cost model counts, in GEMM multiply-add units: for Winograd F(m×m, 3×3) over T tiles,
+    /// T·α²·C·F in the GEMMs, T·4α²(α−2)·(C + F) for the input and output transforms (sparse
+    /// matrices, half the GEMM's vector rate) and 5·α²·C·F per chunk for OpenBLAS packing the
+    /// transformed kernel; for im2col + GEMM, P·9·C·F + P·18·C over P output pixels. The
+    /// cheapest wins; ties go to the smaller tile (smaller rounding error).
+    func winogradTile(_ g: ConvGeometry, inputGradient: Bool = false) -> WinogradTile? {
+        guard WinogradConv.applies(g), g.padTop <= 2, g.padLeft <= 2, algorithm != .gemm else { return nil }
+        if let m = winogradTileSize { return WinogradTile.withTileSize(m) }
+        let (c, f) = inputGradient ? (g.outChannels, g.inChannels) : (g.inChannels, g.outChannels)
+        let (height, width) = inputGradient ? (g.inHeight, g.inWidth) : (g.outHeight, g.outWidth)
+        func cost(_ t: WinogradTile) -> Double {
+            let a = Double(t.alpha)
+            let tiles = Double(g.batch * ((height + t.m - 1) / t.m) * ((width + t.m - 1) / t.m))
+            let chunks = Double(resolvedThreads)
+            return tiles * a * a * Double(c * f) + tiles * 4 * a * a * (a - 2) * Double(c + f)
+                + 5 * a * a * Double(c * f) * chunks
         }
+        guard let best = WinogradTile.all.min(by: { cost($0) < cost($1) }) else { return nil }
+        if algorithm == .winograd { return best }
+        guard min(c, f) >= winogradMinimumChannels else { return nil }
+        let pixels = Double(g.batch * height * width)
+        let direct = pixels * 9 * Double(c * f) + pixels * 18 * Double(c)
+        return cost(best) < direct ? best : nil
     }
 
     public static let `default` = ConvolutionOptions()
