@@ -21,7 +21,7 @@ extension TensorBoardLogger {
 
     /// Writes `rows × columns` augmented versions of `image` as one image tagged
     /// `augmented_samples` at step 0: what the training loop sees, drawn by
-    /// ``FinetuneData/Augmentation/writeGrid(of:rows:columns:seed:to:)``. Returns the PNG's bytes.
+    /// ``/FinetuneData/Augmentation/writeGrid(of:rows:columns:seed:to:)``. Returns the PNG's bytes.
     @discardableResult
     public func logAugmentedSamples(_ augmentation: Augmentation, of image: RGBImage, rows: Int = 3,
                                     columns: Int = 4, seed: Int = 0) throws -> [UInt8] {
