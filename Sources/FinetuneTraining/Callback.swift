@@ -56,6 +56,10 @@ public protocol Callback: AnyObject {
     func epochBegin(_ epoch: Int, control: TrainingControl)
     /// Called before each training step; `step` is 0-based within the epoch.
     func batchBegin(_ step: Int)
+    /// Called in each training step after back-propagation, before the optimizer step, with the
+    /// gradients of this batch's loss for the trainable parameters, by Keras key (histograms of
+    /// gradients; most callbacks ignore it). `step` is 0-based within the epoch.
+    func batchGradients(_ gradients: [String: Tensor], step: Int)
     /// Called after each training step with its loss and metric and the epoch's running means.
     func batchEnd(_ logs: BatchLogs)
     /// Called after validation; `record` is complete. Return `.stopTraining` to end `fit` here.
@@ -78,6 +82,8 @@ extension Callback {
     /// Does nothing.
     public func batchBegin(_ step: Int) {}
     /// Does nothing.
+    public func batchGradients(_ gradients: [String: Tensor], step: Int) {}
+    /// Does nothing.
     public func batchEnd(_ logs: BatchLogs) {}
     /// Proceeds.
     public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction { .proceed }
@@ -87,12 +93,19 @@ extension Callback {
     public var failure: (any Error)? { nil }
 }
 
+extension TrainingControl {
+    /// Every parameter key (for controls that do not freeze anything).
+    public var trainable: Set<String> { Set(currentWeights().keys) }
+}
+
 /// The parts of a running `fit` that callbacks may read or change.
 public protocol TrainingControl: AnyObject {
     /// The optimizer's learning rate; setting it takes effect from the next step.
     var learningRate: Float { get set }
     /// A copy of every model parameter, by Keras key.
     func currentWeights() -> [String: Tensor]
+    /// Keys of the parameters that train in the current phase.
+    var trainable: Set<String> { get }
     /// Replaces model parameters (keys and shapes must match).
     func restoreWeights(_ weights: [String: Tensor]) throws
     /// Every epoch trained so far, all phases (the current `fit` call's epochs are the last ones).

@@ -126,7 +126,9 @@ public final class Trainer {
             for step in 0..<steps {
                 for c in callbacks { c.batchBegin(step) }
                 let batch = try train.next()
-                let (lossValue, accuracy) = try trainStep(batch)
+                let (lossValue, accuracy) = try trainStep(batch) { gradients in
+                    for c in callbacks { c.batchGradients(gradients, step: step) }
+                }
                 trainingPosition = train.position
                 mean.add(loss: Double(lossValue), accuracy: Double(accuracy), weight: batch.count)
                 let logs = BatchLogs(step: step, stepsPerEpoch: steps, size: batch.count,
@@ -168,11 +170,17 @@ public final class Trainer {
     /// One optimizer step on one batch; returns the batch's loss and metric, computed with the
     /// weights as they were before the step (as Keras logs them).
     public func trainStep(_ batch: Batch) throws -> (loss: Float, metric: Float) {
+        try trainStep(batch) { _ in }
+    }
+
+    /// ``trainStep(_:)`` showing the gradients to `observe` before the optimizer applies them.
+    func trainStep(_ batch: Batch, observe: ([String: Tensor]) -> Void) throws -> (loss: Float, metric: Float) {
         var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: false, rng: rng)
         let (value, prediction, gradients) = model.lossAndGradients(batch.images, labels: batch.labels,
                                                                     loss: loss, context: &context)
         rng = context.rng
         guard value.isFinite else { throw TrainerError.nonFiniteLoss(epoch: epochsCompleted + 1, value: value) }
+        observe(gradients)
         try model.apply(optimizer: &optimizer, gradients: gradients)
         return (value, metric(prediction.output, labels: batch.labels))
     }

@@ -20,6 +20,9 @@ struct DemoOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Resume from a checkpoint written by an earlier run (after phase 1, or any epoch checkpoint).", valueName: "checkpoint"))
     var resume: String?
 
+    @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder (dir/train, dir/validation: Keras' epoch_loss and epoch_acc, learning rate, batch means, phases, a grid of augmented training images); watch with `tensorboard --logdir dir`.", valueName: "dir"))
+    var tensorboard: String?
+
     // MARK: Model and schedule
     @Option(name: .customLong("image-size"), help: "Images are resized to this height and width (default: the seed's 150; 64 on the generated dataset).")
     var imageSize: Int?

@@ -128,6 +128,7 @@ struct DemoWorkflow {
             return .proceed
         })
         let callbacks: [any Callback] = [progress, persist]
+            + (try tensorBoardCallbacks(train: train, augmentation: augmentation, size: size, stepsPerEpoch: schedule.stepsPerEpoch))
 
         if trainer.phase == 1 {
             let counts = trainer.parameterCounts

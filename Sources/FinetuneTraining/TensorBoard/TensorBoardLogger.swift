@@ -1,0 +1,186 @@
+import Foundation
+import FinetuneCore
+
+/// Writes TensorBoard logs of a run (Keras' `TensorBoard` callback): watch it with
+/// `tensorboard --logdir DIR`.
+///
+/// Two runs, as Keras lays them out: `DIR/train` and `DIR/validation`, each holding one
+/// `events.out.tfevents.<unix time>.<host>` file (TFRecords of TensorFlow `Event`s). Tags and steps
+/// follow Keras 3, so a Keras run and a Finetune run can be compared side by side:
+///
+/// | run | tag | step | value |
+/// |---|---|---|---|
+/// | train | `epoch_loss`, `epoch_<metric>` | epoch − 1 (Keras counts epochs from 0) | the epoch's sample-weighted means |
+/// | train | `epoch_learning_rate` | epoch − 1 | learning rate at the end of the epoch |
+/// | validation | `epoch_loss`, `epoch_<metric>` | epoch − 1 | `val_loss`, `val_acc` |
+/// | train | `batch_loss`, `batch_<metric>` | global step (1-based) | running means of the epoch so far, every `batchFrequency` steps |
+/// | train | `phase` (text) | first epoch of the phase − 1 | phase number, epochs, steps, learning rate |
+/// | train | `<key>/histogram`, `<key>/gradient` | epoch − 1 | every `histogramFrequency` epochs, trainable parameters only |
+/// | train | `augmented_samples` (image) | 0 | ``logAugmentedSamples(_:of:rows:columns:seed:)`` |
+///
+/// `<metric>` is `metricName`: `acc` for Chollet's `metrics=['acc']` (Keras names the metric after
+/// the string given to `compile`). Unlike Keras, whose batch step restarts at every `fit`, the
+/// global step continues across phases: `(epoch − 1) · stepsPerEpoch + step + 1`. Gradient
+/// histograms are those of the last batch of the epoch (``Callback/batchGradients(_:step:)``).
+///
+/// Both files are `fsync`ed after every epoch and when `fit` ends, and closed when the logger is
+/// released; a run killed at any point leaves files TensorBoard reads up to the last whole
+/// record. One logger passed to both phases' `fit` keeps writing the same files.
+public final class TensorBoardLogger: Callback {
+    /// The folder given to `tensorboard --logdir`.
+    public let logDirectory: URL
+    /// Write `batch_*` scalars every this many training steps; `nil`: per-epoch scalars only.
+    public let batchFrequency: Int?
+    /// Write weight and gradient histograms every this many epochs (epochs 1, 1 + n, …); 0: never.
+    public let histogramFrequency: Int
+    /// Buckets of each histogram.
+    public let histogramBuckets: Int
+    /// The metric's log name, used in tags (`epoch_acc`).
+    public let metricName: String
+    public private(set) var failure: (any Error)?
+
+    private let trainWriter: EventFileWriter
+    private var validationWriter: EventFileWriter?
+    private var epoch = 1
+    private var stepsPerEpoch = 1
+    private var lastGradients: [String: Tensor] = [:]
+
+    /// A logger writing under `logDirectory` (created if missing; throws when it cannot be).
+    ///
+    /// - Parameters:
+    ///   - batchFrequency: also log batch scalars every this many steps (Keras' `update_freq`).
+    ///   - histogramFrequency: log weight and gradient histograms of the trainable parameters
+    ///     every this many epochs (Keras' `histogram_freq`); 0, the default, never.
+    ///   - metricName: the metric's name in tags, `acc` by default (Finetune's `BinaryAccuracy`).
+    public init(logDirectory: URL, batchFrequency: Int? = nil, histogramFrequency: Int = 0,
+                histogramBuckets: Int = 30, metricName: String = "acc") throws {
+        self.logDirectory = logDirectory
+        self.batchFrequency = batchFrequency.map { max(1, $0) }
+        self.histogramFrequency = max(0, histogramFrequency)
+        self.histogramBuckets = max(1, histogramBuckets)
+        self.metricName = metricName
+        trainWriter = try EventFileWriter(directory: logDirectory.appendingPathComponent("train"))
+    }
+
+    /// The training run's event file.
+    public var trainEventFile: URL { trainWriter.url }
+    /// The validation run's event file, once the first validation value was written.
+    public var validationEventFile: URL? { validationWriter?.url }
+
+    // MARK: Logging by hand
+
+    /// The runs (sub-folders) a logger writes.
+    public enum Run: String, Sendable { case train, validation }
+
+    /// Writes tagged values at `step` into `run`.
+    public func log(_ values: [TensorBoardValue], step: Int, run: Run = .train) throws {
+        let event = TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: Int64(step), payload: .summary(values))
+        try writer(run).append(event)
+    }
+
+    /// Writes a scalar (stored as float32, as TensorBoard stores every scalar).
+    public func logScalar(_ tag: String, _ value: Double, step: Int, run: Run = .train) throws {
+        try log([TensorBoardValue(tag: tag, .scalar(Float(value)))], step: step, run: run)
+    }
+
+    /// Writes a Markdown text.
+    public func logText(_ tag: String, _ text: String, step: Int, run: Run = .train) throws {
+        try log([TensorBoardValue(tag: tag, .text(text))], step: step, run: run)
+    }
+
+    /// `fsync`s both event files.
+    public func flush() throws {
+        try trainWriter.flush()
+        try validationWriter?.flush()
+    }
+
+    // MARK: Callback
+
+    public func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {
+        stepsPerEpoch = max(1, info.stepsPerEpoch)
+        record {
+            try logText("phase", "Phase \(info.phase): epochs \(info.initialEpoch)–\(info.finalEpoch), \(info.stepsPerEpoch) steps each, learning rate \(control.learningRate), \(control.trainable.count) trainable parameter tensors.",
+                        step: info.initialEpoch - 1)
+            try flush()
+        }
+    }
+
+    public func epochBegin(_ epoch: Int, control: TrainingControl) {
+        self.epoch = epoch
+        lastGradients = [:]
+    }
+
+    public func batchGradients(_ gradients: [String: Tensor], step: Int) {
+        if logsHistograms(epoch), step == stepsPerEpoch - 1 { lastGradients = gradients }
+    }
+
+    public func batchEnd(_ logs: BatchLogs) {
+        guard let batchFrequency, failure == nil else { return }
+        let global = (epoch - 1) * logs.stepsPerEpoch + logs.step + 1
+        guard global % batchFrequency == 0 else { return }
+        record {
+            try log([TensorBoardValue(tag: "batch_loss", .scalar(Float(logs.meanLoss))),
+                     TensorBoardValue(tag: "batch_\(metricName)", .scalar(Float(logs.meanAccuracy)))], step: global)
+        }
+    }
+
+    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
+        guard failure == nil else { return .stopTraining }
+        let step = record.epoch - 1
+        self.record {
+            var train = [TensorBoardValue(tag: "epoch_loss", .scalar(Float(record.loss))),
+                         TensorBoardValue(tag: "epoch_\(metricName)", .scalar(Float(record.accuracy)))]
+            if let lr = record.learningRate { train.append(TensorBoardValue(tag: "epoch_learning_rate", .scalar(Float(lr)))) }
+            try log(train, step: step)
+            var validation: [TensorBoardValue] = []
+            if let v = record.validationLoss { validation.append(TensorBoardValue(tag: "epoch_loss", .scalar(Float(v)))) }
+            if let v = record.validationAccuracy { validation.append(TensorBoardValue(tag: "epoch_\(metricName)", .scalar(Float(v)))) }
+            if !validation.isEmpty { try log(validation, step: step, run: .validation) }
+            if logsHistograms(record.epoch) { try logHistograms(control: control, step: step) }
+            try flush()
+        }
+        return failure == nil ? .proceed : .stopTraining
+    }
+
+    public func trainEnd(_ history: History, control: TrainingControl) {
+        record { try flush() }
+    }
+
+    // MARK: Private
+
+    private func logsHistograms(_ epoch: Int) -> Bool {
+        histogramFrequency > 0 && (epoch - 1) % histogramFrequency == 0
+    }
+
+    private func logHistograms(control: TrainingControl, step: Int) throws {
+        let weights = control.currentWeights()
+        var values: [TensorBoardValue] = []
+        for key in control.trainable.sorted() {
+            if let w = weights[key] {
+                values.append(TensorBoardValue(tag: "\(key)/histogram", .histogram(TensorBoardHistogram(w.scalars, bucketCount: histogramBuckets))))
+            }
+            if let g = lastGradients[key] {
+                values.append(TensorBoardValue(tag: "\(key)/gradient", .histogram(TensorBoardHistogram(g.scalars, bucketCount: histogramBuckets))))
+            }
+        }
+        lastGradients = [:]
+        if !values.isEmpty { try log(values, step: step) }
+    }
+
+    private func writer(_ run: Run) throws -> EventFileWriter {
+        switch run {
+        case .train: return trainWriter
+        case .validation:
+            if let validationWriter { return validationWriter }
+            let w = try EventFileWriter(directory: logDirectory.appendingPathComponent("validation"))
+            validationWriter = w
+            return w
+        }
+    }
+
+    /// Runs `body`, keeping its first error as ``failure`` (hooks cannot throw).
+    private func record(_ body: () throws -> Void) {
+        guard failure == nil else { return }
+        do { try body() } catch { failure = error }
+    }
+}
