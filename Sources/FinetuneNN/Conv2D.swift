@@ -20,6 +20,9 @@ public struct Conv2D: LogitsExposing {
     public let padding: Padding
     /// The fused activation f (`.linear` for none).
     public let activation: ActivationFunction
+    /// Winograd transforms of the kernel while it is frozen (copies of the layer share it; an
+    /// entry is only reused for the very kernel storage it was made from).
+    private let winogradCache = WinogradKernelCache()
 
     /// Output channels.
     public var filters: Int { kernel.shape[3] }
@@ -99,8 +102,9 @@ public struct Conv2D: LogitsExposing {
         -> (logits: Tensor, activation: ActivationFunction, pullback: Pullback?) {
         precondition(x.rank == 4 && x.shape[3] == inputChannels,
                      "Conv2D '\(name)': input \(x.shape) does not have \(inputChannels) channels (NHWC)")
-        let z = conv2DForward(input: x, kernel: kernel, bias: bias, strides: strides, padding: padding)
         let trainKernel = context.trainable.contains(kernelKey)
+        let z = conv2DForward(input: x, kernel: kernel, bias: bias, strides: strides, padding: padding,
+                              options: .default, winogradCache: trainKernel ? nil : winogradCache)
         let trainBias = bias != nil && context.trainable.contains(biasKey)
         let needsInput = context.needsInputGradient
         guard needsInput || trainKernel || trainBias else { return (z, activation, nil) }

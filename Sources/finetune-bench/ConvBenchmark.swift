@@ -77,8 +77,11 @@ struct ConvBenchmark: ParsableCommand {
     @Option(help: "Who runs the threads: automatic (default), chunks (Finetune threads, 1-thread BLAS per chunk) or blas (one chunk at a time, threaded BLAS).")
     var threading: ConvolutionOptions.Threading = .automatic
 
-    @Option(help: "Convolution algorithm: automatic (default: Winograd F(2×2,3×3) where it applies and C, F ≥ 16), gemm (im2col + GEMM) or winograd. Kernel gradients always use GEMM.")
+    @Option(help: "Convolution algorithm: automatic (default: per layer, GEMM or Winograd F(m×m,3×3) by the cost model), gemm (im2col + GEMM) or winograd. Kernel gradients always use GEMM.")
     var algorithm: ConvolutionOptions.Algorithm = .automatic
+
+    @Option(name: .customLong("winograd-tile"), help: "Force Winograd's output tile size m (2, 3, 4 or 6) wherever Winograd runs; default: the cost model's choice per layer.")
+    var winogradTile: Int?
 
     @Option(help: "Target im2col working set per thread, KiB (default \(ConvolutionOptions.default.chunkBytes >> 10)).")
     var chunkKib: Int?
@@ -110,6 +113,9 @@ struct ConvBenchmark: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
         if let chunkKib, chunkKib < 1 { throw ValidationError("--chunk-kib must be ≥ 1") }
         if let minChunkPixels, minChunkPixels < 1 { throw ValidationError("--min-chunk-pixels must be ≥ 1") }
+        if let winogradTile, WinogradTile.withTileSize(winogradTile) == nil {
+            throw ValidationError("--winograd-tile must be one of \(WinogradTile.all.map(\.m))")
+        }
         let known = Set(VGG16Layer.all(imageSize: imageSize).map(\.name))
         for name in selectedNames ?? [] where !known.contains(name) {
             throw ValidationError("unknown layer '\(name)'; known: \(known.sorted().joined(separator: ", "))")
@@ -124,6 +130,7 @@ struct ConvBenchmark: ParsableCommand {
         if let threads { Parallel.setThreadCount(threads) }
         let t = Parallel.threadCount
         var base = ConvolutionOptions(threads: t, threading: threading, algorithm: algorithm)
+        base.winogradTileSize = winogradTile
         if let chunkKib { base.chunkBytes = chunkKib << 10 }
         if let minChunkPixels { base.minimumChunkPixels = minChunkPixels }
         let selected = VGG16Layer.all(imageSize: imageSize).filter { selectedNames?.contains($0.name) ?? true }
@@ -133,9 +140,9 @@ struct ConvBenchmark: ParsableCommand {
         OpenBLASCore.ensureTuned()
         print("OpenBLAS \(String(cString: openblas_get_config())), core \(OpenBLASCore.name)"
               + (OpenBLASCore.adjustment.map { " (\($0): the library did not recognise this CPU)" } ?? ""))
-        let header = ["layer", "input → output", "GFLOP", "fwd GF/s", "dx GF/s", "dW GF/s"]
+        let header = ["layer", "input → output", "GFLOP", "fwd GF/s", "frozen fwd GF/s", "dx GF/s", "dW GF/s", "fwd / dx algorithm"]
         var rows: [[String]] = []
-        var totals = (flops: 0.0, forward: 0.0, input: 0.0, kernel: 0.0)
+        var totals = (flops: 0.0, forward: 0.0, frozen: 0.0, input: 0.0, kernel: 0.0)
         // SGEMM is measured before and after the layers and the better run kept: on a shared
         // machine the peer must not look slow because a neighbour was busy at that moment.
         let sgemmBefore = skipSgemm ? 0 : measureSGEMM(n: 2048, threads: t)
@@ -147,9 +154,14 @@ struct ConvBenchmark: ParsableCommand {
             let w = Tensor.glorotUniform([3, 3, layer.inChannels, layer.outChannels], using: &rng)
             let b = Tensor.uniform([layer.outChannels], low: -0.1, high: 0.1, using: &rng)
             let dy = Tensor.uniform([batch, layer.size, layer.size, layer.outChannels], low: -1, high: 1, using: &rng)
-            let flops = conv2DGeometry(input: x.shape, kernel: w.shape, strides: (1, 1), padding: .same).forwardFLOPs
+            let geometry = conv2DGeometry(input: x.shape, kernel: w.shape, strides: (1, 1), padding: .same)
+            let flops = geometry.forwardFLOPs
             let forward = best(of: repeats) {
                 _ = conv2DForward(input: x, kernel: w, bias: b, padding: .same, options: options)
+            }
+            let cache = WinogradKernelCache()
+            let frozen = best(of: repeats) {
+                _ = conv2DForward(input: x, kernel: w, bias: b, padding: .same, options: options, winogradCache: cache)
             }
             let input = best(of: repeats) {
                 _ = conv2DBackward(input: x, kernel: w, outputGradient: dy, padding: .same,
@@ -161,16 +173,19 @@ struct ConvBenchmark: ParsableCommand {
             }
             totals.flops += flops
             totals.forward += forward
+            totals.frozen += frozen
             totals.input += input
             totals.kernel += kernel
             rows.append([layer.name, "\(layer.size)²×\(layer.inChannels) → \(layer.outChannels)",
-                         format(flops / 1e9, 1), format(flops / forward / 1e9, 1),
-                         format(flops / input / 1e9, 1), format(flops / kernel / 1e9, 1)])
+                         format(flops / 1e9, 1), format(flops / forward / 1e9, 1), format(flops / frozen / 1e9, 1),
+                         format(flops / input / 1e9, 1), format(flops / kernel / 1e9, 1),
+                         algorithmName(options, geometry, inputGradient: false) + " / "
+                            + algorithmName(options, geometry, inputGradient: true)])
             FileHandle.standardError.write("  \(layer.name) measured\n".data(using: .utf8) ?? Data())
         }
         rows.append(["all", "\(selected.count) layers", format(totals.flops / 1e9, 1),
-                     format(totals.flops / totals.forward / 1e9, 1), format(totals.flops / totals.input / 1e9, 1),
-                     format(totals.flops / totals.kernel / 1e9, 1)])
+                     format(totals.flops / totals.forward / 1e9, 1), format(totals.flops / totals.frozen / 1e9, 1),
+                     format(totals.flops / totals.input / 1e9, 1), format(totals.flops / totals.kernel / 1e9, 1), ""])
         printTable(header, rows)
         print(String(format: "time per batch: forward %.3f s, input gradient %.3f s, kernel gradient %.3f s",
                      totals.forward, totals.input, totals.kernel))
@@ -260,4 +275,9 @@ private func printTable(_ header: [String], _ rows: [[String]]) {
     print(line(header))
     print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
     for r in rows { print(line(r)) }
+}
+
+/// "GEMM" or the Winograd tile `options` run convolution `g` (or its input gradient) with.
+private func algorithmName(_ options: ConvolutionOptions, _ g: ConvGeometry, inputGradient: Bool) -> String {
+    options.winogradTile(g, inputGradient: inputGradient).map { "F(\($0.m))" } ?? "GEMM"
 }

@@ -104,48 +104,40 @@ struct WinogradConv {
     /// y (batch, outHeight, outWidth, outChannels).
     func run(input x: UnsafePointer<Float>, transformedKernel u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              relu: Bool = false, output y: UnsafeMutablePointer<Float>, options: ConvolutionOptions) {
-        let C = inChannels, F = outChannels, alpha = tile.alpha, xiCount = alpha * alpha
+        let C = inChannels, F = outChannels, xiCount = tile.alpha * tile.alpha
         let plan = ChunkPlan(rows: batch * tilesHigh, unitsPerRow: tilesWide,
                              bytesPerUnit: xiCount * (C + F) * MemoryLayout<Float>.size, filters: F, options: options)
         guard plan.rows > 0, tilesWide > 0 else { return }
-        tile.bt.withUnsafeBufferPointer { btp in tile.at.withUnsafeBufferPointer { atp in
-            let bt = btp.baseAddress!, at = atp.baseAddress!
-            plan.run { _, share in
-                let capacity = plan.maximumChunkUnits
-                let v = UnsafeMutablePointer<Float>.allocate(capacity: xiCount * capacity * C)
-                let m = UnsafeMutablePointer<Float>.allocate(capacity: xiCount * capacity * F)
-                defer { v.deallocate(); m.deallocate() }
-                plan.forEachChunk(in: share) { chunk in
-                    let tiles = chunk.count * tilesWide
-                    Parallel.chunks(tiles, threads: plan.helperThreads) { part in
-                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: xiCount * 64)
-                        defer { scratch.deallocate() }
-                        for t in part {
-                            let (n, r0, c0) = origin(of: chunk.lowerBound &* tilesWide &+ t)
-                            ft_winograd_input_tile(Int32(alpha), bt, x + n &* inHeight &* inWidth &* C,
-                                                   inHeight, inWidth, C, r0 &- padTop, c0 &- padLeft,
-                                                   v + t &* C, tiles &* C, scratch)
-                        }
+        let m = Int32(tile.m)
+        plan.run { _, share in
+            let capacity = plan.maximumChunkUnits
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: xiCount * capacity * C)
+            let products = UnsafeMutablePointer<Float>.allocate(capacity: xiCount * capacity * F)
+            defer { v.deallocate(); products.deallocate() }
+            plan.forEachChunk(in: share) { chunk in
+                let tiles = chunk.count * tilesWide
+                Parallel.chunks(tiles, threads: plan.helperThreads) { part in
+                    for t in part {
+                        let (n, r0, c0) = origin(of: chunk.lowerBound &* tilesWide &+ t)
+                        ft_winograd_input_tile(m, x + n &* inHeight &* inWidth &* C, inHeight, inWidth, C,
+                                               r0 &- padTop, c0 &- padLeft, v + t &* C, tiles &* C)
                     }
-                    for xi in 0..<xiCount {
-                        sgemm(m: tiles, n: F, k: C, v + xi * tiles * C, lda: C, u + xi * C * F, ldb: F,
-                              beta: 0, m + xi * tiles * F, ldc: F)
-                    }
-                    Parallel.chunks(tiles, threads: plan.helperThreads) { part in
-                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: alpha * tile.m * 64)
-                        defer { scratch.deallocate() }
-                        for t in part {
-                            let (n, i0, j0) = origin(of: chunk.lowerBound &* tilesWide &+ t)
-                            let out = y + ((n &* outHeight &+ i0) &* outWidth &+ j0) &* F
-                            ft_winograd_output_tile(Int32(alpha), Int32(tile.m), at, m + t &* F, tiles &* F, F,
-                                                    bias, relu ? 1 : 0, out, outWidth &* F,
-                                                    Int32(min(tile.m, outHeight &- i0)), Int32(min(tile.m, outWidth &- j0)),
-                                                    scratch)
-                        }
+                }
+                for xi in 0..<xiCount {
+                    sgemm(m: tiles, n: F, k: C, v + xi * tiles * C, lda: C, u + xi * C * F, ldb: F,
+                          beta: 0, products + xi * tiles * F, ldc: F)
+                }
+                Parallel.chunks(tiles, threads: plan.helperThreads) { part in
+                    for t in part {
+                        let (n, i0, j0) = origin(of: chunk.lowerBound &* tilesWide &+ t)
+                        let out = y + ((n &* outHeight &+ i0) &* outWidth &+ j0) &* F
+                        ft_winograd_output_tile(m, products + t &* F, tiles &* F, F, bias, relu ? 1 : 0, out,
+                                                outWidth &* F, Int32(min(tile.m, outHeight &- i0)),
+                                                Int32(min(tile.m, outWidth &- j0)))
                     }
                 }
             }
-        } }
+        }
     }
 
     /// Image, first output row and first output column of tile `index` (flattened over n, tile row, tile column).

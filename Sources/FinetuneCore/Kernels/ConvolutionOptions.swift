@@ -77,7 +77,7 @@ public struct ConvolutionOptions: Sendable, Hashable {
     /// matrices, half the GEMM's vector rate) and 5·α²·C·F per chunk for OpenBLAS packing the
     /// transformed kernel; for im2col + GEMM, P·9·C·F + P·18·C over P output pixels. The
     /// cheapest wins; ties go to the smaller tile (smaller rounding error).
-    func winogradTile(_ g: ConvGeometry, inputGradient: Bool = false) -> WinogradTile? {
+    public func winogradTile(_ g: ConvGeometry, inputGradient: Bool = false) -> WinogradTile? {
         guard WinogradConv.applies(g), g.padTop <= 2, g.padLeft <= 2, algorithm != .gemm else { return nil }
         if let m = winogradTileSize { return WinogradTile.withTileSize(m) }
         let (c, f) = inputGradient ? (g.outChannels, g.inChannels) : (g.inChannels, g.outChannels)

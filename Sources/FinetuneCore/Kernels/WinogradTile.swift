@@ -1,9 +1,11 @@
+import CVectorKernels
+
 /// The transform matrices of one Winograd algorithm F(m×m, 3×3): output tiles of m × m pixels
 /// computed from α × α input patches (α = m + 2) with α² element-wise products per channel pair
 /// instead of 9·m² (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
 ///
-/// One tile of one filter is Y = Aᵀ [ Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B) ] A. The matrices are the
-/// Toom–Cook construction on the interpolation points below plus the point at infinity:
+/// One tile of one filter is Y = Aᵀ [ Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B) ] A. The matrices (tabled in
+/// `CVectorKernels`, whose transforms have them as constants) are the Toom–Cook construction on the interpolation points below plus the point at infinity:
 /// Aᵀ[i][j] = p_jⁱ, G[j][k] = p_jᵏ / Π_{l≠j}(p_j − p_l), and Bᵀ the unique matrix completing the
 /// identity (solved exactly in rational arithmetic by `Goldens/winograd_matrices.py`, which also
 /// prints these tables). Points 0, ±1, ±½ (and ±2 for m = 6) keep the float32 error of a
@@ -29,92 +31,23 @@ public struct WinogradTile: Sendable, Hashable, CustomStringConvertible {
     public static func withTileSize(_ m: Int) -> WinogradTile? { all.first { $0.m == m } }
 
     /// F(2×2, 3×3), points 0, 1, −1: 16 products for 4 outputs.
-    public static let f2 = WinogradTile(m: 2, bt: [
-        -1, 0, 1, 0,
-        0, 1, 1, 0,
-        0, -1, 1, 0,
-        0, -1, 0, 1,
-    ], g: [
-        -1, 0, 0,
-        0.5, 0.5, 0.5,
-        0.5, -0.5, 0.5,
-        0, 0, 1,
-    ], at: [
-        1, 1, 1, 0,
-        0, 1, -1, 1,
-    ])
-
+    public static let f2 = WinogradTile(m: 2)
     /// F(3×3, 3×3), points 0, 1, −1, ½: 25 products for 9 outputs.
-    public static let f3 = WinogradTile(m: 3, bt: [
-        0.5, -1, -0.5, 1, 0,
-        0, -0.5, 0.5, 1, 0,
-        0, 0.5, -1.5, 1, 0,
-        0, -1, 0, 1, 0,
-        0, 0.5, -1, -0.5, 1,
-    ], g: [
-        2, 0, 0,
-        1, 1, 1,
-        -1.0 / 3, 1.0 / 3, -1.0 / 3,
-        -8.0 / 3, -4.0 / 3, -2.0 / 3,
-        0, 0, 1,
-    ], at: [
-        1, 1, 1, 1, 0,
-        0, 1, -1, 0.5, 0,
-        0, 1, 1, 0.25, 1,
-    ])
-
+    public static let f3 = WinogradTile(m: 3)
     /// F(4×4, 3×3), points 0, ±1, ±½: 36 products for 16 outputs.
-    public static let f4 = WinogradTile(m: 4, bt: [
-        0.25, 0, -1.25, 0, 1, 0,
-        0, -0.25, -0.25, 1, 1, 0,
-        0, 0.25, -0.25, -1, 1, 0,
-        0, -0.5, -1, 0.5, 1, 0,
-        0, 0.5, -1, -0.5, 1, 0,
-        0, 0.25, 0, -1.25, 0, 1,
-    ], g: [
-        4, 0, 0,
-        2.0 / 3, 2.0 / 3, 2.0 / 3,
-        2.0 / 3, -2.0 / 3, 2.0 / 3,
-        -8.0 / 3, -4.0 / 3, -2.0 / 3,
-        -8.0 / 3, 4.0 / 3, -2.0 / 3,
-        0, 0, 1,
-    ], at: [
-        1, 1, 1, 1, 1, 0,
-        0, 1, -1, 0.5, -0.5, 0,
-        0, 1, 1, 0.25, 0.25, 0,
-        0, 1, -1, 0.125, -0.125, 1,
-    ])
-
+    public static let f4 = WinogradTile(m: 4)
     /// F(6×6, 3×3), points 0, ±1, ±2, ±½: 64 products for 36 outputs.
-    public static let f6 = WinogradTile(m: 6, bt: [
-        -1, 0, 5.25, 0, -5.25, 0, 1, 0,
-        0, 1, 1, -4.25, -4.25, 1, 1, 0,
-        0, -1, 1, 4.25, -4.25, -1, 1, 0,
-        0, 0.5, 0.25, -2.5, -1.25, 2, 1, 0,
-        0, -0.5, 0.25, 2.5, -1.25, -2, 1, 0,
-        0, 2, 4, -2.5, -5, 0.5, 1, 0,
-        0, -2, 4, 2.5, -5, -0.5, 1, 0,
-        0, -1, 0, 5.25, 0, -5.25, 0, 1,
-    ], g: [
-        -1, 0, 0,
-        -2.0 / 9, -2.0 / 9, -2.0 / 9,
-        -2.0 / 9, 2.0 / 9, -2.0 / 9,
-        1.0 / 90, 1.0 / 45, 2.0 / 45,
-        1.0 / 90, -1.0 / 45, 2.0 / 45,
-        32.0 / 45, 16.0 / 45, 8.0 / 45,
-        32.0 / 45, -16.0 / 45, 8.0 / 45,
-        0, 0, 1,
-    ], at: [
-        1, 1, 1, 1, 1, 1, 1, 0,
-        0, 1, -1, 2, -2, 0.5, -0.5, 0,
-        0, 1, 1, 4, 4, 0.25, 0.25, 0,
-        0, 1, -1, 8, -8, 0.125, -0.125, 0,
-        0, 1, 1, 16, 16, 0.0625, 0.0625, 0,
-        0, 1, -1, 32, -32, 0.03125, -0.03125, 1,
-    ])
+    public static let f6 = WinogradTile(m: 6)
 
-    private init(m: Int, bt: [Float], g: [Float], at: [Float]) {
-        precondition(bt.count == (m + 2) * (m + 2) && g.count == (m + 2) * 3 && at.count == m * (m + 2))
-        self.m = m; self.bt = bt; self.g = g; self.at = at
+    /// The matrices of `m` from the C kernels that use them (one table for both languages).
+    private init(m: Int) {
+        var bt: UnsafePointer<Float>?, g: UnsafePointer<Float>?, at: UnsafePointer<Float>?
+        let known = ft_winograd_matrices(Int32(m), &bt, &g, &at) != 0
+        precondition(known, "no Winograd matrices for F(\(m)×\(m), 3×3)")
+        let alpha = m + 2
+        self.m = m
+        self.bt = bt.map { Array(UnsafeBufferPointer(start: $0, count: alpha * alpha)) } ?? []
+        self.g = g.map { Array(UnsafeBufferPointer(start: $0, count: alpha * 3)) } ?? []
+        self.at = at.map { Array(UnsafeBufferPointer(start: $0, count: m * alpha)) } ?? []
     }
 }
