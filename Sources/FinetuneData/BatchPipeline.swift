@@ -106,6 +106,16 @@ final class BatchPipeline: @unchecked Sendable {
                       failures: job.failures.sorted { $0.slot < $1.slot })
     }
 
+    /// A new pipeline (own workers, empty window) planning `shard` of each batch.
+    func sharded(_ shard: DataShard) -> BatchPipeline {
+        var planner = self.planner
+        planner.shard = shard
+        return BatchPipeline(planner: planner, loader: loader, workers: workerCount, depth: depth)
+    }
+
+    /// The part of each batch this pipeline plans.
+    var shard: DataShard { planner.shard }
+
     /// Worker threads of this pipeline that have not exited.
     var runningWorkers: Int {
         condition.lock()

@@ -18,8 +18,18 @@ struct BatchPlanner: Sendable {
     let randomness: AugmentationRandomness
     let height: Int
     let width: Int
+    /// The part of each batch to plan; the draws are those of the whole batch either way.
+    var shard = DataShard.whole
 
     func plan(_ position: DataSourcePosition) -> BatchPlan {
+        let whole = planWhole(position)
+        guard !shard.isWhole else { return whole }
+        let slots = shard.slots(inBatchOf: whole.samples.count)
+        return BatchPlan(position: position, samples: Array(whole.samples[slots]),
+                         transforms: Array(whole.transforms[slots]))
+    }
+
+    private func planWhole(_ position: DataSourcePosition) -> BatchPlan {
         let passOrder = order.order(pass: position.pass)
         let samples = Array(order.samples(batch: position.batch, in: passOrder))
         guard let augmentation else {
