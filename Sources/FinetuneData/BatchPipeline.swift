@@ -85,7 +85,9 @@ final class BatchPipeline: @unchecked Sendable {
             let plan = planner.plan(position)
             let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars, pool: pool)
             for slot in job.plan.samples.indices { run(job, slot) }
-            return Result(plan: job.plan, images: Array(job.buffer), failures: job.failures.sorted { $0.slot < $1.slot })
+            let count = plan.samples.count * loader.sampleScalars  // the buffer holds ≥ 1 float
+            return Result(plan: job.plan, images: Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])),
+                          failures: job.failures.sorted { $0.slot < $1.slot })
         }
         condition.lock()
         startWorkers()
