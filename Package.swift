@@ -71,7 +71,7 @@ let package = Package(
                 swiftSettings: release),
 
         .executableTarget(name: "demo-catsdogs",
-                          dependencies: ["Finetune",
+                          dependencies: ["Finetune", "FinetuneDistributed",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: release),
         .executableTarget(name: "finetune-bench",
