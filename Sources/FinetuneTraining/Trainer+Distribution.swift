@@ -29,6 +29,7 @@ extension Trainer {
         var gradients: [String: Tensor] = [:]
         if batch.count > 0 {
             var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: false, rng: rng)
+            context.batchPart = batch.part
             let result = model.lossAndGradients(batch.images, labels: batch.labels, loss: self.loss, context: &context)
             rng = context.rng
             (loss, gradients) = (result.loss, result.gradients)

@@ -130,6 +130,21 @@ struct EquivalenceRun {
         try checks.expect(bytes2 == expected2, "phase 2 reduces only the trainable parameters (block5 + head)",
                           "\(bytes2) bytes for \(counts2.trainable) trainable, \(counts2.nonTrainable) frozen")
 
+        // Dropout: each rank draws the whole batch's masks and keeps its part's.
+        do {
+            var alone = try Self.dropoutSource(), shared = try Self.dropoutSource().sharded(parallel.shard)
+            let a = try Self.dropoutTrainer(), d = try Self.dropoutTrainer()
+            try parallel.attach(to: d)
+            let ra = StepRecorder(), rd = StepRecorder()
+            try a.fit(&alone, epochs: 2, stepsPerEpoch: 3, callbacks: [ra])
+            try d.fit(&shared, epochs: 2, stepsPerEpoch: 3, callbacks: [rd])
+            let lw = worstRelativeDifference(rd.losses, ra.losses)
+            let ww = worstRelativeDifference(d.currentWeights(), a.currentWeights())
+            try checks.expect(lw <= tol && ww.value <= tol && d.rng == a.rng,
+                              "a model with Dropout trains as one process (same masks, same RNG state after)",
+                              "losses within \(lw), weights within \(ww.value), RNG \(d.rng == a.rng ? "equal" : "differs")")
+        }
+
         // 3. Resuming phase 2 from a phase-1 checkpoint, three ways.
         for (name, path, distributedResume) in [
             ("distributed checkpoint resumed by the same \(n) ranks", distributedPath, true),
@@ -171,6 +186,23 @@ struct EquivalenceRun {
 
         if parallel.isPrimary { print("mpi check: \(checks.passed) passed, \(checks.failed) failed"); fflush(nil) }
         return checks.failed
+    }
+
+    /// 21 samples of 8×8 in batches of 7 (no batch smaller than the world of the checks).
+    static func dropoutSource() throws -> ArraySource {
+        var rng = SeededRNG(seed: 31)
+        let x = Tensor.uniform([21, 8, 8, 3], low: 0, high: 1, using: &rng)
+        return try ArraySource(images: x, labels: Tensor(shape: [21], scalars: (0..<21).map { Float($0 % 2) }),
+                               batchSize: 7, shuffle: true, seed: 2)
+    }
+
+    static func dropoutTrainer() throws -> Trainer {
+        var rng = SeededRNG(seed: 32)
+        let model = try Sequential(name: "dropnet", inputShape: [8, 8, 3], [
+            Flatten(), Dense(name: "dense", inputSize: 192, units: 16, activation: .relu, using: &rng),
+            Dropout(name: "dropout", rate: 0.5), Dense(name: "dense_1", inputSize: 16, units: 1, activation: .sigmoid, using: &rng),
+        ])
+        return try Trainer(model: model, optimizer: RMSprop(learningRate: 1e-3), seed: 9)
     }
 
     private func position(of trainer: Trainer) throws -> DataSourcePosition {

@@ -10,7 +10,7 @@ struct FinetuneMPI: ParsableCommand {
         commandName: "finetune-mpi",
         abstract: "Data-parallel training over MPI: equivalence and failure checks, and a step-time benchmark.",
         discussion: "Run under mpirun, e.g. `mpirun -np 2 .build/release/finetune-mpi check`.",
-        subcommands: [EquivalenceCheck.self, FailureCheck.self, ScalingBenchmark.self])
+        subcommands: [EquivalenceCheck.self, FailureCheck.self, ScalingBenchmark.self, ArticleExample.self])
 }
 
 /// Ends with the rebuild instruction when MPI is not compiled in.

@@ -50,7 +50,7 @@ struct ScalingBenchmark: ParsableCommand {
             if parallel.isPrimary {
                 print(String(format: "bench phase %d, %@ × %d threads, global batch %d, %dx%d: %.3f s/step, all-reduce %.4f s/step, %d bytes/step (%d trainable floats)",
                              phase, mode, threads, batchSize, imageSize, imageSize, stepSeconds, reduce,
-                             (comm.bytesReduced - 8) / max(steps, 1), trainer.parameterCounts.trainable))  // less the end-of-epoch stop flag
+                             max(0, comm.bytesReduced - 8) / max(steps, 1), trainer.parameterCounts.trainable))  // less the end-of-epoch stop flag
                 fflush(nil)
             }
         }

@@ -95,4 +95,17 @@ struct DistributionStrategyTests {
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(!trainer.isPrimaryProcess)
     }
+
+    @Test("the article's Swift code is finetune-mpi's example, verbatim (which .ci/mpi runs under mpirun)")
+    func articleCodeIsRun() throws {
+        let root = DocExampleTests.repository
+        let article = try String(contentsOf: root.appendingPathComponent("Documentation/Finetune.docc/ScalingOutOnMPI.md"), encoding: .utf8)
+        let example = try String(contentsOf: root.appendingPathComponent("Sources/finetune-mpi/ArticleExample.swift"), encoding: .utf8)
+        let blocks = swiftCodeBlocks(in: article)
+        #expect(!blocks.isEmpty)
+        for block in blocks {
+            let found = example.contains(block)
+            #expect(found, "ScalingOutOnMPI.md: this block is not in Sources/finetune-mpi/ArticleExample.swift:\n\(block)")
+        }
+    }
 }
