@@ -15,18 +15,36 @@ struct ScalingBenchmark: ParsableCommand {
     @Option(help: "Timed steps per phase (after one untimed warm-up step).") var steps = 5
     @Option(help: "Compute threads per process.") var threads = 1
     @Flag(help: "Train alone: no distribution strategy (run without mpirun or with -np 1).") var alone = false
+    @Flag(help: "Time only the all-reduce of each phase's buffer (trainable floats + 3), no training.") var reduceOnly = false
 
     func run() throws {
         try requireMPI()
         #if MPI
         Parallel.setThreadCount(threads)
         let parallel = try DataParallel()
-        parallel.abortingOnError { try measure(parallel) }
+        parallel.abortingOnError { try reduceOnly ? measureReduction(parallel) : measure(parallel) }
         parallel.finalize()
         #endif
     }
 
     #if MPI
+    /// Seconds per `MPI_Allreduce` of the buffers the two phases of the seed model reduce.
+    private func measureReduction(_ parallel: DataParallel) throws {
+        for (phase, floats) in [(1, 2_097_665 + 3), (2, 9_177_089 + 3)] {
+            var buffer = [Float](repeating: 1, count: floats)
+            for _ in 0..<2 { try parallel.sum(&buffer) }  // warm-up: shared-memory segments
+            try parallel.communicator.barrier()
+            parallel.communicator.resetCounters()
+            for _ in 0..<steps { try parallel.sum(&buffer) }
+            let seconds = parallel.communicator.reductionSeconds / Double(steps)
+            if parallel.isPrimary {
+                print(String(format: "bench all-reduce phase %d, %d ranks: %d floats (%.1f MB) in %.4f s = %.2f GB/s algorithm bandwidth",
+                             phase, parallel.worldSize, floats, Double(floats * 4) / 1e6, seconds, Double(floats * 4) / seconds / 1e9))
+                fflush(nil)
+            }
+        }
+    }
+
     private func measure(_ parallel: DataParallel) throws {
         var rng = SeededRNG(seed: 1)
         let model = try VGG16.seedModel(inputShape: [imageSize, imageSize, 3], using: &rng)
