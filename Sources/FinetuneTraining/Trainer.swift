@@ -223,6 +223,7 @@ public final class Trainer {
     }
 
     /// Model outputs for `steps` batches of `source` (default: one pass), from its beginning.
+    /// Under a ``distribution`` with a sharded source, the outputs of this process's shards only.
     public func predict(_ source: inout some DataSource, steps: Int? = nil) throws -> Tensor {
         try source.seek(to: DataSourcePosition())
         var outputs: [Tensor] = []
