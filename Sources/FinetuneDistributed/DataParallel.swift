@@ -6,9 +6,9 @@ import FinetuneData
 import FinetuneTraining
 
 /// Data-parallel training over the processes of an MPI job: the same model on every rank, each
-/// rank reading its ``DataShard`` of every batch, one fused `MPI_Allreduce` of the trainable
-/// gradients per step, the same optimizer step everywhere — the result is that of one process
-/// reading whole batches, to rounding.
+/// rank reading its ``/FinetuneData/DataShard`` of every batch, one fused `MPI_Allreduce` of
+/// the trainable gradients per step, the same optimizer step everywhere — the result is that of
+/// one process reading whole batches, to rounding.
 ///
 /// ```swift
 /// let parallel = try DataParallel()                 // MPI_Init; rank and world size
@@ -24,7 +24,7 @@ import FinetuneTraining
 /// ```
 ///
 /// Only trainable parameters travel (frozen ones have no gradient); loss and metric are reduced
-/// with them, so every rank's ``History`` is identical. Only rank 0 writes checkpoints
+/// with them, so every rank's ``/FinetuneTraining/History`` is identical. Only rank 0 writes checkpoints
 /// (`Trainer.saveCheckpoint` does nothing elsewhere); pass file-writing callbacks through
 /// ``onPrimary(_:)``.
 public final class DataParallel: DistributionStrategy {

@@ -12,8 +12,8 @@ public final class MPICommunicator: @unchecked Sendable {
     public let rank: Int
     /// Processes in the job.
     public let size: Int
-    /// Payload bytes passed to ``sum(_:)-2dss9`` and ``sum(_:)-6g3h8`` so far (what each
-    /// process contributes, not what crosses the network).
+    /// Payload bytes passed to the `sum` reductions so far (what each process contributes, not
+    /// what crosses the network).
     public private(set) var bytesReduced = 0
     /// Sum reductions made so far.
     public private(set) var reductions = 0

@@ -1,10 +1,10 @@
 /// How a ``Trainer`` combines the work of several processes that train one model together
 /// (data parallelism), without knowing how they talk to each other.
 ///
-/// Each process reads its own ``DataShard`` of every batch. After the backward pass the trainer
-/// packs, in one flat buffer, each trainable gradient multiplied by the process's sample count,
-/// then the loss and metric sums and the sample count itself, and asks the strategy for the
-/// elementwise sum over processes — one collective call per step. Dividing by the summed count
+/// Each process reads its own ``/FinetuneData/DataShard`` of every batch. After the backward
+/// pass the trainer packs, in one flat buffer, each trainable gradient multiplied by the
+/// process's sample count, then the loss and metric sums and the sample count itself, and asks
+/// the strategy for the elementwise sum over processes — one collective call per step. Dividing by the summed count
 /// gives every process the gradient, loss and metric one process would have computed on the
 /// whole batch, so every process takes the same optimizer step and logs the same history.
 /// Frozen parameters are never in the buffer. Evaluation sums its loss, metric and sample counts

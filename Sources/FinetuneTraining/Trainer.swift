@@ -33,8 +33,9 @@ public final class Trainer {
     /// Where the training source stood after the last completed step (saved in checkpoints).
     public internal(set) var trainingPosition: DataSourcePosition?
     /// The processes this trainer trains with (`nil`: alone). Under a strategy, each process
-    /// passes its own shard of the sources (``ShardableSource/sharded(_:)``); steps, evaluation
-    /// and history are those of the whole batches, and only rank 0 writes checkpoints.
+    /// passes its own shard of the sources (``/FinetuneData/ShardableSource/sharded(_:)``);
+    /// steps, evaluation and history are those of the whole batches, and only rank 0 writes
+    /// checkpoints.
     public var distribution: (any DistributionStrategy)?
 
     /// A trainer for `model`, training `trainable` (default: every parameter) with `optimizer`.
