@@ -171,7 +171,8 @@ public final class Trainer {
     public var cachesFrozenFeatures = true
 
     /// One optimizer step on one batch; returns the batch's loss and metric, computed with the
-    /// weights as they were before the step (as Keras logs them).
+    /// weights as they were before the step (as Keras logs them). This process alone: it ignores
+    /// ``distribution`` (`fit` combines the processes' shards).
     public func trainStep(_ batch: Batch) throws -> (loss: Float, metric: Float) {
         var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: false, rng: rng)
         let (value, prediction, gradients) = model.lossAndGradients(batch.images, labels: batch.labels,
