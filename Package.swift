@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // Finetune — transfer learning on images in Swift (VGG16 + new head, freeze, train, fine-tune).
 // Module graph (arrows point down only) is drawn in Documentation/Architecture.md.
 import PackageDescription
@@ -14,7 +14,15 @@ let package = Package(
         .library(name: "Finetune", targets: ["Finetune"]),
         .executable(name: "demo-catsdogs", targets: ["demo-catsdogs"]),
         .executable(name: "finetune-bench", targets: ["finetune-bench"]),
+        // Data-parallel training over MPI; functional only with `--traits MPI` (libopenmpi-dev).
+        .library(name: "FinetuneDistributed", targets: ["FinetuneDistributed"]),
+        .executable(name: "finetune-mpi", targets: ["finetune-mpi"]),
         .plugin(name: "RegenerateGoldens", targets: ["RegenerateGoldens"]),
+    ],
+    // MPI is off by default, so a machine without an MPI library builds everything: with it off,
+    // FinetuneDistributed and finetune-mpi compile to stubs that say how to rebuild.
+    traits: [
+        .trait(name: "MPI", description: "Data-parallel training over Open MPI (needs libopenmpi-dev / pkg-config ompi-c)"),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +37,8 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
         // libjpeg/libpng decode and encode behind setjmp (their errors longjmp; Swift cannot).
         .target(name: "CImageDecoding",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
@@ -54,13 +64,21 @@ let package = Package(
                 dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
                                "FinetuneTraining"]),
 
+        // DataParallel: sharded batches, one MPI_Allreduce of the trainable gradients a step.
+        .target(name: "FinetuneDistributed",
+                dependencies: ["FinetuneTraining", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+
         .executableTarget(name: "demo-catsdogs",
-                          dependencies: ["Finetune",
+                          dependencies: ["Finetune", "FinetuneDistributed",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "finetune-bench",
                           dependencies: ["Finetune",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           exclude: ["Peers"]),
+        // Runs under mpirun: equivalence and failure checks (.ci/mpi) and the scaling benchmark.
+        .executableTarget(name: "finetune-mpi",
+                          dependencies: ["Finetune", "FinetuneDistributed",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .plugin(name: "RegenerateGoldens",
                 capability: .command(

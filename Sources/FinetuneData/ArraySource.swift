@@ -3,7 +3,7 @@ import FinetuneCore
 /// In-memory images and labels as a ``DataSource`` — Keras' `ImageDataGenerator.flow(x, y)`:
 /// the same batch order (``KerasBatchOrder``), augmentation and preprocessing as
 /// ``DirectorySource``, computed on the calling thread. For tests and golden runs.
-public struct ArraySource: DataSource, Sendable {
+public struct ArraySource: ShardableSource, Sendable {
     public let batchSize: Int
     public let classNames: [String]
     public private(set) var position = DataSourcePosition()
@@ -12,11 +12,12 @@ public struct ArraySource: DataSource, Sendable {
     private let shape: [Int]
     private let labelRows: [Float]
     private let labelWidth: Int
-    private let owner: PipelineOwner
+    private var owner: PipelineOwner
     private let order: KerasBatchOrder
     /// Set when every pass yields the same batches (no shuffling, no augmentation); names the
     /// contents by an FNV-1a hash of the images and labels.
-    public let repeatablePassIdentity: String?
+    private let wholePassIdentity: String?
+    public var repeatablePassIdentity: String? { wholePassIdentity.map { shard.isWhole ? $0 : "\($0), \(shard)" } }
 
     /// - Parameters:
     ///   - images: (n, height, width, channels), 0–255 floats (before preprocessing).
@@ -49,13 +50,13 @@ public struct ArraySource: DataSource, Sendable {
                                        channels: images.shape[3], preprocessing: preprocessing)
         self.owner = PipelineOwner(BatchPipeline(planner: planner, loader: loader, workers: 0, depth: 1))
         if shuffle || augmentation != nil {
-            self.repeatablePassIdentity = nil
+            self.wholePassIdentity = nil
         } else {
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for v in images.scalars + labels.scalars {
                 hash = (hash ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01b3
             }
-            self.repeatablePassIdentity = "ArraySource(\(images.shape), \(labels.shape), batch: \(batchSize), "
+            self.wholePassIdentity = "ArraySource(\(images.shape), \(labels.shape), batch: \(batchSize), "
                 + "\(preprocessing), contents: \(String(hash, radix: 16)))"
         }
     }
@@ -74,5 +75,17 @@ public struct ArraySource: DataSource, Sendable {
     public mutating func seek(to position: DataSourcePosition) throws {
         try position.validate(batchesPerPass: batchesPerPass)
         self.position = position
+    }
+
+    /// The part of each batch this source serves (``DataShard/whole`` unless ``sharded(_:)``).
+    public var shard: DataShard { owner.pipeline.shard }
+
+    /// A copy serving only `shard` of each batch (its own worker threads; the other slots are
+    /// never decoded), at this source's position. Positions and ``batchesPerPass`` are those of
+    /// the whole stream.
+    public func sharded(_ shard: DataShard) -> ArraySource {
+        var copy = self
+        copy.owner = PipelineOwner(owner.pipeline.sharded(shard))
+        return copy
     }
 }

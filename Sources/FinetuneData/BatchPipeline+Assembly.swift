@@ -27,7 +27,9 @@ extension BatchPipeline.Result {
             samples = keptSamples
             images = keptImages
         }
-        return Batch(images: Tensor(shape: Shape([samples.count] + shape), scalars: images), labels: labels(samples))
+        var batch = Batch(images: Tensor(shape: Shape([samples.count] + shape), scalars: images), labels: labels(samples))
+        batch.part = plan.part
+        return batch
     }
 }
 

@@ -85,7 +85,9 @@ final class BatchPipeline: @unchecked Sendable {
             let plan = planner.plan(position)
             let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars, pool: pool)
             for slot in job.plan.samples.indices { run(job, slot) }
-            return Result(plan: job.plan, images: Array(job.buffer), failures: job.failures.sorted { $0.slot < $1.slot })
+            let count = plan.samples.count * loader.sampleScalars  // the buffer holds ≥ 1 float
+            return Result(plan: job.plan, images: Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])),
+                          failures: job.failures.sorted { $0.slot < $1.slot })
         }
         condition.lock()
         startWorkers()
@@ -105,6 +107,16 @@ final class BatchPipeline: @unchecked Sendable {
         return Result(plan: job.plan, images: Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])),
                       failures: job.failures.sorted { $0.slot < $1.slot })
     }
+
+    /// A new pipeline (own workers, empty window) planning `shard` of each batch.
+    func sharded(_ shard: DataShard) -> BatchPipeline {
+        var planner = self.planner
+        planner.shard = shard
+        return BatchPipeline(planner: planner, loader: loader, workers: workerCount, depth: depth)
+    }
+
+    /// The part of each batch this pipeline plans.
+    var shard: DataShard { planner.shard }
 
     /// Worker threads of this pipeline that have not exited.
     var runningWorkers: Int {

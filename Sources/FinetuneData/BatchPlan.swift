@@ -8,6 +8,8 @@ struct BatchPlan: Sendable {
     let samples: [Int]
     /// Per slot: the augmentation to apply, nil for none.
     let transforms: [AffineTransform?]
+    /// For a shard: the samples of the whole batch before it, and in the whole batch.
+    var part: (offset: Int, wholeCount: Int)? = nil
 }
 
 /// The planning shared by ``DirectorySource`` and ``ArraySource``: Keras' batch order plus the
@@ -18,8 +20,18 @@ struct BatchPlanner: Sendable {
     let randomness: AugmentationRandomness
     let height: Int
     let width: Int
+    /// The part of each batch to plan; the draws are those of the whole batch either way.
+    var shard = DataShard.whole
 
     func plan(_ position: DataSourcePosition) -> BatchPlan {
+        let whole = planWhole(position)
+        guard !shard.isWhole else { return whole }
+        let slots = shard.slots(inBatchOf: whole.samples.count)
+        return BatchPlan(position: position, samples: Array(whole.samples[slots]),
+                         transforms: Array(whole.transforms[slots]), part: (slots.lowerBound, whole.samples.count))
+    }
+
+    private func planWhole(_ position: DataSourcePosition) -> BatchPlan {
         let passOrder = order.order(pass: position.pass)
         let samples = Array(order.samples(batch: position.batch, in: passOrder))
         guard let augmentation else {

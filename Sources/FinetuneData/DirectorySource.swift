@@ -10,7 +10,7 @@ import FinetuneCore
 /// augmentation run on `workers` background threads that keep the next `prefetch` batches ready;
 /// the batches are identical for any worker count, and the threads stop when the last copy of
 /// the source is released. ``position`` / ``seek(to:)`` resume a stream exactly.
-public struct DirectorySource: DataSource, Sendable {
+public struct DirectorySource: ShardableSource, Sendable {
     public let listing: DirectoryListing
     public let classMode: ClassMode
     public let imageHeight: Int
@@ -19,11 +19,12 @@ public struct DirectorySource: DataSource, Sendable {
     public let onBadFile: BadFilePolicy
     public private(set) var position = DataSourcePosition()
 
-    private let owner: PipelineOwner
+    private var owner: PipelineOwner
     private let log: SkipLog
     private let order: KerasBatchOrder
     /// Set when every pass yields the same batches (no shuffling, no augmentation).
-    public let repeatablePassIdentity: String?
+    private let wholePassIdentity: String?
+    public var repeatablePassIdentity: String? { wholePassIdentity.map { shard.isWhole ? $0 : "\($0), \(shard)" } }
 
     /// - Parameters:
     ///   - directory: the split folder (e.g. `data/train`), holding one folder per class.
@@ -65,7 +66,7 @@ public struct DirectorySource: DataSource, Sendable {
         let loader = FileSampleLoader(paths: listing.paths, height: targetSize.height, width: targetSize.width,
                                       interpolation: interpolation, decoding: decoding, preprocessing: preprocessing)
         self.owner = PipelineOwner(BatchPipeline(planner: planner, loader: loader, workers: workers, depth: prefetch))
-        self.repeatablePassIdentity = shuffle || augmentation != nil ? nil
+        self.wholePassIdentity = shuffle || augmentation != nil ? nil
             : "DirectorySource(\(directory), classes: \(listing.classNames), files: \(listing.relativePaths.count), "
                 + "size: \(targetSize.height)x\(targetSize.width), \(interpolation), \(preprocessing), batch: \(batchSize), "
                 + "\(classMode), \(onBadFile), EXIF: \(decoding.appliesEXIFOrientation))"
@@ -93,6 +94,18 @@ public struct DirectorySource: DataSource, Sendable {
     public mutating func seek(to position: DataSourcePosition) throws {
         try position.validate(batchesPerPass: batchesPerPass)
         self.position = position
+    }
+
+    /// The part of each batch this source serves (``DataShard/whole`` unless ``sharded(_:)``).
+    public var shard: DataShard { owner.pipeline.shard }
+
+    /// A copy serving only `shard` of each batch (its own worker threads; the other slots are
+    /// never decoded), at this source's position. Positions and ``batchesPerPass`` are those of
+    /// the whole stream.
+    public func sharded(_ shard: DataShard) -> DirectorySource {
+        var copy = self
+        copy.owner = PipelineOwner(owner.pipeline.sharded(shard))
+        return copy
     }
 
     /// The pipeline serving this source and its copies (tests check its threads).

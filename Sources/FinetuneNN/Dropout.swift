@@ -22,8 +22,21 @@ public struct Dropout: Layer {
         guard context.mode == .training, rate > 0 else {
             return (x, context.needsInputGradient ? Pullback { LayerGradients(input: $0) } : nil)
         }
-        let (y, mask) = dropoutForward(x, rate: rate, using: &context.rng)
+        let (y, mask): (Tensor, Tensor)
+        if let part = context.batchPart, x.rank > 0, x.shape[0] > 0 {
+            let perSample = x.scalarCount / x.shape[0]
+            Self.skipDraws(part.offset * perSample, using: &context.rng)
+            (y, mask) = dropoutForward(x, rate: rate, using: &context.rng)
+            Self.skipDraws((part.wholeCount - part.offset - x.shape[0]) * perSample, using: &context.rng)
+        } else {
+            (y, mask) = dropoutForward(x, rate: rate, using: &context.rng)
+        }
         guard context.needsInputGradient else { return (y, nil) }
         return (y, Pullback { dy in LayerGradients(input: dropoutBackward(mask: mask, outputGradient: dy)) })
+    }
+
+    /// Draws (and discards) the numbers `count` mask units would take.
+    private static func skipDraws(_ count: Int, using rng: inout SeededRNG) {
+        for _ in 0..<max(count, 0) { _ = Float.random(in: 0..<1, using: &rng) }
     }
 }

@@ -15,6 +15,11 @@ public struct ForwardContext: Sendable {
     public var needsInputGradient: Bool
     /// Randomness for stochastic layers (dropout), passed in so runs replay exactly.
     public var rng: SeededRNG
+    /// Set when the input is one process's part of a batch split across processes: the samples
+    /// of the whole batch before this part, and in the whole batch. Stochastic layers then draw
+    /// for the whole batch and keep this part's draws, as one process reading the whole batch
+    /// would, and every process's `rng` ends in the same state.
+    public var batchPart: (offset: Int, wholeCount: Int)? = nil
 
     /// A context; the defaults train nothing and ask for no input gradient.
     public init(mode: ForwardMode, trainable: Set<String> = [], needsInputGradient: Bool = false,

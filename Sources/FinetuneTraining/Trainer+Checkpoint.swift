@@ -15,6 +15,9 @@ public struct TrainerState: Codable, Sendable, Equatable {
     public var history: History
     /// Where the training source stood after the last step (seek a new source there to resume).
     public var trainingPosition: DataSourcePosition?
+    /// Processes that trained together (absent in checkpoints of single-process runs before
+    /// distributed training existed, which count as 1).
+    public var worldSize: Int? = nil
 }
 
 extension Trainer {
@@ -24,12 +27,15 @@ extension Trainer {
         var c = Checkpoint(model: model, optimizer: optimizer, metadata: metadata)
         try c.encodeTrainerState(TrainerState(phase: phase, trainable: trainable.sorted(),
                                               learningRate: optimizer.learningRate, rng: rng,
-                                              history: history, trainingPosition: trainingPosition))
+                                              history: history, trainingPosition: trainingPosition,
+                                              worldSize: distribution?.worldSize ?? 1))
         return c
     }
 
     /// Writes ``checkpoint(metadata:)`` to `path` atomically (a crash leaves the previous file).
+    /// Under a ``distribution`` only rank 0 writes; the other ranks return at once.
     public func saveCheckpoint(to path: String) throws {
+        guard isPrimaryProcess else { return }
         try checkpoint(metadata: ["model": model.name, "epoch": String(epochsCompleted), "phase": String(phase)])
             .write(to: URL(fileURLWithPath: path))
     }
@@ -37,9 +43,12 @@ extension Trainer {
     /// Restores everything ``checkpoint(metadata:)`` saved. The trainer's optimizer must be of the
     /// saved type (create it as the phase being resumed creates it); keys and shapes are checked
     /// first, and on any error the trainer is left unchanged. Seek the training source to
-    /// ``trainingPosition`` before the next `fit`.
+    /// ``trainingPosition`` before the next `fit`. A checkpoint of a run of N > 1 processes is
+    /// refused under a ``distribution`` of another size (one process may resume any checkpoint,
+    /// and any number of processes may resume a single-process checkpoint).
     public func restore(from checkpoint: Checkpoint) throws {
         let state = try checkpoint.decodeTrainerState(TrainerState.self)
+        try checkWorldSize(saved: state.worldSize)
         var restoredModel = model
         try checkpoint.restore(into: &restoredModel)
         var restoredOptimizer = optimizer

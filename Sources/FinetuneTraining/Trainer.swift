@@ -32,6 +32,11 @@ public final class Trainer {
     public internal(set) var history: History
     /// Where the training source stood after the last completed step (saved in checkpoints).
     public internal(set) var trainingPosition: DataSourcePosition?
+    /// The processes this trainer trains with (`nil`: alone). Under a strategy, each process
+    /// passes its own shard of the sources (``/FinetuneData/ShardableSource/sharded(_:)``);
+    /// steps, evaluation and history are those of the whole batches, and only rank 0 writes
+    /// checkpoints.
+    public var distribution: (any DistributionStrategy)?
 
     /// A trainer for `model`, training `trainable` (default: every parameter) with `optimizer`.
     /// Throws when `trainable` names a key the model does not have.
@@ -126,13 +131,13 @@ public final class Trainer {
             for step in 0..<steps {
                 for c in callbacks { c.batchBegin(step) }
                 let batch = try train.next()
-                let (lossValue, accuracy) = try trainStep(batch) { gradients in
+                let result = try self.step(batch) { gradients in
                     for c in callbacks { c.batchGradients(gradients, step: step) }
                 }
                 trainingPosition = train.position
-                mean.add(loss: Double(lossValue), accuracy: Double(accuracy), weight: batch.count)
-                let logs = BatchLogs(step: step, stepsPerEpoch: steps, size: batch.count,
-                                     loss: Double(lossValue), accuracy: Double(accuracy),
+                mean.add(loss: Double(result.loss), accuracy: Double(result.metric), weight: result.count)
+                let logs = BatchLogs(step: step, stepsPerEpoch: steps, size: result.count,
+                                     loss: Double(result.loss), accuracy: Double(result.metric),
                                      meanLoss: mean.loss, meanAccuracy: mean.accuracy)
                 for c in callbacks { c.batchEnd(logs) }
                 try checkFailures(callbacks)
@@ -150,7 +155,7 @@ public final class Trainer {
             var stop = false
             for c in callbacks where c.epochEnd(record, control: self) == .stopTraining { stop = true }
             try checkFailures(callbacks)
-            if stop { break epochs }
+            if try anyProcessStops(stop) { break epochs }
         }
         for c in callbacks { c.trainEnd(fitHistory, control: self) }
         try checkFailures(callbacks)
@@ -168,7 +173,8 @@ public final class Trainer {
     public var cachesFrozenFeatures = true
 
     /// One optimizer step on one batch; returns the batch's loss and metric, computed with the
-    /// weights as they were before the step (as Keras logs them).
+    /// weights as they were before the step (as Keras logs them). This process alone: it ignores
+    /// ``distribution`` (`fit` combines the processes' shards).
     public func trainStep(_ batch: Batch) throws -> (loss: Float, metric: Float) {
         try trainStep(batch) { _ in }
     }
@@ -202,6 +208,7 @@ public final class Trainer {
         let split = identity == nil ? nil : ModelSplit(model: model, trainable: trainable)
         for step in 0..<n {
             let batch = try source.next()
+            if batch.count == 0 { continue }  // an empty shard of a batch smaller than the world
             var context = ForwardContext.inference
             let prediction: Prediction
             if let identity, let split {
@@ -221,10 +228,12 @@ public final class Trainer {
             mean.add(loss: Double(value), accuracy: Double(metric(prediction.output, labels: batch.labels)),
                      weight: batch.count)
         }
+        mean = try combine(mean)
         return (mean.loss, mean.accuracy)
     }
 
     /// Model outputs for `steps` batches of `source` (default: one pass), from its beginning.
+    /// Under a ``distribution`` with a sharded source, the outputs of this process's shards only.
     public func predict(_ source: inout some DataSource, steps: Int? = nil) throws -> Tensor {
         try source.seek(to: DataSourcePosition())
         var outputs: [Tensor] = []
@@ -238,7 +247,11 @@ public final class Trainer {
 
 /// Sample-weighted running means of loss and metric (Keras' `Mean` metrics with batch-size weights).
 struct WeightedMean {
-    private var lossSum = 0.0, accuracySum = 0.0, count = 0
+    private(set) var lossSum = 0.0, accuracySum = 0.0, count = 0
+    init() {}
+    init(lossSum: Double, accuracySum: Double, count: Int) {
+        self.lossSum = lossSum; self.accuracySum = accuracySum; self.count = count
+    }
     mutating func add(loss: Double, accuracy: Double, weight: Int) {
         lossSum += loss * Double(weight)
         accuracySum += accuracy * Double(weight)
@@ -258,7 +271,8 @@ public enum TrainerError: Error, CustomStringConvertible {
     case invalidArgument(String)
     /// The loss became NaN or infinite.
     case nonFiniteLoss(epoch: Int, value: Float)
-    /// A checkpoint could not be saved.
+    /// A checkpoint written by a run of `saved` processes was restored into one of `current`.
+    case worldSizeMismatch(saved: Int, current: Int)
 
     public var description: String {
         switch self {
@@ -268,6 +282,8 @@ public enum TrainerError: Error, CustomStringConvertible {
             return "nothing is trainable: every parameter is frozen. Unfreeze some layers (a FreezePolicy) before fit"
         case let .invalidArgument(message):
             return message
+        case let .worldSizeMismatch(saved, current):
+            return "the checkpoint was written by a run of \(saved) processes and this run has \(current); resume it with `mpirun -np \(saved)`, or in a single process"
         case let .nonFiniteLoss(epoch, value):
             return "the loss became \(value) in epoch \(epoch); lower the learning rate or check the input scaling"
         }

@@ -39,7 +39,7 @@ struct DemoCatsDogs: ParsableCommand {
 
     func run() throws {
         do {
-            try DemoWorkflow(options: options).run()
+            if options.distributed { try DemoDistribution.run(options) } else { try DemoWorkflow(options: options).run() }
         } catch let error as ValidationError {
             throw error
         } catch {

@@ -89,6 +89,9 @@ struct DemoOptions: ParsableArguments {
     @Option(help: "CPU threads for kernels and data workers (default: all cores).")
     var threads: Int?
 
+    @Flag(help: "Data-parallel over the ranks of `mpirun -np N` (--batch-size is the global batch; rank 0 prints and writes). Needs a build with `--traits MPI`.")
+    var distributed = false
+
     @Flag(help: "No progress bar: one summary line per epoch, then the results.")
     var quiet = false
 }

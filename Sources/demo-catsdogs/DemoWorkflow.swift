@@ -4,13 +4,17 @@ import Finetune
 /// The seed workflow, step by step, as a user would write it with Finetune.
 struct DemoWorkflow {
     let options: DemoOptions
+    /// Set under `--distributed`: this rank's part of the job (every rank runs this workflow).
+    var distribution: DemoDistribution? = nil
+    /// Whether this process prints and writes files (rank 0, or the only process).
+    var isPrimary: Bool { distribution?.strategy.isPrimary ?? true }
 
     /// The numbers actually used (the seed's, or the short schedule on generated data).
     struct Schedule {
         var imageSize, phase1Epochs, phase2Epochs, stepsPerEpoch, validationSteps, testSteps: Int
     }
 
-    func say(_ line: String) { print(line); fflush(nil) }
+    func say(_ line: String) { if isPrimary { print(line); fflush(nil) } }
 
     func run() throws {
         if let threads = options.threads { Parallel.setThreadCount(threads) }
@@ -28,7 +32,8 @@ struct DemoWorkflow {
             root = out.appendingPathComponent("generated-data")
             let dataset = SyntheticDataset(splits: [("train", 100), ("validation", 50), ("test", 50)],
                                            width: 96, height: 96, format: .jpeg, seed: Int(options.seed % 1_000_000))
-            _ = try dataset.write(to: root)
+            if isPrimary { _ = try dataset.write(to: root) }
+            try distribution?.barrier()  // the other ranks read what rank 0 wrote
             say("No --data given: wrote a generated two-class dataset (circles vs squares, 200/100/100 JPEGs) to \(root.path)")
             say("and running a short schedule (64×64 images, 3 + 3 epochs of 10 steps). Pass --data DIR for real photos and the seed's schedule.")
             schedule = Schedule(imageSize: 64, phase1Epochs: 3, phase2Epochs: 3, stepsPerEpoch: 10,
@@ -58,10 +63,11 @@ struct DemoWorkflow {
         let size = (height: schedule.imageSize, width: schedule.imageSize)
         let workers = max(1, options.threads ?? Parallel.threadCount)
         func source(_ split: String, training: Bool) throws -> DirectorySource {
-            try DirectorySource(directory: root.appendingPathComponent(split).path, targetSize: size, classMode: .binary,
+            let whole = try DirectorySource(directory: root.appendingPathComponent(split).path, targetSize: size, classMode: .binary,
                                 batchSize: options.batchSize, shuffle: training && !options.noShuffle,
                                 seed: Int(options.seed % (1 << 32)), preprocessing: preprocessing,
                                 augmentation: training ? augmentation : nil, workers: workers)
+            return distribution.map { whole.sharded($0.shard) } ?? whole
         }
         var train = try source("train", training: true)
         let validation = try source("validation", training: false)
@@ -94,6 +100,7 @@ struct DemoWorkflow {
         _ = try phase2Policy.trainableKeys(in: model)  // an unknown layer name fails now, not after phase 1
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: options.lr1),
                                   freezing: phase1Policy, seed: options.seed)
+        try distribution?.attach(trainer)  // before a restore, so it checks the world size
         var phase1Done = 0, phase2Done = 0
         if let resume = options.resume {
             guard FileManager.default.fileExists(atPath: resume) else { throw DemoError.missingFile(flag: "--resume", path: resume) }
@@ -101,6 +108,7 @@ struct DemoWorkflow {
             let state = try checkpoint.decodeTrainerState(TrainerState.self)
             if state.phase >= 2 { try trainer.beginPhase(freezing: phase2Policy, optimizer: RMSprop(learningRate: options.lr2)) }
             try trainer.restore(from: checkpoint)
+            try distribution?.attach(trainer)
             if let position = trainer.trainingPosition { try train.seek(to: position) }
             phase1Done = trainer.history.epochs.filter { $0.phase == 1 }.count
             phase2Done = trainer.history.epochs.filter { $0.phase >= 2 }.count
@@ -127,8 +135,10 @@ struct DemoWorkflow {
             }
             return .proceed
         })
-        let callbacks: [any Callback] = [progress, persist]
-            + (try tensorBoardCallbacks(train: train, augmentation: augmentation, size: size, stepsPerEpoch: schedule.stepsPerEpoch))
+        let callbacks: [any Callback] = isPrimary
+            ? [progress, persist] + (try tensorBoardCallbacks(train: train, augmentation: augmentation, size: size,
+                                                               stepsPerEpoch: schedule.stepsPerEpoch))
+            : []
 
         if trainer.phase == 1 {
             let counts = trainer.parameterCounts
@@ -149,13 +159,14 @@ struct DemoWorkflow {
         }
         try trainer.saveCheckpoint(to: out.appendingPathComponent("phase2.ftckpt").path)
 
-        // 4. Results: history, plots, test evaluation.
+        // 4. Results: history, plots, test evaluation (every rank evaluates its shard; rank 0 writes).
+        let result = try trainer.evaluate(&test, steps: schedule.testSteps)
+        guard isPrimary else { return }
         try trainer.history.writeJSON(to: out.appendingPathComponent("history.json"))
         try trainer.history.writeCSV(to: out.appendingPathComponent("history.csv"))
         let plots = try trainer.history.writePlots(to: out, smoothing: 0.8)
         say("Wrote \(plots.map(\.lastPathComponent).joined(separator: ", ")), history.json, history.csv, phase1.ftckpt, phase2.ftckpt to \(out.path)")
         let phaseEnd = { (p: Int) in trainer.history.epochs.last { $0.phase == p } }
-        let result = try trainer.evaluate(&test, steps: schedule.testSteps)
         let metrics: [String: Any] = [
             "test_loss": result.loss, "test_acc": result.accuracy, "test_steps": schedule.testSteps,
             "phase1_val_acc": phaseEnd(1)?.validationAccuracy ?? NSNull(),

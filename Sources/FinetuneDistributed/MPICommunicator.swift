@@ -1,0 +1,119 @@
+#if MPI
+import CMPI
+import Foundation
+
+/// The processes of an MPI job (`MPI_COMM_WORLD`), with the few collectives data-parallel
+/// training needs. Create one per process, before any other MPI use, on the thread that will
+/// make every MPI call (MPI runs in `MPI_THREAD_FUNNELED` mode: Finetune's worker threads never
+/// call MPI). MPI is finalized when ``finalize()`` is called; errors inside MPI abort the job
+/// (MPI's default handler), so no process waits on a peer that has failed.
+public final class MPICommunicator: @unchecked Sendable {
+    /// This process's rank in `0 ..< size`.
+    public let rank: Int
+    /// Processes in the job.
+    public let size: Int
+    /// Payload bytes passed to the `sum` reductions so far (what each process contributes, not
+    /// what crosses the network).
+    public private(set) var bytesReduced = 0
+    /// Sum reductions made so far.
+    public private(set) var reductions = 0
+    /// Wall-clock seconds spent inside sum reductions so far.
+    public private(set) var reductionSeconds = 0.0
+
+    private let world: MPI_Comm
+    private var finalized = false
+
+    /// Initializes MPI (`MPI_Init_thread`, funneled). Throws when MPI cannot start or offers
+    /// less thread support than funneled.
+    public init() throws {
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        if initialized == 0 {
+            var provided: Int32 = 0
+            let status = MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided)
+            guard status == cmpi_success() else { throw DistributedError.mpi(call: "MPI_Init_thread", code: Int(status)) }
+            guard provided >= cmpi_thread_funneled() else {
+                throw DistributedError.threadSupport(provided: Int(provided))
+            }
+        }
+        world = cmpi_comm_world()
+        var r: Int32 = 0, s: Int32 = 0
+        MPI_Comm_rank(world, &r)
+        MPI_Comm_size(world, &s)
+        rank = Int(r)
+        size = Int(s)
+    }
+
+    /// Replaces `buffer` by its elementwise sum over all processes (`MPI_Allreduce`, in place).
+    public func sum(_ buffer: inout [Float]) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let status = buffer.withUnsafeMutableBufferPointer { p in
+            MPI_Allreduce(cmpi_in_place(), p.baseAddress, Int32(p.count), cmpi_float(), cmpi_sum(), world)
+        }
+        try record(status, call: "MPI_Allreduce", bytes: buffer.count * MemoryLayout<Float>.size, since: start)
+    }
+
+    /// Replaces `buffer` by its elementwise sum over all processes (`MPI_Allreduce`, in place).
+    public func sum(_ buffer: inout [Double]) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let status = buffer.withUnsafeMutableBufferPointer { p in
+            MPI_Allreduce(cmpi_in_place(), p.baseAddress, Int32(p.count), cmpi_double(), cmpi_sum(), world)
+        }
+        try record(status, call: "MPI_Allreduce", bytes: buffer.count * MemoryLayout<Double>.size, since: start)
+    }
+
+    /// Replaces `buffer` on every process by rank `root`'s (`MPI_Bcast`).
+    public func broadcast(_ buffer: inout [Float], from root: Int = 0) throws {
+        let status = buffer.withUnsafeMutableBufferPointer { p in
+            MPI_Bcast(p.baseAddress, Int32(p.count), cmpi_float(), Int32(root), world)
+        }
+        guard status == cmpi_success() else { throw DistributedError.mpi(call: "MPI_Bcast", code: Int(status)) }
+    }
+
+    /// Every process's `value`, indexed by rank (`MPI_Allgather`).
+    public func gather(_ value: UInt64) throws -> [UInt64] {
+        var mine = value
+        var all = [UInt64](repeating: 0, count: size)
+        let status = all.withUnsafeMutableBufferPointer { p in
+            MPI_Allgather(&mine, 1, cmpi_uint64(), p.baseAddress, 1, cmpi_uint64(), world)
+        }
+        guard status == cmpi_success() else { throw DistributedError.mpi(call: "MPI_Allgather", code: Int(status)) }
+        return all
+    }
+
+    /// Waits until every process has called it (`MPI_Barrier`).
+    public func barrier() throws {
+        let status = MPI_Barrier(world)
+        guard status == cmpi_success() else { throw DistributedError.mpi(call: "MPI_Barrier", code: Int(status)) }
+    }
+
+    /// Prints `message` to standard error and ends every process of the job with `code`
+    /// (`MPI_Abort`). Does not return.
+    public func abort(_ message: String, code: Int32 = 1) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        MPI_Abort(world, code)
+        exit(code)  // MPI_Abort does not return; this satisfies the type checker
+    }
+
+    /// Finalizes MPI (`MPI_Finalize`); call once, after the last collective, on every process.
+    public func finalize() {
+        guard !finalized else { return }
+        finalized = true
+        MPI_Finalize()
+    }
+
+    /// Zeroes ``bytesReduced``, ``reductions`` and ``reductionSeconds``.
+    public func resetCounters() {
+        bytesReduced = 0
+        reductions = 0
+        reductionSeconds = 0
+    }
+
+    private func record(_ status: Int32, call: String, bytes: Int, since start: UInt64) throws {
+        guard status == cmpi_success() else { throw DistributedError.mpi(call: call, code: Int(status)) }
+        bytesReduced += bytes
+        reductions += 1
+        reductionSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
+#endif
