@@ -237,9 +237,14 @@ INLINE void output_tile(const int A, const int Mo, const float *at, const float 
             for (int k = 0; k < V; k++) b[k] = bias && k < n ? bias[f0 + k] : 0;
             output_vector(A, Mo, at, src, V, b, relu, out);
         }
-        for (int r = 0; r < rows; r++)
-            for (int s = 0; s < cols; s++)
-                memcpy(y + r * row_stride + s * filters + f0, out[r][s], n * sizeof(float));
+        if (n == V) {
+            for (int r = 0; r < rows; r++)
+                for (int s = 0; s < cols; s++) memcpy(y + r * row_stride + s * filters + f0, out[r][s], V * sizeof(float));
+        } else {
+            for (int r = 0; r < rows; r++)
+                for (int s = 0; s < cols; s++)
+                    for (long k = 0; k < n; k++) y[r * row_stride + s * filters + f0 + k] = out[r][s][k];
+        }
     }
 }
 

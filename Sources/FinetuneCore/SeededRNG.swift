@@ -75,14 +75,14 @@ import Darwin
 
 extension Tensor {
     /// Uniform values in [low, high), drawn in row-major order.
-    public static func uniform(_ shape: Shape, low: Float = 0, high: Float = 1,
+    @inlinable public static func uniform(_ shape: Shape, low: Float = 0, high: Float = 1,
                                using rng: inout some RandomNumberGenerator) -> Tensor {
         Tensor(shape: shape, scalars: (0..<shape.scalarCount).map { _ in Float.random(in: low..<high, using: &rng) })
     }
 
     /// Keras' `glorot_uniform`: U(−l, l), l = √(6 / (fan_in + fan_out)); for an HWIO kernel
     /// fan_in = kh·kw·in and fan_out = kh·kw·out.
-    public static func glorotUniform(_ shape: Shape, using rng: inout some RandomNumberGenerator) -> Tensor {
+    @inlinable public static func glorotUniform(_ shape: Shape, using rng: inout some RandomNumberGenerator) -> Tensor {
         precondition(shape.rank >= 2, "glorot_uniform needs rank ≥ 2, got \(shape)")
         let receptive = shape.dimensions.dropLast(2).reduce(1, *)
         let fanIn = Float(receptive * shape[shape.rank - 2]), fanOut = Float(receptive * shape[shape.rank - 1])

@@ -94,22 +94,35 @@ public struct Conv2D: LogitsExposing {
     }
 
     public func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
-        let (z, activation, pullback) = forwardLogits(input, context: &context)
-        return activated(activation, logits: z, pullback: pullback)
+        guard activation == .relu else {
+            let (z, activation, pullback) = forwardLogits(input, context: &context)
+            return activated(activation, logits: z, pullback: pullback)
+        }
+        // ReLU fused into the convolution's output pass; its gradient mask is read off the output.
+        let (y, pullback) = convolve(input, relu: true, context: &context)
+        guard let pullback else { return (y, nil) }
+        return (y, Pullback { dy in pullback(reluBackward(output: y, outputGradient: dy)) })
     }
 
     public func forwardLogits(_ x: Tensor, context: inout ForwardContext)
         -> (logits: Tensor, activation: ActivationFunction, pullback: Pullback?) {
+        let (z, pullback) = convolve(x, relu: false, context: &context)
+        return (z, activation, pullback)
+    }
+
+    /// conv(x, W) + b (then max(·, 0) when `relu`), and the pullback of the convolution itself
+    /// (its output gradient is dL/d(conv + b)).
+    private func convolve(_ x: Tensor, relu: Bool, context: inout ForwardContext) -> (Tensor, Pullback?) {
         precondition(x.rank == 4 && x.shape[3] == inputChannels,
                      "Conv2D '\(name)': input \(x.shape) does not have \(inputChannels) channels (NHWC)")
         let trainKernel = context.trainable.contains(kernelKey)
         let z = conv2DForward(input: x, kernel: kernel, bias: bias, strides: strides, padding: padding,
-                              options: .default, winogradCache: trainKernel ? nil : winogradCache)
+                              options: .default, winogradCache: trainKernel ? nil : winogradCache, relu: relu)
         let trainBias = bias != nil && context.trainable.contains(biasKey)
         let needsInput = context.needsInputGradient
-        guard needsInput || trainKernel || trainBias else { return (z, activation, nil) }
+        guard needsInput || trainKernel || trainBias else { return (z, nil) }
         let (w, strides, padding, kernelKey, biasKey) = (kernel, strides, padding, kernelKey, biasKey)
-        return (z, activation, Pullback { dz in
+        return (z, Pullback { dz in
             var gradients = LayerGradients(input: nil)
             if needsInput || trainKernel {
                 let r = conv2DBackward(input: x, kernel: w, outputGradient: dz, strides: strides, padding: padding,

@@ -38,6 +38,7 @@ struct DemoCatsDogs: ParsableCommand {
     }
 
     func run() throws {
+        LargeBufferReuse.enable()
         do {
             if options.distributed { try DemoDistribution.run(options) } else { try DemoWorkflow(options: options).run() }
         } catch let error as ValidationError {

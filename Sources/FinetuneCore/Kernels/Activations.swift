@@ -14,7 +14,13 @@ func elementwise(_ count: Int, _ body: (Range<Int>) -> Void) {
 /// max(x, 0), elementwise.
 public func reluForward(_ x: Tensor) -> Tensor {
     Tensor(shape: x.shape) { y in
-        x.withUnsafeBufferPointer { xp in elementwise(xp.count) { r in for i in r { y[i] = max(xp[i], 0) } } }
+        x.withUnsafeBufferPointer { xp in
+            guard let from = xp.baseAddress, let to = y.baseAddress else { return }
+            elementwise(xp.count) { r in
+                var i = r.lowerBound
+                while i < r.upperBound { to[i] = max(from[i], 0); i &+= 1 }
+            }
+        }
     }
 }
 
@@ -24,7 +30,11 @@ public func reluBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor 
     precondition(y.shape == dy.shape, "relu backward: \(y.shape) vs \(dy.shape)")
     return Tensor(shape: y.shape) { dx in
         y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
-            elementwise(yp.count) { r in for i in r { dx[i] = yp[i] > 0 ? dp[i] : 0 } }
+            guard let out = yp.baseAddress, let grad = dp.baseAddress, let to = dx.baseAddress else { return }
+            elementwise(yp.count) { r in
+                var i = r.lowerBound
+                while i < r.upperBound { to[i] = out[i] > 0 ? grad[i] : 0; i &+= 1 }
+            }
         } }
     }
 }

@@ -24,10 +24,11 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
 /// ``conv2DForward(input:kernel:bias:strides:padding:)`` with explicit threading and chunking.
 ///
 /// `winogradCache` keeps the Winograd transform of `w` for later calls with the same kernel (give
-/// one to a layer whose weights are frozen).
+/// one to a layer whose weights are frozen). `relu` applies max(·, 0) to each output block while
+/// it is still in cache (VGG16's fused activation), instead of a separate pass over the output.
 public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, strides: (Int, Int) = (1, 1),
                           padding: Padding, options: ConvolutionOptions,
-                          winogradCache: WinogradKernelCache? = nil) -> Tensor {
+                          winogradCache: WinogradKernelCache? = nil, relu: Bool = false) -> Tensor {
     KernelCounters.record(.conv2DForward)
     let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
     if let b { precondition(b.shape == [g.outChannels], "bias \(b.shape) for \(g.outChannels) filters") }
@@ -37,7 +38,7 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
     return Tensor(shape: g.outputShape) { y in
         guard y.count > 0 else { return }
         guard k > 0 else {
-            for r in 0..<(y.count / f) { for c in 0..<f { y[r * f + c] = b?.scalars[c] ?? 0 } }
+            for r in 0..<(y.count / f) { for c in 0..<f { y[r * f + c] = max(b?.scalars[c] ?? 0, relu ? 0 : -.infinity) } }
             return
         }
         let bias: [Float]? = b?.scalars
@@ -48,10 +49,10 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
                 if let bias {
                     bias.withUnsafeBufferPointer { bp in
                         conv.run(input: xp.baseAddress!, transformedKernel: up.baseAddress!, bias: bp.baseAddress!,
-                                 output: y.baseAddress!, options: options)
+                                 relu: relu, output: y.baseAddress!, options: options)
                     }
                 } else {
-                    conv.run(input: xp.baseAddress!, transformedKernel: up.baseAddress!, bias: nil,
+                    conv.run(input: xp.baseAddress!, transformedKernel: up.baseAddress!, bias: nil, relu: relu,
                              output: y.baseAddress!, options: options)
                 }
             } }
@@ -78,6 +79,7 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
                         a = xBase + chunk.lowerBound * ow * k
                     }
                     sgemm(m: m, n: f, k: k, a, lda: k, wBase, ldb: f, beta: bias == nil ? 0 : 1, yc, ldc: f)
+                    if relu { clampBelowAtZero(yc, count: m &* f) }
                 }
             }
         } }
@@ -254,4 +256,11 @@ private func transformedKernel(_ w: Tensor, tile: WinogradTile, adjoint: Bool, c
     }
     guard let cache else { return make() }
     return cache.transformed(w, tile: tile, adjoint: adjoint, make: make)
+}
+
+/// p[i] = max(p[i], 0) for i < count.
+@inline(__always)
+func clampBelowAtZero(_ p: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i < count { p[i] = max(p[i], 0); i &+= 1 }
 }

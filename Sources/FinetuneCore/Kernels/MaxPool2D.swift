@@ -5,14 +5,18 @@ public func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides
     KernelCounters.record(.maxPoolForward)
     let g = poolGeometry(x.shape, pool, strides ?? pool, padding)
     return Tensor(shape: g.outputShape) { y in
+        let channels = g.inChannels
         x.withUnsafeBufferPointer { xp in
+            guard let xBase = xp.baseAddress, let yBase = y.baseAddress else { return }
             Parallel.forEach(g.batch * g.outHeight) { ni in
-                let n = ni / g.outHeight, i = ni % g.outHeight
+                let n = ni / g.outHeight, i = ni &- n &* g.outHeight
                 for j in 0..<g.outWidth {
-                    let dst = y.baseAddress! + ((n * g.outHeight + i) * g.outWidth + j) * g.inChannels
-                    dst.update(repeating: -.infinity, count: g.inChannels)
+                    let dst = yBase + ((n &* g.outHeight &+ i) &* g.outWidth &+ j) &* channels
+                    dst.update(repeating: -.infinity, count: channels)
                     forEachTap(g, n, i, j) { src in
-                        for c in 0..<g.inChannels { dst[c] = max(dst[c], xp[src + c]) }
+                        let s = xBase + src
+                        var c = 0
+                        while c < channels { dst[c] = max(dst[c], s[c]); c &+= 1 }
                     }
                 }
             }
@@ -73,12 +77,12 @@ func poolGeometry(_ s: Shape, _ pool: (Int, Int), _ strides: (Int, Int), _ paddi
 @inline(__always)
 func forEachTap(_ g: ConvGeometry, _ n: Int, _ i: Int, _ j: Int, _ body: (Int) -> Void) {
     for p in 0..<g.kernelHeight {
-        let r = i * g.strideHeight - g.padTop + p
+        let r = i &* g.strideHeight &- g.padTop &+ p
         guard r >= 0, r < g.inHeight else { continue }
         for q in 0..<g.kernelWidth {
-            let c = j * g.strideWidth - g.padLeft + q
+            let c = j &* g.strideWidth &- g.padLeft &+ q
             guard c >= 0, c < g.inWidth else { continue }
-            body(((n * g.inHeight + r) * g.inWidth + c) * g.inChannels)
+            body(((n &* g.inHeight &+ r) &* g.inWidth &+ c) &* g.inChannels)
         }
     }
 }
