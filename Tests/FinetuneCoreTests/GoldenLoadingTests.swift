@@ -22,7 +22,8 @@ struct GoldenLoadingTests {
         let suite = try GoldenSuite.load(name)
         #expect(suite.generator == "Goldens/gen_\(name).py")
         for key in ["python", "platform", "command"] {
-            #expect(!(suite.environment?[key]?.string ?? "").isEmpty, "\(name): environment.\(key)")
+            let value: String = suite.environment.flatMap { $0[key] }?.string ?? ""
+            #expect(!value.isEmpty, "\(name): environment.\(key)")
         }
         let versions = try #require(suite.versions)
         #expect(versions["numpy"] != nil && versions["python"] != nil, "\(name): versions \(versions)")
