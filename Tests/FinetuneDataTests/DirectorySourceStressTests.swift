@@ -95,6 +95,22 @@ struct DirectorySourceStressTests {
         #expect(mismatches.load(ordering: .relaxed) == 0, "batches differing from the workers: 0 reference")
     }
 
+    @Test("served batches release their buffers: only the prefetch window stays allocated")
+    func servedBatchesAreReleased() throws {
+        let scratch = try ScratchFolder("stress-buffers")
+        let root = try Self.makeTree(scratch, classes: 2, perClass: 6)
+        var source = try Self.source(root, workers: 2, prefetch: 2)
+        var highest = 0
+        for _ in 0..<200 {
+            _ = try source.next()
+            highest = max(highest, source.pipeline.buffersInUse)
+        }
+        // The window (2 batches) plus a just-served job each worker may still hold for a moment
+        // (2); before, every job stayed alive in the work queue until 1024 slots had been taken
+        // (here all 200; at the demo's sizes hundreds of megabytes).
+        #expect(highest <= 4, "\(highest) batch buffers alive after 200 batches")
+    }
+
     @Test("a source dropped with a full prefetch window stops its workers")
     func releaseWhileBusy() throws {
         let scratch = try ScratchFolder("stress-release")
