@@ -210,7 +210,10 @@ def main():
                   "tensors": {}})
 
     SUITE.mkdir(exist_ok=True)
-    manifest = {"generator": "Goldens/gen_callbacks.py", "versions": versions, "cases": cases}
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    import goldens_io
+    manifest = {"generator": "Goldens/gen_callbacks.py", "versions": goldens_io.library_versions(versions),
+                "environment": goldens_io.environment(), "cases": cases}
     (SUITE / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(cases)} cases to {SUITE / 'manifest.json'}")
 

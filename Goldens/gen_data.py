@@ -553,9 +553,13 @@ def main():
     make_tree()
     flow_cases()
     photo_digests()
+    sys.path.insert(0, str(HERE))
+    import goldens_io
     manifest = {"generator": "Goldens/gen_data.py",
-                "versions": {"numpy": np.__version__, "pillow": PIL.__version__, "scipy": scipy.__version__,
-                             "keras": keras.__version__, "python": sys.version.split()[0]},
+                "versions": goldens_io.library_versions(
+                    {"numpy": np.__version__, "pillow": PIL.__version__, "scipy": scipy.__version__,
+                     "keras": keras.__version__, "python": sys.version.split()[0]}),
+                "environment": goldens_io.environment(),
                 "cases": cases}
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())

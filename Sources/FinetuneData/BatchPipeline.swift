@@ -38,15 +38,24 @@ final class BatchPipeline: @unchecked Sendable {
     private final class BufferPool: @unchecked Sendable {
         private let lock = NSLock()
         private var free: [UnsafeMutableBufferPointer<Float>] = []
+        private var taken = 0
+        /// Buffers handed out and not yet given back (jobs alive).
+        var inUse: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return taken
+        }
         func take(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
             lock.lock()
             defer { lock.unlock() }
+            taken += 1
             if let i = free.firstIndex(where: { $0.count == count }) { return free.remove(at: i) }
             return .allocate(capacity: count)
         }
         func give(_ buffer: UnsafeMutableBufferPointer<Float>) {
             lock.lock()
             defer { lock.unlock() }
+            taken -= 1
             if free.count < 8 { free.append(buffer) } else { buffer.deallocate() }
         }
         deinit { for b in free { b.deallocate() } }
@@ -62,7 +71,9 @@ final class BatchPipeline: @unchecked Sendable {
     private let consumer = NSLock()
     // Guarded by `condition`:
     private var window: [Job] = []
-    private var queue: [(Job, Int)] = []
+    /// Slots to load, in order; a slot taken by a worker is set to nil at once, so the queue does
+    /// not keep finished jobs (and their batch buffers) alive until it is compacted.
+    private var queue: [(job: Job, slot: Int)?] = []
     private var queueHead = 0
     private var nextPosition = DataSourcePosition()
     private var started = 0
@@ -117,6 +128,9 @@ final class BatchPipeline: @unchecked Sendable {
 
     /// The part of each batch this pipeline plans.
     var shard: DataShard { planner.shard }
+
+    /// Batch buffers held by jobs still alive (tests check that served batches are released).
+    var buffersInUse: Int { pool.inUse }
 
     /// Worker threads of this pipeline that have not exited.
     var runningWorkers: Int {
@@ -175,8 +189,10 @@ final class BatchPipeline: @unchecked Sendable {
         while true {
             while queueHead >= queue.count && !stopping { condition.wait() }
             if stopping { break }
-            let (job, slot) = queue[queueHead]
+            let entry = queue[queueHead]
+            queue[queueHead] = nil
             queueHead += 1
+            guard let (job, slot) = entry else { continue }
             condition.unlock()
             run(job, slot)
             condition.lock()

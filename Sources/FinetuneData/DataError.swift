@@ -53,7 +53,9 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .corrupt(path, detail):
             return "'\(path)' is not a valid image (\(detail)): replace or delete it, or pass onBadFile: .skip."
         case let .tooManyPixels(path, width, height, limit):
-            return "'\(path)' is \(width)×\(height) = \(width * height) pixels, more than the decompression-bomb "
+            // The size comes from a file header: its product may not fit in an Int.
+            let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+            return "'\(path)' is \(width)×\(height) = \(overflow ? "over 2⁶³" : "\(pixels)") pixels, more than the decompression-bomb "
                 + "limit of \(limit): if the image is genuine, raise maxPixels."
         case let .missingDirectory(path):
             return "dataset folder '\(path)' does not exist or is not a folder: flow_from_directory expects "

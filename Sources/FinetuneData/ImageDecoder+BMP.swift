@@ -37,9 +37,7 @@ extension ImageDecoder {
         if colors == 0 { colors = 1 << min(bits, 24) }
         if offset == 14 + headerSize && bits <= 8 { offset += paletteEntryBytes * colors }
         guard width > 0, height > 0 else { throw DataError.corrupt(path: path, detail: "BMP size \(width)×\(height)") }
-        guard width * height <= maxPixels else {
-            throw DataError.tooManyPixels(path: path, width: width, height: height, limit: maxPixels)
-        }
+        try checkPixelCount(width: width, height: height, maxPixels: maxPixels, path: path)
         guard [1, 4, 8, 24, 32].contains(bits) else {
             throw DataError.unsupportedFormat(path: path, format: "\(bits)-bit BMP")
         }

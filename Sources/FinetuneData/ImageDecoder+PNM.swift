@@ -36,9 +36,7 @@ extension ImageDecoder {
         }
         let width = try token(), height = try token()
         guard width > 0, height > 0 else { throw DataError.corrupt(path: path, detail: "PPM size \(width)×\(height)") }
-        guard width * height <= maxPixels else {
-            throw DataError.tooManyPixels(path: path, width: width, height: height, limit: maxPixels)
-        }
+        try checkPixelCount(width: width, height: height, maxPixels: maxPixels, path: path)
         let bitmap = magic == UInt8(ascii: "1") || magic == UInt8(ascii: "4")
         let plain = magic <= UInt8(ascii: "3")
         let bands = (magic == UInt8(ascii: "3") || magic == UInt8(ascii: "6")) ? 3 : 1

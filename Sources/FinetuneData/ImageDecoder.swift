@@ -68,6 +68,16 @@ public enum ImageDecoder {
         return image
     }
 
+    /// Throws ``DataError/tooManyPixels(path:width:height:limit:)`` unless `width × height` is at
+    /// most `maxPixels`. Header sizes are untrusted: their product may not fit in an `Int` (two
+    /// 32-bit BMP fields, two 10-digit PPM tokens), so it is formed with an overflow check.
+    static func checkPixelCount(width: Int, height: Int, maxPixels: Int, path: String) throws {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, pixels <= maxPixels else {
+            throw DataError.tooManyPixels(path: path, width: width, height: height, limit: maxPixels)
+        }
+    }
+
     /// The format the bytes start with, or nil.
     public static func sniff(_ b: [UInt8]) -> Format? {
         func starts(_ prefix: [UInt8]) -> Bool { b.count >= prefix.count && Array(b.prefix(prefix.count)) == prefix }

@@ -1,24 +1,30 @@
 import Foundation
-import Synchronization
 
 /// Files skipped so far by a source (shared by its copies), each warned about once on stderr.
-final class SkipLog: Sendable {
-    private let state = Mutex<(files: [SkippedFile], seen: Set<String>)>(([], []))
+/// Guarded by an `NSLock` (a pthread mutex, which ThreadSanitizer understands; it does not see
+/// the futex under `Synchronization.Mutex` on Linux).
+final class SkipLog: @unchecked Sendable {
+    private let lock = NSLock()
+    // Guarded by `lock`:
+    private var skipped: [SkippedFile] = []
+    private var seen: Set<String> = []
     private let quiet: Bool
 
     init(quiet: Bool = false) { self.quiet = quiet }
 
     func record(path: String, reason: String) {
-        let isNew = state.withLock { s -> Bool in
-            guard !s.seen.contains(path) else { return false }
-            s.seen.insert(path)
-            s.files.append(SkippedFile(path: path, reason: reason))
-            return true
-        }
+        lock.lock()
+        let isNew = seen.insert(path).inserted
+        if isNew { skipped.append(SkippedFile(path: path, reason: reason)) }
+        lock.unlock()
         if isNew && !quiet {
             FileHandle.standardError.write(Data("warning: skipping \(reason)\n".utf8))
         }
     }
 
-    var files: [SkippedFile] { state.withLock { $0.files } }
+    var files: [SkippedFile] {
+        lock.lock()
+        defer { lock.unlock() }
+        return skipped
+    }
 }

@@ -194,9 +194,11 @@ extension Checkpoint {
             return (header, (8 + Int(headerLength) + Self.alignment - 1) / Self.alignment * Self.alignment)
         }
         let (header, dataStart) = parsed
+        // Offsets, lengths and shapes come from the file: every sum and product of them below is
+        // formed so that it cannot overflow.
+        let dataBytes = payload.count - dataStart
         func range(_ what: String, _ offset: Int, _ length: Int) throws -> Range<Int> {
-            guard offset >= 0, length >= 0, dataStart + offset <= payload.count,
-                  length <= payload.count - dataStart - offset else {
+            guard offset >= 0, length >= 0, offset <= dataBytes, length <= dataBytes - offset else {
                 throw malformed("\(what) lies outside the payload (offset \(offset), length \(length), data section \(payload.count - dataStart) bytes)")
             }
             return (dataStart + offset) ..< (dataStart + offset + length)
@@ -213,8 +215,15 @@ extension Checkpoint {
             }
             guard record.shape.allSatisfy({ $0 >= 0 }) else { throw malformed("\(what) has a negative dimension \(record.shape)") }
             let shape = Shape(record.shape)
-            guard record.length == shape.scalarCount * 4 else {
-                throw malformed("\(what) has \(record.length) bytes; shape \(shape) needs \(shape.scalarCount * 4)")
+            let byteCount = record.shape.reduce(Optional(4)) { product, dimension in
+                product.flatMap { p in
+                    let (next, overflow) = p.multipliedReportingOverflow(by: dimension)
+                    return overflow ? nil : next
+                }
+            }
+            guard let byteCount else { throw malformed("\(what) has shape \(shape), too large for any file") }
+            guard record.length == byteCount else {
+                throw malformed("\(what) has \(record.length) bytes; shape \(shape) needs \(byteCount)")
             }
             let bytes = try range(what, record.offset, record.length)
             let tensor = payload.withUnsafeBytes { raw in

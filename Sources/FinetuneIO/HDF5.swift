@@ -210,6 +210,7 @@ enum HDF5 {
         let rank = Int(try check(H5Sget_simple_extent_ndims(space.id), "read the rank of '\(name)'"))
         var dims = [hsize_t](repeating: 0, count: rank)
         if rank > 0 { try check(H5Sget_simple_extent_dims(space.id, &dims, nil), "read the dimensions of '\(name)'") }
+        try checkStorage(dataset, type, dims, name)
         let shape = Shape(dims.map { Int($0) })
         var failure: Failure?
         let tensor = Tensor(shape: shape) { out in
@@ -221,6 +222,37 @@ enum HDF5 {
         }
         if let failure { throw failure }
         return tensor
+    }
+
+    /// Throws unless the dataset's dimensions multiply to a size that fits in memory and its bytes
+    /// are really in the file. The dimensions come from the file: a damaged one would otherwise
+    /// make ``readFloats(_:_:)`` allocate terabytes (found by fuzzing) or overflow `Int`. Without a
+    /// filter the file must store every element; with one (deflate, …) at most 1100 elements'
+    /// bytes per stored byte (deflate's ceiling is 1032).
+    private static func checkStorage(_ dataset: Handle, _ type: Handle, _ dims: [hsize_t], _ name: String) throws {
+        var count: UInt64 = 1
+        for d in dims {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw Failure(operation: "dataset '\(name)' has dimensions \(dims) whose product overflows", messages: [])
+            }
+            count = product
+        }
+        if count == 0 { return }
+        let elementBytes = UInt64(max(H5Tget_size(type.id), 1))
+        let (needed, overflow) = count.multipliedReportingOverflow(by: max(elementBytes, 4))
+        guard !overflow, needed <= UInt64(Int.max / 2) else {
+            throw Failure(operation: "dataset '\(name)' has dimensions \(dims), too large to hold in memory", messages: [])
+        }
+        let stored = H5Dget_storage_size(dataset.id)
+        let plist = Handle(try check(H5Dget_create_plist(dataset.id), "read the storage of '\(name)'")) { H5Pclose($0) }
+        let filters = H5Pget_nfilters(plist.id)
+        let scaled = stored.multipliedReportingOverflow(by: 1100)
+        let limit = filters > 0 ? (scaled.overflow ? UInt64.max : scaled.partialValue) : stored
+        guard count * elementBytes <= limit else {
+            throw Failure(operation: "dataset '\(name)' has dimensions \(dims) (\(count * elementBytes) bytes) but the file "
+                + "stores \(stored) bytes for it", messages: [])
+        }
     }
 
     /// Writes `tensor` as a contiguous little-endian float32 dataset (what h5py writes for a

@@ -12,6 +12,17 @@ extension KerasWeights {
             throw KerasWeightsError.fileNotFound(file: path)
         }
         if isDirectory.boolValue { throw KerasWeightsError.notHDF5(file: path, found: "it is a directory") }
+        // libhdf5 trusts what the file says; refuse what can be seen to be wrong before it reads.
+        do { try HDF5Superblock.check(path: path) } catch {
+            switch error {
+            case .noSignature: break   // described below, from the file's first bytes
+            case let .truncated(expected, actual):
+                throw KerasWeightsError.hdf5(file: path, detail: "the file is cut short: its HDF5 superblock says it is "
+                    + "\(expected) bytes long, it has \(actual) (an incomplete download or copy?)")
+            case let .unsupported(what):
+                throw KerasWeightsError.hdf5(file: path, detail: "its HDF5 superblock has \(what), which no Keras file has")
+            }
+        }
         return try HDF5.withLibrary {
             guard HDF5.isHDF5(path) == true else {
                 let head = (try? AtomicFile.readAll(path)).map { Array($0.prefix(16)) } ?? []

@@ -40,23 +40,45 @@ enum Zstd {
     }
 
     /// Decompresses `source`, which must expand to exactly `size` bytes.
+    ///
+    /// `size` comes from a file and is not trusted: memory grows with what the frame really
+    /// produces (streaming, 1 MiB at a time, first reserving no more than a float payload can
+    /// plausibly need), so a damaged or crafted size makes this throw instead of allocating it.
     static func decompress(_ source: UnsafeRawBufferPointer, size: Int) throws -> [UInt8] {
-        guard let context = ZSTD_createDCtx() else { throw Failure(reason: "out of memory (ZSTD_createDCtx)") }
-        defer { ZSTD_freeDCtx(context) }
-        var failure: Failure?
-        let out = [UInt8](unsafeUninitializedCapacity: size) { dst, count in
-            count = 0
-            do {
-                let produced = try check(ZSTD_decompressDCtx(context, dst.baseAddress, dst.count, source.baseAddress, source.count))
-                guard produced == size else {
-                    throw Failure(reason: "the compressed payload expands to \(produced) bytes, the preamble says \(size)")
-                }
-                count = produced
-            } catch {
-                failure = error as? Failure
+        guard size >= 0 else { throw Failure(reason: "negative payload size \(size)") }
+        let declared = ZSTD_getFrameContentSize(source.baseAddress, source.count)
+        if declared == UInt64.max - 1 { throw Failure(reason: "the payload is not a zstd frame") }
+        if declared != UInt64.max, declared != UInt64(size) {
+            throw Failure(reason: "the zstd frame holds \(declared) bytes, the preamble says \(size)")
+        }
+        guard let stream = ZSTD_createDStream() else { throw Failure(reason: "out of memory (ZSTD_createDStream)") }
+        defer { ZSTD_freeDStream(stream) }
+        var out = [UInt8]()
+        // Float weights compress by well under 4×; anything beyond grows as it is produced.
+        out.reserveCapacity(min(size, 4 * source.count + (1 << 20)))
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var input = ZSTD_inBuffer(src: source.baseAddress, size: source.count, pos: 0)
+        while true {
+            let (remaining, produced) = try chunk.withUnsafeMutableBytes { buffer -> (Int, Int) in
+                var output = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+                let remaining = try check(ZSTD_decompressStream(stream, &output, &input))
+                return (remaining, output.pos)
+            }
+            guard produced <= size - out.count else {
+                throw Failure(reason: "the compressed payload expands beyond the \(size) bytes the preamble says")
+            }
+            out.append(contentsOf: chunk[0..<produced])
+            if remaining == 0 { break }   // the frame is complete
+            if input.pos == input.size && produced == 0 {
+                throw Failure(reason: "the compressed payload ends inside its zstd frame")
             }
         }
-        if let failure { throw failure }
+        guard input.pos == input.size else {
+            throw Failure(reason: "\(input.size - input.pos) bytes follow the zstd frame")
+        }
+        guard out.count == size else {
+            throw Failure(reason: "the compressed payload expands to \(out.count) bytes, the preamble says \(size)")
+        }
         return out
     }
 

@@ -7,5 +7,6 @@ struct FinetuneBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune-bench",
         abstract: "Finetune's benchmarks: kernels, data pipeline, checkpoints, training steps.",
-        subcommands: [ConvBenchmark.self, DataBenchmark.self, CheckpointBenchmark.self, TrainBenchmark.self])
+        subcommands: [ConvBenchmark.self, DataBenchmark.self, CheckpointBenchmark.self, TrainBenchmark.self,
+                      SoakBenchmark.self])
 }

@@ -37,6 +37,17 @@ public struct GoldenCase: Decodable, Sendable {
     public var directory: URL?
 
     enum CodingKeys: String, CodingKey { case name, seed, tolerance, why, params, tensors }
+
+    /// A case that stands for "no case": ``GoldenSuite/cases(prefix:)`` returns it when nothing
+    /// matches, so a parameterised test over an empty list runs once and fails instead of
+    /// passing with zero cases.
+    init(missing name: String) {
+        self.name = name
+        tolerance = 0
+        params = [:]
+        tensors = [:]
+    }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
@@ -75,7 +86,12 @@ public struct GoldenCase: Decodable, Sendable {
 public struct GoldenSuite: Decodable, Sendable {
     public var generator: String
     public var versions: [String: String]?
+    /// Where and how the suite was generated (Python, platform, command line, packages).
+    public var environment: [String: GoldenValue]?
     public var cases: [GoldenCase]
+
+    /// Prefix of the names of placeholder cases (see ``cases(prefix:)``).
+    public static let missingCasePrefix = "<no golden case"
 
     /// The repository's `Goldens/` folder.
     public static var root: URL {
@@ -90,17 +106,36 @@ public struct GoldenSuite: Decodable, Sendable {
             throw GoldenError.missing("\(url.path) not found: run `swift package --allow-writing-to-package-directory regenerate-goldens`")
         }
         var s = try JSONDecoder().decode(GoldenSuite.self, from: Data(contentsOf: url))
+        guard !s.cases.isEmpty else {
+            throw GoldenError.missing("\(url.path) holds no cases: regenerate it with `python3 Goldens/generate.py \(suite)`")
+        }
+        let provenance = ["python", "platform", "command"].filter { s.environment?[$0]?.string?.isEmpty ?? true }
+        guard provenance.isEmpty, !(s.versions ?? [:]).isEmpty else {
+            throw GoldenError.missing("\(url.path) does not record its \((provenance + ((s.versions ?? [:]).isEmpty ? ["library versions"] : [])).joined(separator: ", ")): "
+                + "regenerate it with `python3 Goldens/generate.py \(suite)` (or run `python3 Goldens/backfill_provenance.py`)")
+        }
         for i in s.cases.indices { s.cases[i].directory = dir }
         return s
     }
 
     public func named(_ name: String) throws -> GoldenCase {
+        if name.hasPrefix(Self.missingCasePrefix) { throw GoldenError.missing(name) }
         guard let c = cases.first(where: { $0.name == name }) else {
             throw GoldenError.missing("no golden case '\(name)'; have \(cases.map(\.name))")
         }
         return c
     }
-    public func cases(prefix: String) -> [GoldenCase] { cases.filter { $0.name.hasPrefix(prefix) } }
+
+    /// The cases whose names start with `prefix`; when there are none, one placeholder case whose
+    /// name says so, which ``named(_:)`` refuses, so a parameterised test over these names fails
+    /// rather than passing with zero cases.
+    public func cases(prefix: String) -> [GoldenCase] {
+        let matching = cases.filter { $0.name.hasPrefix(prefix) }
+        if matching.isEmpty {
+            return [GoldenCase(missing: "\(Self.missingCasePrefix) starts with '\(prefix)' in \(generator)'s manifest>")]
+        }
+        return matching
+    }
 }
 
 public enum GoldenError: Error, CustomStringConvertible {

@@ -1,8 +1,9 @@
-import Synchronization
+import Foundation
 
 /// Counts kernel invocations, so tests can prove what was (not) computed — e.g. that a frozen
 /// layer's weight gradient was never asked for. Counting takes an uncontended lock: negligible next
-/// to any kernel.
+/// to any kernel. The lock is an `NSLock` (a pthread mutex) rather than `Synchronization.Mutex`:
+/// ThreadSanitizer does not see the futex under `Mutex` on Linux and reports every count as a race.
 ///
 /// The global counts see every thread. Tests run in parallel (and every test target shares one
 /// process), so a test should count with ``counting(_:)``, which sees only the calls made by its
@@ -13,11 +14,21 @@ public enum KernelCounters {
         case denseForward, denseInputGradient, denseKernelGradient
         case maxPoolForward, maxPoolBackward
     }
-    private static let counts = Mutex<[Int]>(Array(repeating: 0, count: Kind.allCases.count))
+    /// An array of counts behind a pthread mutex.
+    private final class Counts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values = Array(repeating: 0, count: Kind.allCases.count)
+        func withLock<R>(_ body: (inout [Int]) -> R) -> R {
+            lock.lock()
+            defer { lock.unlock() }
+            return body(&values)
+        }
+    }
+    private static let counts = Counts()
 
     /// Per-task counts, installed by ``counting(_:)``.
     private final class Scope: Sendable {
-        let counts = Mutex<[Int]>(Array(repeating: 0, count: Kind.allCases.count))
+        let counts = Counts()
         var snapshot: [Kind: Int] {
             let c = counts.withLock { $0 }
             return Dictionary(uniqueKeysWithValues: Kind.allCases.map { ($0, c[$0.rawValue]) })
