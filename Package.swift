@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Finetune", targets: ["Finetune"]),
+        .library(name: "FinetuneCommandLine", targets: ["FinetuneCommandLine"]),
+        .executable(name: "finetune", targets: ["finetune"]),
         .executable(name: "demo-catsdogs", targets: ["demo-catsdogs"]),
         .executable(name: "finetune-bench", targets: ["finetune-bench"]),
         .plugin(name: "RegenerateGoldens", targets: ["RegenerateGoldens"]),
@@ -54,6 +56,10 @@ let package = Package(
                 dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
                                "FinetuneTraining"]),
 
+        // The `finetune` command line: train / predict / evaluate / … as testable library code.
+        .target(name: "FinetuneCommandLine",
+                dependencies: ["Finetune", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine"]),
         .executableTarget(name: "demo-catsdogs",
                           dependencies: ["Finetune",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -74,6 +80,8 @@ let package = Package(
         .testTarget(name: "FinetuneNNTests", dependencies: ["FinetuneNN", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneDataTests", dependencies: ["FinetuneData", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneIOTests", dependencies: ["FinetuneIO", "FinetuneTestSupport"]),
+        .testTarget(name: "FinetuneCommandLineTests",
+                    dependencies: ["FinetuneCommandLine", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneTrainingTests",
                     dependencies: ["FinetuneTraining", "FinetuneIO", "FinetuneTestSupport"]),
     ]

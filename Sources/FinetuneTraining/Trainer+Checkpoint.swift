@@ -28,9 +28,11 @@ extension Trainer {
         return c
     }
 
-    /// Writes ``checkpoint(metadata:)`` to `path` atomically (a crash leaves the previous file).
+    /// Writes ``checkpoint(metadata:)`` with ``checkpointMetadata`` to `path` atomically (a crash
+    /// leaves the previous file).
     public func saveCheckpoint(to path: String) throws {
-        try checkpoint(metadata: ["model": model.name, "epoch": String(epochsCompleted), "phase": String(phase)])
+        let own = ["model": model.name, "epoch": String(epochsCompleted), "phase": String(phase)]
+        try checkpoint(metadata: checkpointMetadata.merging(own) { extra, _ in extra })
             .write(to: URL(fileURLWithPath: path))
     }
 
