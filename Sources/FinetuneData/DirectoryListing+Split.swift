@@ -43,14 +43,15 @@ extension DirectoryListing {
 
 extension DirectoryListing {
     /// A listing of arbitrary image files (for prediction on files outside a class-folder
-    /// layout): `files` are made absolute, and every file gets `label` of `classNames`.
-    public init(files: [String], classNames: [String], label: Int = 0) {
+    /// layout): `files` are made absolute; `labels` gives each file's class index in
+    /// `classNames` (default: all 0).
+    public init(files: [String], classNames: [String], labels: [Int]? = nil) {
         let absolute = files.map { file -> String in
             let path = file.hasPrefix("/") ? file : join(currentDirectory(), file)
             return String(path.dropFirst())
         }
         self.init(root: "/", classNames: classNames, relativePaths: absolute,
-                  labels: Array(repeating: label, count: files.count), emptyClasses: [])
+                  labels: labels ?? Array(repeating: 0, count: files.count), emptyClasses: [])
     }
 }
 
