@@ -26,10 +26,8 @@ extension TrainOptions {
         c.unfreezeFrom = unfreezeFrom
         c.earlyStoppingPatience = earlyStopping
         c.keepBestCheckpoint = !noBestCheckpoint
-        c.augmentation = noAugment ? nil : Augmentation(
-            rotationRange: rotation, widthShiftRange: widthShift, heightShiftRange: heightShift, shearRange: shear,
-            zoom: zoom, horizontalFlip: !noFlip, fillMode: try parsedFillMode())
-        c.augmentationRandomness = try parsedRandomness()
+        c.augmentation = try augmentation.augmentation()
+        c.augmentationRandomness = try augmentation.randomness()
         c.shuffle = !noShuffle
         c.seed = seed
         c.threads = threads
@@ -54,7 +52,6 @@ extension TrainOptions {
         guard ModelDescription.preprocessingNames.contains(preprocessing) else {
             throw ValidationError("--preprocessing must be rescale, caffe or none, got '\(preprocessing)'")
         }
-        try c.augmentation?.validate()
     }
 
     func parsedWidths() throws -> [Int] {
@@ -63,23 +60,5 @@ extension TrainOptions {
             throw ValidationError("--base-widths must be five positive integers separated by commas, got '\(baseWidths)'")
         }
         return values
-    }
-
-    func parsedFillMode() throws -> Augmentation.FillMode {
-        switch fillMode {
-        case "nearest": return .nearest
-        case "constant": return .constant(0)
-        case "reflect": return .reflect
-        case "wrap": return .wrap
-        default: throw ValidationError("--fill-mode must be nearest, constant, reflect or wrap, got '\(fillMode)'")
-        }
-    }
-
-    func parsedRandomness() throws -> AugmentationRandomness {
-        switch augmentationRandomness {
-        case "per-sample": return .perSample
-        case "keras": return .kerasStream
-        default: throw ValidationError("--augmentation-randomness must be per-sample or keras, got '\(augmentationRandomness)'")
-        }
     }
 }

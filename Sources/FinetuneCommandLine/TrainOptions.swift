@@ -73,32 +73,7 @@ public struct TrainOptions: ParsableArguments {
     public var noBestCheckpoint = false
 
     // MARK: Augmentation
-    @Option(help: "Random rotation range in degrees.")
-    public var rotation: Double = 40
-
-    @Option(name: .customLong("width-shift"), help: "Random horizontal shift, fraction of width.")
-    public var widthShift: Double = 0.2
-
-    @Option(name: .customLong("height-shift"), help: "Random vertical shift, fraction of height.")
-    public var heightShift: Double = 0.2
-
-    @Option(help: "Random shear angle in degrees.")
-    public var shear: Double = 0.2
-
-    @Option(help: "Random zoom range: zoom drawn from [1 − z, 1 + z].")
-    public var zoom: Double = 0.2
-
-    @Option(name: .customLong("fill-mode"), help: "How points outside the image are filled: nearest, constant, reflect, wrap.")
-    public var fillMode: String = "nearest"
-
-    @Flag(name: .customLong("no-flip"), help: "No random horizontal flips.")
-    public var noFlip = false
-
-    @Flag(name: .customLong("no-augment"), help: "Train on un-augmented images.")
-    public var noAugment = false
-
-    @Option(name: .customLong("augmentation-randomness"), help: ArgumentHelp("per-sample (each image's draws depend only on seed, pass and image) or keras (Keras' ImageDataGenerator stream, for side-by-side runs).", valueName: "per-sample|keras"))
-    public var augmentationRandomness: String = "per-sample"
+    @OptionGroup(title: "Augmentation (training images only)") public var augmentation: AugmentationOptions
 
     @Flag(name: .customLong("no-shuffle"), help: "Keep the training images in directory order.")
     public var noShuffle = false

@@ -49,3 +49,70 @@ struct EndToEndTests {
         #expect(FileManager.default.fileExists(atPath: data.path("eval/mistakes.png")))
     }
 }
+
+@Suite("finetune subcommands on a trained checkpoint")
+struct SubcommandTests {
+    @Test("binary run from the command line: --validation-split, early stopping, then summary, inspect, export, augment-preview")
+    func binaryRunAndTools() throws {
+        let data = try ThreeClassData(perClass: (5, 0, 2), validationFolder: false)
+        defer { data.remove() }
+        // Two classes: drop triangles.
+        try FileManager.default.removeItem(atPath: data.data + "/train/triangles")
+        try FileManager.default.removeItem(atPath: data.data + "/test/triangles")
+        let command = try TrainCommand.parse(["--data", data.data, "--out", data.out, "--weights", "none", "--image-size", "32",
+                                              "--base-widths", "4,8,8,16,16", "--dense-units", "8", "--batch-size", "4",
+                                              "--phase1-epochs", "2", "--phase2-epochs", "1", "--steps-per-epoch", "1",
+                                              "--validation-split", "0.2", "--early-stopping", "0", "--no-augment",
+                                              "--threads", "2", "--quiet"])
+        var lines: [String] = []
+        let result = try TrainWorkflow(configuration: try command.options.configuration(), say: { lines.append($0) }).run()
+        #expect(result.description.isBinary)
+        #expect(lines.contains { $0.contains("2 validation (--validation-split 0.2 of train/ (seed 1))") })
+        #expect(lines.contains { $0.contains("Dense(1, sigmoid)") })
+        let checkpoint = data.out + "/phase2.ftckpt"
+
+        let summary = try SummaryCommand.parse([checkpoint]).output()
+        #expect(summary.contains("classes: circles, squares (sigmoid head)"))
+        #expect(summary.contains("dense_1"))
+
+        let exported = data.path("model.weights.h5")
+        try ExportCommand.parse([checkpoint, exported]).run()
+        let trained = try TrainedModel.load(checkpoint)
+        var reloaded = try trained.description.makeModel()
+        _ = try KerasWeights.read(from: URL(fileURLWithPath: exported)).load(into: &reloaded, scope: .all)
+        #expect(reloaded.parameterDictionary == trained.model.parameterDictionary)
+        #expect(ExportCommand.kerasCode(trained.description, weights: "m.weights.h5").contains("keras.layers.Dense(1, activation=\"sigmoid\")"))
+
+        let inspect = try InspectCommand.parse([exported]).output()
+        #expect(inspect.contains("layout: keras3"))
+        #expect(inspect.contains("→ block5_conv3"))
+        #expect(try SummaryCommand.parse([exported]).output().contains("Total params: \(ModelSummary.grouped(trained.model.parameterCount))"))
+
+        let preview = data.path("preview.png")
+        try AugmentPreviewCommand.parse([data.data + "/train", preview, "--image-size", "32", "--rows", "2", "--columns", "2"]).write()
+        let image = try ImageDecoder.decode(path: preview)
+        #expect(image.width == 2 * 32 + 3 * 2 && image.height == 2 * 32 + 3 * 2)
+    }
+
+    @Test("errors name the argument: no checkpoint, a bare checkpoint, wrong classes")
+    func errors() throws {
+        let data = try ThreeClassData(perClass: (2, 1, 1))
+        defer { data.remove() }
+        #expect(throws: CommandLineError.missingFile(flag: "CHECKPOINT", path: data.path("none.ftckpt"))) {
+            try PredictCommand.parse([data.path("none.ftckpt"), data.data]).output()
+        }
+        let description = ModelDescription(classNames: ["cats", "dogs"], imageHeight: 32, imageWidth: 32,
+                                           baseWidths: VGG16.reducedWidths, denseUnits: 8)
+        let bare = data.path("bare.ftckpt")
+        try Checkpoint(model: try description.makeModel()).write(to: URL(fileURLWithPath: bare))
+        #expect(throws: CommandLineError.notATrainedModel(path: bare)) { try TrainedModel.load(bare) }
+        var labelled = Checkpoint(model: try description.makeModel())
+        labelled.metadata[ModelDescription.metadataKey] = try description.encoded()
+        let path = data.path("catsdogs.ftckpt")
+        try labelled.write(to: URL(fileURLWithPath: path))
+        #expect(throws: CommandLineError.classMismatch(path: data.data + "/test", model: ["cats", "dogs"],
+                                                       data: ["circles", "squares", "triangles"])) {
+            try EvaluateCommand.parse([path, data.data + "/test", "--out", data.path("eval")]).evaluate()
+        }
+    }
+}
