@@ -47,6 +47,17 @@ struct EndToEndTests {
         #expect(evaluation.confusion.flatMap { $0 }.reduce(0, +) == 6)
         #expect(FileManager.default.fileExists(atPath: data.path("eval/confusion_matrix.png")))
         #expect(FileManager.default.fileExists(atPath: data.path("eval/mistakes.png")))
+
+        // explain: one heatmap PNG per image, the size of the image, heatmap values in [0, 1].
+        let explain = try ExplainCommand.parse([data.out + "/phase2.ftckpt", data.data + "/test/triangles", "--out", data.path("cam")])
+        let explained = try explain.explain()
+        #expect(explained.count == 2)
+        for row in explained {
+            let png = try ImageDecoder.decode(path: row.output)
+            #expect(png.width == 32 && png.height == 32)
+            #expect(row.heatmap.shape == [2, 2])
+            #expect(row.heatmap.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+        }
     }
 }
 
