@@ -20,6 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Zip reading for Keras 3 `.keras` archives (`finetune predict model.keras …`).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // Command plugin only (`swift package generate-documentation`); nothing of it is linked.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
@@ -58,7 +60,8 @@ let package = Package(
 
         // The `finetune` command line: train / predict / evaluate / … as testable library code.
         .target(name: "FinetuneCommandLine",
-                dependencies: ["Finetune", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+                dependencies: ["Finetune", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                               .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine"]),
         .executableTarget(name: "demo-catsdogs",
                           dependencies: ["Finetune",

@@ -19,7 +19,7 @@ public struct EvaluateCommand: ParsableCommand {
           finetune evaluate run1/best.ftckpt photos/validation --out run1/eval --mistakes 24
         """)
 
-    @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt).", valueName: "checkpoint"))
+    @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt), or a Keras 3 .keras archive.", valueName: "checkpoint|model.keras"))
     public var checkpoint: String
 
     @Argument(help: ArgumentHelp("A folder with one sub-folder of images per class.", valueName: "data-dir"))
@@ -33,6 +33,8 @@ public struct EvaluateCommand: ParsableCommand {
 
     @Option(name: .customLong("batch-size"), help: "Images per batch.")
     public var batchSize: Int = 32
+
+    @OptionGroup(title: "Keras archives") public var archive: KerasArchiveOptions
 
     public init() {}
 
@@ -51,7 +53,7 @@ public struct EvaluateCommand: ParsableCommand {
 
     /// Scores the model and writes the PNGs.
     public func evaluate() throws -> Evaluation {
-        let trained = try TrainedModel.load(checkpoint)
+        let trained = try TrainedModel.load(checkpoint, overrides: archive.overrides)
         guard FileManager.default.fileExists(atPath: dataDirectory) else {
             throw CommandLineError.missingFile(flag: "DATA_DIR", path: dataDirectory)
         }

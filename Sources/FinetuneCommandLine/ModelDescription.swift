@@ -27,6 +27,9 @@ public struct ModelDescription: Codable, Sendable, Equatable {
     public var denseUnits: Int
     /// Dropout rate before the output layer (0: no dropout layer).
     public var dropout: Float
+    /// The final activation, `sigmoid` or `softmax`, when it does not follow from the class count
+    /// (a Keras model with two softmax outputs); `nil`: sigmoid for two classes, softmax otherwise.
+    public var head: String?
 
     public init(classNames: [String], imageHeight: Int, imageWidth: Int, preprocessing: String = "rescale",
                 baseWidths: [Int] = VGG16.standardWidths, denseUnits: Int = 256, dropout: Float = 0) {
@@ -40,7 +43,7 @@ public struct ModelDescription: Codable, Sendable, Equatable {
     }
 
     /// Two classes: one sigmoid output; more: one softmax output per class.
-    public var isBinary: Bool { classNames.count == 2 }
+    public var isBinary: Bool { head.map { $0 == "sigmoid" } ?? (classNames.count == 2) }
     public var outputUnits: Int { isBinary ? 1 : classNames.count }
     public var inputShape: Shape { [imageHeight, imageWidth, 3] }
     public var classMode: ClassMode { isBinary ? .binary : .categorical }

@@ -18,7 +18,7 @@ public struct PredictCommand: ParsableCommand {
           finetune predict run1/phase2.ftckpt new-photos/ --json > labels.json
         """)
 
-    @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt).", valueName: "checkpoint"))
+    @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt), or a Keras 3 .keras archive.", valueName: "checkpoint|model.keras"))
     public var checkpoint: String
 
     @Argument(help: ArgumentHelp("Image files or folders of images.", valueName: "image|dir"))
@@ -32,6 +32,8 @@ public struct PredictCommand: ParsableCommand {
 
     @Option(name: .customLong("batch-size"), help: "Images per batch.")
     public var batchSize: Int = 32
+
+    @OptionGroup(title: "Keras archives") public var archive: KerasArchiveOptions
 
     public init() {}
 
@@ -47,7 +49,7 @@ public struct PredictCommand: ParsableCommand {
 
     /// The table or JSON text `run` prints.
     public func output() throws -> String {
-        let trained = try TrainedModel.load(checkpoint)
+        let trained = try TrainedModel.load(checkpoint, overrides: archive.overrides)
         let files = try ImageFiles.collect(inputs)
         let listing = DirectoryListing(files: files, classNames: trained.description.classNames)
         let progress = StepProgress("predict")

@@ -8,6 +8,7 @@ public struct SummaryCommand: ParsableCommand {
         commandName: "summary",
         abstract: "Show a model's layers, output shapes and parameter counts.",
         discussion: """
+        For a Keras 3 .keras archive: the layer table of the model its config describes. \
         For a checkpoint written by `finetune train`: the classes, image size and preprocessing, \
         then a Keras-style table of layers with the trainable and non-trainable counts of the phase \
         the checkpoint was saved in. For a Keras .h5 weights file: its layers with weights, their \
@@ -18,7 +19,7 @@ public struct SummaryCommand: ParsableCommand {
           finetune summary ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5
         """)
 
-    @Argument(help: ArgumentHelp("A .ftckpt checkpoint or a Keras .h5 weights file.", valueName: "checkpoint|weights.h5"))
+    @Argument(help: ArgumentHelp("A .ftckpt checkpoint, a Keras 3 .keras archive or a Keras .h5 weights file.", valueName: "checkpoint|weights.h5"))
     public var file: String
 
     public init() {}
@@ -31,6 +32,11 @@ public struct SummaryCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: file) else { throw CommandLineError.missingFile(flag: "FILE", path: file) }
         if file.hasSuffix(".h5") { return try Self.weightsSummary(KerasWeights.read(from: URL(fileURLWithPath: file))) }
         let trained = try TrainedModel.load(file, argument: "FILE")
+        if file.hasSuffix(".keras") {
+            let d = trained.description
+            return "\(file): Keras 3 archive, input \(d.imageHeight)×\(d.imageWidth)×3, \(d.classNames.count) classes (\(d.isBinary ? "sigmoid" : "softmax") head)\n\n"
+                + (try trained.model.summary()).description
+        }
         let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: file))
         let trainable = (try? checkpoint.decodeTrainerState(TrainerState.self)).map { Set($0.trainable) }
         let d = trained.description

@@ -15,8 +15,12 @@ public struct TrainedModel {
     }
 
     /// Reads `path` (a `.ftckpt` written by `finetune train`); `argument` names it in errors.
-    public static func load(_ path: String, argument: String = "CHECKPOINT") throws -> TrainedModel {
+    /// A Keras 3 `.keras` archive works too: its config builds the model; class names and
+    /// preprocessing come from `overrides` (default: class indices, ×1/255).
+    public static func load(_ path: String, argument: String = "CHECKPOINT",
+                            overrides: ArchiveOverrides = ArchiveOverrides()) throws -> TrainedModel {
         guard FileManager.default.fileExists(atPath: path) else { throw CommandLineError.missingFile(flag: argument, path: path) }
+        if path.hasSuffix(".keras") { return try loadKerasArchive(path, overrides: overrides) }
         guard !path.hasSuffix(".h5") else {
             throw CommandLineError.unsupportedFile(path: path, expected: "a .ftckpt checkpoint written by `finetune train` "
                 + "(a .h5 holds weights without class names; `finetune summary` and `finetune inspect` read it)")
@@ -25,6 +29,23 @@ public struct TrainedModel {
         let description = try ModelDescription(checkpoint: checkpoint, path: path)
         var model = try description.makeModel()
         try checkpoint.restore(into: &model)
+        return TrainedModel(description: description, model: model, path: path)
+    }
+
+    static func loadKerasArchive(_ path: String, overrides: ArchiveOverrides) throws -> TrainedModel {
+        let model = try KerasArchive.model(at: path)
+        guard let input = model.inputShape, input.rank == 3, let last = model.layers.last as? Dense,
+              last.activation == .sigmoid || last.activation == .softmax else {
+            throw CommandLineError.unsupportedFile(path: path, expected: "a model taking (height, width, 3) images and ending in "
+                + "a Dense layer with a sigmoid or softmax activation")
+        }
+        let units = last.units
+        let count = units == 1 ? 2 : units
+        let classes = try overrides.classNames(count: count)
+        var description = ModelDescription(classNames: classes, imageHeight: input[0], imageWidth: input[1],
+                                           preprocessing: overrides.preprocessing, baseWidths: [], denseUnits: 0)
+        description.head = last.activation == .sigmoid ? "sigmoid" : "softmax"
+        _ = try description.preprocessingValue()
         return TrainedModel(description: description, model: model, path: path)
     }
 
