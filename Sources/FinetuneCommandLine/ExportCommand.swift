@@ -42,9 +42,11 @@ public struct ExportCommand: ParsableCommand {
     public static func kerasCode(_ d: ModelDescription, weights: String) -> String {
         let base = d.baseWidths == VGG16.standardWidths
             ? "keras.applications.VGG16(include_top=False, weights=None, input_shape=(\(d.imageHeight), \(d.imageWidth), 3))"
-            : "vgg16_with_widths(\(d.baseWidths))  # reduced widths: build VGG16's 13 conv layers with these filters"
+            : "vgg16_with_widths(\(d.baseWidths))"
         let dropout = d.dropout > 0 ? "\n    keras.layers.Dropout(\(d.dropout))," : ""
-        return """
+        let note = d.baseWidths == VGG16.standardWidths ? ""
+            : "# vgg16_with_widths(w): VGG16's 13 convolutions (Keras names) with w filters per block, as a keras.Model named vgg16\n"
+        return note + """
         import keras
         model = keras.Sequential([
             keras.Input((\(d.imageHeight), \(d.imageWidth), 3)),
