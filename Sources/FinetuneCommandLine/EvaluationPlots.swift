@@ -11,8 +11,9 @@ enum EvaluationPlots {
         let cell = max(56, min(120, 900 / max(n, 1)))
         let label = e.classNames.map { Canvas.textSize(String($0.prefix(14)), scale: scale).width }.max() ?? 0
         let left = label + 24, top = 60 + label, size = cell * n
-        var canvas = Canvas(width: left + size + 20, height: top + size + 40)
-        canvas.text("true (rows) vs predicted (columns)", x: 10, y: 10, scale: scale, .black)
+        let title = "true (rows) vs predicted (columns)"
+        var canvas = Canvas(width: max(left + size + 20, Canvas.textSize(title, scale: scale).width + 20), height: top + size + 40)
+        canvas.text(title, x: 10, y: 10, scale: scale, .black)
         let m = e.confusion
         for t in 0..<n {
             let total = max(m[t].reduce(0, +), 1)

@@ -91,7 +91,7 @@ public struct PredictCommand: ParsableCommand {
             ["file": p.file, "label": p.ranked[0].label, "probability": Double(p.ranked[0].probability),
              "top": p.ranked.prefix(top).map { ["label": $0.label, "probability": Double($0.probability)] }]
         }
-        let data = try JSONSerialization.data(withJSONObject: array, options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: array, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 }
