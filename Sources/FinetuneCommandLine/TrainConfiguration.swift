@@ -16,6 +16,9 @@ public struct TrainConfiguration: Sendable {
     public var weights: String?
     /// A Keras 3 `.weights.h5` of the whole model to start from (overrides ``weights``).
     public var initialWeights: String?
+    /// Continue the run saved in this checkpoint (`last.ftckpt`, `phase1.ftckpt`, …) of the same
+    /// data and configuration.
+    public var resume: String?
     /// Also write TensorBoard logs here.
     public var tensorboard: String?
     /// Fraction of each class of `train/` held out for validation when there is no `validation/`.

@@ -9,6 +9,7 @@ extension TrainOptions {
         c.weights = weights
         c.initialWeights = initialWeights
         c.tensorboard = tensorboard
+        c.resume = resume
         c.validationSplit = validationSplit
         c.imageSize = imageSize
         c.baseWidths = try parsedWidths()

@@ -16,6 +16,9 @@ public struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("initial-weights"), help: ArgumentHelp("Keras 3 .weights.h5 of the whole model (base + head) to start from; overrides --weights.", valueName: "file"))
     public var initialWeights: String?
 
+    @Option(help: ArgumentHelp("Continue a run from one of its checkpoints (last.ftckpt after every epoch, phase1.ftckpt, …), with the same data and flags.", valueName: "checkpoint"))
+    public var resume: String?
+
     @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder; watch with `tensorboard --logdir dir`.", valueName: "dir"))
     public var tensorboard: String?
 

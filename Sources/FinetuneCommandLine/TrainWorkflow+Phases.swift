@@ -5,11 +5,13 @@ extension TrainWorkflow {
     /// Phase 1: the whole VGG16 base frozen, only the new head trains.
     func trainPhase1(_ trainer: Trainer, _ data: inout TrainingData, callbacks: [any Callback]) throws {
         let c = configuration
+        guard trainer.phase == 1 else { return }  // resumed in phase 2
         let counts = trainer.parameterCounts
         say("Phase 1: all of vgg16 frozen — trainable params \(ModelSummary.grouped(counts.trainable)), "
             + "non-trainable \(ModelSummary.grouped(counts.nonTrainable)); RMSprop(\(c.learningRate1)), \(c.phase1Epochs) epochs.")
-        if c.phase1Epochs > 0 {
-            try trainer.fit(&data.train, epochs: c.phase1Epochs, stepsPerEpoch: c.stepsPerEpoch, validation: data.validation,
+        let remaining = c.phase1Epochs - trainer.history.epochs.count
+        if remaining > 0 {
+            try trainer.fit(&data.train, epochs: remaining, stepsPerEpoch: c.stepsPerEpoch, validation: data.validation,
                             validationSteps: c.validationSteps, callbacks: callbacks + earlyStopping(data))
         }
         try trainer.saveCheckpoint(to: out.appendingPathComponent("phase1.ftckpt").path)
@@ -19,11 +21,13 @@ extension TrainWorkflow {
     func trainPhase2(_ trainer: Trainer, _ data: inout TrainingData, callbacks: [any Callback]) throws {
         let c = configuration
         let policy = FreezePolicy.from(c.unfreezeFrom)
-        let report = try trainer.beginPhase(freezing: policy, optimizer: RMSprop(learningRate: c.learningRate2))
+        let done = trainer.history.epochs.filter { $0.phase >= 2 }.count
+        if trainer.phase == 1 { try trainer.beginPhase(freezing: policy, optimizer: RMSprop(learningRate: c.learningRate2)) }
+        let report = try policy.apply(to: trainer.model)
         say("Phase 2: \(policy) — trainable params \(ModelSummary.grouped(report.trainableParameters)), "
             + "non-trainable \(ModelSummary.grouped(report.nonTrainableParameters)); fresh RMSprop(\(c.learningRate2)), \(c.phase2Epochs) epochs.")
-        if c.phase2Epochs > 0 {
-            try trainer.fit(&data.train, epochs: c.phase2Epochs, stepsPerEpoch: c.stepsPerEpoch, validation: data.validation,
+        if c.phase2Epochs - done > 0 {
+            try trainer.fit(&data.train, epochs: c.phase2Epochs - done, stepsPerEpoch: c.stepsPerEpoch, validation: data.validation,
                             validationSteps: c.validationSteps, callbacks: callbacks + earlyStopping(data))
         }
         try trainer.saveCheckpoint(to: out.appendingPathComponent("phase2.ftckpt").path)

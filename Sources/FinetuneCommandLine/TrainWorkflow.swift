@@ -43,6 +43,7 @@ public struct TrainWorkflow {
         model.classNames = data.classNames
         report(data)
         let trainer = try makeTrainer(model)
+        try resume(trainer, &data, description: model)
         let callbacks = try makeCallbacks(data)
         try trainPhase1(trainer, &data, callbacks: callbacks)
         try trainPhase2(trainer, &data, callbacks: callbacks)

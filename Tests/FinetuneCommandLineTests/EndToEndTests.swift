@@ -22,6 +22,16 @@ struct EndToEndTests {
         }
         #expect(lines.contains { $0.contains("Dense(3, softmax)") })
 
+        // --resume from phase1.ftckpt continues with phase 2 only, numbering epochs on.
+        var more = data.configuration()
+        more.out = data.path("resumed")
+        more.resume = data.out + "/phase1.ftckpt"
+        more.phase2Epochs = 2
+        let resumed = try TrainWorkflow(configuration: more, say: { _ in }).run()
+        #expect(resumed.history.epochs.map(\.epoch) == [1, 2, 3])
+        #expect(resumed.history.epochs.map(\.phase) == [1, 2, 2])
+        #expect(resumed.history.epochs[0] == result.history.epochs[0])
+
         // The checkpoint alone rebuilds the model, with the trained weights.
         let trained = try TrainedModel.load(data.out + "/phase2.ftckpt")
         #expect(trained.description == result.description)
