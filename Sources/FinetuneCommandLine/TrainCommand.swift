@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `finetune train`: the two-phase workflow on a folder of classes.
 public struct TrainCommand: ParsableCommand {
@@ -18,8 +19,10 @@ public struct TrainCommand: ParsableCommand {
 
         Examples:
           finetune train --data photos --out run1
-          finetune train --data photos --validation-split 0.2 --phase1-epochs 10 --phase2-epochs 20 --early-stopping 3
-          finetune train --data photos --image-size 224 --preprocessing caffe --weights vgg16_notop.h5
+          finetune train --data photos --validation-split 0.2
+          finetune train --data photos --phase2-epochs 20 --early-stopping 3
+          finetune train --data photos --preprocessing caffe --weights notop.h5
+          finetune train --data photos --out run1 --resume run1/last.ftckpt
         """)
 
     @OptionGroup public var options: TrainOptions
@@ -28,6 +31,8 @@ public struct TrainCommand: ParsableCommand {
 
     public func run() throws {
         let configuration = try options.configuration()
+        InterruptHandler.install(message: "checkpoints so far are in \(configuration.out); continue with "
+            + "`finetune train <same flags> --resume \(configuration.out)/last.ftckpt`.")
         try runReportingErrors("train") { try TrainWorkflow(configuration: configuration).run() }
     }
 }

@@ -53,4 +53,20 @@ struct KerasArchiveGoldenTests {
         let binary = try TrainedModel.load(try Self.archive(golden))
         #expect(binary.description.isBinary && binary.description.classNames == ["0", "1"])
     }
+
+    @Test("predict and evaluate take the archive from the command line, with --classes")
+    func commandLine() throws {
+        let golden = try Self.suite.get().named("archive.vgg_three_class")
+        let data = try ThreeClassData(perClass: (1, 1, 2))
+        defer { data.remove() }
+        let json = try PredictCommand.parse([try Self.archive(golden), data.data + "/test", "--json",
+                                             "--classes", "circles,squares,triangles"]).output()
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        #expect(rows.count == 6)
+        let labels = Set(rows.compactMap { $0["label"] as? String })
+        #expect(labels.isSubset(of: ["circles", "squares", "triangles"]))
+        let evaluation = try EvaluateCommand.parse([try Self.archive(golden), data.data + "/test", "--out", data.path("eval"),
+                                                    "--classes", "circles,squares,triangles"]).evaluate()
+        #expect(evaluation.labels.count == 6 && evaluation.loss.isFinite)
+    }
 }
