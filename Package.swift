@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Finetune", targets: ["Finetune"]),
+        .library(name: "FinetuneCommandLine", targets: ["FinetuneCommandLine"]),
+        .executable(name: "finetune", targets: ["finetune"]),
         .executable(name: "demo-catsdogs", targets: ["demo-catsdogs"]),
         .executable(name: "finetune-bench", targets: ["finetune-bench"]),
         // Data-parallel training over MPI; functional only with `--traits MPI` (libopenmpi-dev).
@@ -26,6 +28,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Zip reading for Keras 3 `.keras` archives (`finetune predict model.keras …`).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // Command plugin only (`swift package generate-documentation`); nothing of it is linked.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
@@ -68,6 +72,11 @@ let package = Package(
         .target(name: "FinetuneDistributed",
                 dependencies: ["FinetuneTraining", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
 
+        // The `finetune` command line: train / predict / evaluate / … as testable library code.
+        .target(name: "FinetuneCommandLine",
+                dependencies: ["Finetune", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                               .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine"]),
         .executableTarget(name: "demo-catsdogs",
                           dependencies: ["Finetune", "FinetuneDistributed",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -92,6 +101,8 @@ let package = Package(
         .testTarget(name: "FinetuneNNTests", dependencies: ["FinetuneNN", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneDataTests", dependencies: ["FinetuneData", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneIOTests", dependencies: ["FinetuneIO", "FinetuneTestSupport"]),
+        .testTarget(name: "FinetuneCommandLineTests",
+                    dependencies: ["FinetuneCommandLine", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneTrainingTests",
                     dependencies: ["FinetuneTraining", "FinetuneIO", "FinetuneTestSupport"]),
     ]

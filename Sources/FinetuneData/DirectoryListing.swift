@@ -71,6 +71,15 @@ public struct DirectoryListing: Sendable, Hashable {
         self.emptyClasses = empty
     }
 
+    /// A listing of the given files of `root` (a part of a folder's listing).
+    init(root: String, classNames: [String], relativePaths: [String], labels: [Int], emptyClasses: [String]) {
+        self.root = root
+        self.classNames = classNames
+        self.relativePaths = relativePaths
+        self.labels = labels
+        self.emptyClasses = emptyClasses
+    }
+
     /// Full paths, `root/relative`.
     public var paths: [String] { relativePaths.map { join(root, $0) } }
 

@@ -48,8 +48,31 @@ public struct DirectorySource: ShardableSource, Sendable {
         guard workers >= 0, prefetch >= 1 else {
             throw DataError.invalidConfiguration("workers \(workers) must be ≥ 0 and prefetch \(prefetch) ≥ 1")
         }
-        let log = SkipLog(quiet: quiet)
         let listing = try DirectoryListing(root: directory, classes: classes, allowEmptyClasses: onBadFile == .skip)
+        try self.init(listing: listing, targetSize: targetSize, classMode: classMode, batchSize: batchSize,
+                      shuffle: shuffle, seed: seed, interpolation: interpolation, preprocessing: preprocessing,
+                      augmentation: augmentation, randomness: randomness, workers: workers, prefetch: prefetch,
+                      onBadFile: onBadFile, decoding: decoding, quiet: quiet)
+    }
+
+    /// A source over the files of `listing` (all of a folder, or a part of one from
+    /// ``DirectoryListing/split(validationFraction:seed:)``); the other parameters as above.
+    public init(listing: DirectoryListing, targetSize: (height: Int, width: Int) = (256, 256),
+                classMode: ClassMode = .categorical, batchSize: Int = 32, shuffle: Bool = true, seed: Int = 0,
+                interpolation: ResizeFilter = .nearest, preprocessing: Preprocessing = .none,
+                augmentation: Augmentation? = nil, randomness: AugmentationRandomness = .perSample,
+                workers: Int = 2, prefetch: Int = 2, onBadFile: BadFilePolicy = .throw,
+                decoding: ImageDecodingOptions = .init(), quiet: Bool = false) throws {
+        guard targetSize.height > 0, targetSize.width > 0 else {
+            throw DataError.invalidConfiguration("target size \(targetSize.height)×\(targetSize.width) must be positive")
+        }
+        guard batchSize > 0 else { throw DataError.invalidConfiguration("batch size \(batchSize) must be positive") }
+        try augmentation?.validate()
+        guard workers >= 0, prefetch >= 1 else {
+            throw DataError.invalidConfiguration("workers \(workers) must be ≥ 0 and prefetch \(prefetch) ≥ 1")
+        }
+        let directory = listing.root
+        let log = SkipLog(quiet: quiet)
         for name in listing.emptyClasses {
             log.record(path: join(directory, name), reason: "\(DataError.emptyClassFolder(path: join(directory, name), extensions: DirectoryListing.acceptedExtensions))")
         }
@@ -67,7 +90,8 @@ public struct DirectorySource: ShardableSource, Sendable {
                                       interpolation: interpolation, decoding: decoding, preprocessing: preprocessing)
         self.owner = PipelineOwner(BatchPipeline(planner: planner, loader: loader, workers: workers, depth: prefetch))
         self.wholePassIdentity = shuffle || augmentation != nil ? nil
-            : "DirectorySource(\(directory), classes: \(listing.classNames), files: \(listing.relativePaths.count), "
+            : "DirectorySource(\(directory), classes: \(listing.classNames), files: \(listing.relativePaths.count) "
+                + "(list hash \(listing.relativePaths.hashValue)), "
                 + "size: \(targetSize.height)x\(targetSize.width), \(interpolation), \(preprocessing), batch: \(batchSize), "
                 + "\(classMode), \(onBadFile), EXIF: \(decoding.appliesEXIFOrientation))"
     }

@@ -1,18 +1,22 @@
 import Foundation
 import FinetuneCore
 
-/// Writes a small two-class image dataset in Keras' `flow_from_directory` layout, deterministic
-/// for a seed: `<root>/{train,validation,test}/{circles,squares}/<class>.<i>.{jpg,png}`.
+/// Writes a small image dataset of two or three classes in Keras' `flow_from_directory` layout,
+/// deterministic for a seed: `<root>/{train,validation,test}/{circles,squares}/<class>.<i>.{jpg,png}`
+/// (and `triangles/` with three classes).
 ///
 /// Class `circles` (label 0): one bright disc; class `squares` (label 1): one dark axis-aligned
-/// square. Both sit on a random two-colour gradient with Gaussian noise, with random position,
+/// square; class `triangles` (label 2): one red upward triangle. Both sit on a random two-colour gradient with Gaussian noise, with random position,
 /// size and tint, so a small convnet has to learn shape and brightness, not a single pixel.
 /// Image i of a class in a split is drawn from its own generator (seed, split, class, i): the
 /// files do not depend on the counts asked for the other splits.
 public struct SyntheticDataset: Sendable, Hashable {
     public enum FileFormat: String, Sendable, Hashable { case jpeg, png }
 
+    /// The two classes of the default dataset.
     public static let classNames = ["circles", "squares"]
+    /// Every class a dataset can have, in label order (the first ``classCount`` are written).
+    public static let allClassNames = ["circles", "squares", "triangles"]
 
     /// Images per class in each split, in order.
     public var splits: [(name: String, perClass: Int)]
@@ -22,35 +26,43 @@ public struct SyntheticDataset: Sendable, Hashable {
     public var seed: Int
     /// JPEG quality (1–100).
     public var quality: Int
+    /// Number of classes: 2 (circles, squares) or 3 (and triangles).
+    public var classCount: Int
 
     public init(splits: [(name: String, perClass: Int)] = [("train", 100), ("validation", 50), ("test", 50)],
-                width: Int = 64, height: Int = 64, format: FileFormat = .jpeg, seed: Int = 0, quality: Int = 90) {
+                width: Int = 64, height: Int = 64, format: FileFormat = .jpeg, seed: Int = 0, quality: Int = 90,
+                classCount: Int = 2) {
         self.splits = splits
         self.width = width
         self.height = height
         self.format = format
         self.seed = seed
         self.quality = quality
+        self.classCount = classCount
     }
 
     public static func == (a: SyntheticDataset, b: SyntheticDataset) -> Bool {
         a.splits.map(\.name) == b.splits.map(\.name) && a.splits.map(\.perClass) == b.splits.map(\.perClass)
             && a.width == b.width && a.height == b.height && a.format == b.format && a.seed == b.seed && a.quality == b.quality
+            && a.classCount == b.classCount
     }
     public func hash(into h: inout Hasher) {
         h.combine(splits.map(\.name)); h.combine(splits.map(\.perClass))
-        h.combine(width); h.combine(height); h.combine(format); h.combine(seed); h.combine(quality)
+        h.combine(width); h.combine(height); h.combine(format); h.combine(seed); h.combine(quality); h.combine(classCount)
     }
 
     /// Writes every split under `root` (created if needed) and returns the files written.
     @discardableResult
     public func write(to root: URL) throws -> [URL] {
+        guard (2...Self.allClassNames.count).contains(classCount) else {
+            throw DataError.invalidConfiguration("synthetic datasets have 2 or 3 classes, asked \(classCount)")
+        }
         guard width >= 8, height >= 8 else {
             throw DataError.invalidConfiguration("synthetic images must be at least 8×8, asked \(width)×\(height)")
         }
         var written: [URL] = []
         for (splitIndex, split) in splits.enumerated() {
-            for (label, name) in Self.classNames.enumerated() {
+            for (label, name) in Self.allClassNames.prefix(classCount).enumerated() {
                 let folder = root.appendingPathComponent(split.name).appendingPathComponent(name)
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 for i in 0..<split.perClass {
@@ -79,16 +91,26 @@ public struct SyntheticDataset: Sendable, Hashable {
         let size = rng.uniform(0.18, 0.32) * min(w, h)
         let cx = rng.uniform(size, w - size), cy = rng.uniform(size, h - size)
         let circle = label == 0
-        let tint = (0..<3).map { _ in circle ? rng.uniform(190, 255) : rng.uniform(0, 60) }
+        let triangle = label == 2
+        let tint = (0..<3).map { k in
+            triangle ? (k == 0 ? rng.uniform(190, 255) : rng.uniform(0, 60)) : circle ? rng.uniform(190, 255) : rng.uniform(0, 60)
+        }
         let noise = rng.uniform(6, 16)
         return RGBImage(width: width, height: height) { out in
             for y in 0..<height {
                 for x in 0..<width {
                     let px = Double(x) + 0.5, py = Double(y) + 0.5
                     let t = min(max(((px / w - 0.5) * dx + (py / h - 0.5) * dy) + 0.5, 0), 1)
-                    let inside = circle
-                        ? (px - cx) * (px - cx) + (py - cy) * (py - cy) <= size * size
-                        : abs(px - cx) <= size * 0.85 && abs(py - cy) <= size * 0.85
+                    let inside: Bool
+                    if circle {
+                        inside = (px - cx) * (px - cx) + (py - cy) * (py - cy) <= size * size
+                    } else if triangle {
+                        // Apex at the top, base at the bottom: half-width grows linearly downwards.
+                        let depth = (py - (cy - size)) / (2 * size)
+                        inside = depth >= 0 && depth <= 1 && abs(px - cx) <= depth * size
+                    } else {
+                        inside = abs(px - cx) <= size * 0.85 && abs(py - cy) <= size * 0.85
+                    }
                     for k in 0..<3 {
                         var v = inside ? tint[k] : c0[k] * (1 - t) + c1[k] * t
                         v += noise * rng.normal()

@@ -32,11 +32,13 @@ extension Trainer {
         return c
     }
 
-    /// Writes ``checkpoint(metadata:)`` to `path` atomically (a crash leaves the previous file).
-    /// Under a ``distribution`` only rank 0 writes; the other ranks return at once.
+    /// Writes ``checkpoint(metadata:)`` with ``checkpointMetadata`` to `path` atomically (a crash
+    /// leaves the previous file). Under a ``distribution`` only rank 0 writes; the other ranks
+    /// return at once.
     public func saveCheckpoint(to path: String) throws {
         guard isPrimaryProcess else { return }
-        try checkpoint(metadata: ["model": model.name, "epoch": String(epochsCompleted), "phase": String(phase)])
+        let own = ["model": model.name, "epoch": String(epochsCompleted), "phase": String(phase)]
+        try checkpoint(metadata: checkpointMetadata.merging(own) { extra, _ in extra })
             .write(to: URL(fileURLWithPath: path))
     }
 

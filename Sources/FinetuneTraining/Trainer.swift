@@ -171,6 +171,9 @@ public final class Trainer {
     /// Whether ``evaluate(_:steps:)`` may reuse frozen-layer outputs (on by default; results are
     /// identical either way, since frozen layers compute the same thing every time).
     public var cachesFrozenFeatures = true
+    /// Extra metadata written into every checkpoint ``saveCheckpoint(to:)`` saves (callbacks
+    /// included), e.g. what a later program needs to rebuild the model: class names, image size.
+    public var checkpointMetadata: [String: String] = [:]
 
     /// One optimizer step on one batch; returns the batch's loss and metric, computed with the
     /// weights as they were before the step (as Keras logs them). This process alone: it ignores

@@ -44,4 +44,22 @@ struct SyntheticDatasetTests {
         }
         #expect(meanMax(0) > meanMax(1) + 40)
     }
+
+    @Test("a third class adds red triangles without changing the circles and squares")
+    func threeClasses() throws {
+        let two = SyntheticDataset(width: 24, height: 24, seed: 3)
+        let three = SyntheticDataset(width: 24, height: 24, seed: 3, classCount: 3)
+        #expect(two.image(split: 0, label: 0, index: 1) == three.image(split: 0, label: 0, index: 1))
+        #expect(two.image(split: 0, label: 1, index: 1) == three.image(split: 0, label: 1, index: 1))
+        let triangle = three.image(split: 0, label: 2, index: 0)
+        let reddish = stride(from: 0, to: triangle.pixels.count, by: 3).filter {
+            Int(triangle.pixels[$0]) > Int(triangle.pixels[$0 + 1]) + 100 && Int(triangle.pixels[$0]) > Int(triangle.pixels[$0 + 2]) + 100
+        }.count
+        #expect(reddish > 20)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("synthetic3-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try SyntheticDataset(splits: [("train", 2)], width: 16, height: 16, classCount: 3).write(to: root)
+        #expect(try DirectoryListing(root: root.appendingPathComponent("train").path).classNames == ["circles", "squares", "triangles"])
+        #expect(throws: DataError.self) { try SyntheticDataset(splits: [("train", 1)], classCount: 4).write(to: root) }
+    }
 }

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+
+/// `finetune`: train an image classifier on a folder of classes and use it.
+///
+/// Exit codes a script can rely on: 0 success, 64 a usage error (unknown flag, bad value — the
+/// message names the flag), 1 a runtime error (missing or unreadable file — the message names it
+/// and says what to do), 130 interrupted with Ctrl-C (files are written atomically, so each one
+/// is either the previous or the new version).
+public struct FinetuneCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Transfer learning on your own images: VGG16 + a new head, trained in two phases.",
+        discussion: """
+        A dataset is a folder with train/ (and validation/, test/ if you have them), each holding one \
+        folder per class:
+
+          photos/train/oak/*.jpg  photos/train/maple/*.jpg  photos/train/birch/*.jpg
+
+        Typical session:
+
+          finetune train --data photos --out run1
+          finetune predict run1/phase2.ftckpt new-photos/
+          finetune evaluate run1/phase2.ftckpt photos/test --out run1/eval
+
+        Exit codes: 0 success, 64 usage error, 1 runtime error, 130 interrupted.
+        """,
+        subcommands: [TrainCommand.self, PredictCommand.self, EvaluateCommand.self, ExplainCommand.self, SummaryCommand.self,
+                      InspectCommand.self, ExportCommand.self, AugmentPreviewCommand.self])
+
+    public init() {}
+}
+
+/// Runs a subcommand's body; library errors (which describe themselves: file, key, what to do)
+/// are printed as `finetune <sub>: error: …` and exit with status 1.
+func runReportingErrors(_ subcommand: String, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ValidationError {
+        throw error
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("finetune \(subcommand): error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}

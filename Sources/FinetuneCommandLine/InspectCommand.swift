@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Finetune
+
+/// `finetune inspect`: what a Keras weights file holds, as Finetune reads it.
+public struct InspectCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "List the weights in a Keras .h5 file: keys, shapes and the detected layout.",
+        discussion: """
+        Shows the layout Finetune detected (keras2: `save_weights("x.h5")` and Keras' downloaded \
+        VGG16 files; keras3: `save_weights("x.weights.h5")`; hedBackbone: the HED weights), then \
+        every layer with weights, each tensor's shape, and which VGG16 layer it would load into.
+
+        Examples:
+          finetune inspect ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5
+          finetune inspect run1/model.weights.h5
+        """)
+
+    @Argument(help: ArgumentHelp("A Keras .h5 weights file.", valueName: "weights.h5"))
+    public var file: String
+
+    public init() {}
+
+    public func run() throws {
+        try runReportingErrors("inspect") { print(try output()) }
+    }
+
+    public func output() throws -> String {
+        guard FileManager.default.fileExists(atPath: file) else { throw CommandLineError.missingFile(flag: "WEIGHTS", path: file) }
+        let weights = try KerasWeights.read(from: URL(fileURLWithPath: file))
+        var lines = ["file: \(file)", "layout: \(weights.layout)",
+                     "layers with weights: \(weights.entries.count), parameters: \(ModelSummary.grouped(weights.parameterCount))", ""]
+        var convolutions = 0
+        let vggNames = zip(1..., VGG16.blockDepths).flatMap { b, depth in (1...depth).map { "block\(b)_conv\($0)" } }
+        for entry in weights.entries {
+            let shapes = entry.tensors.map { "\($0.shape)" }.joined(separator: ", ")
+            var target = ""
+            if entry.kind == .convolution {
+                if convolutions < vggNames.count { target = "  → \(vggNames[convolutions])" }
+                convolutions += 1
+            }
+            lines.append("\(entry.label): \(entry.kind?.description ?? "other") \(shapes)\(target)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

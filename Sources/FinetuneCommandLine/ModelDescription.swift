@@ -1,0 +1,122 @@
+import Foundation
+import Finetune
+
+/// Everything needed to rebuild a trained model and feed it images, stored as JSON in the
+/// checkpoint's metadata under ``metadataKey``, so `predict`, `evaluate`, `explain`, `summary`
+/// and `export` need nothing but the checkpoint.
+///
+/// The model is Chollet's transfer-learning model (Deep Learning with Python, ch. 5) generalised
+/// to any number of classes: the VGG16 base (`vgg16`), `Flatten` (`flatten`), `Dense(units, relu)`
+/// (`dense`), optionally `Dropout` (`dropout`), and `dense_1`: `Dense(1, sigmoid)` for two classes
+/// (binary cross-entropy), `Dense(classes, softmax)` for more (categorical cross-entropy).
+public struct ModelDescription: Codable, Sendable, Equatable {
+    /// The metadata key holding the JSON.
+    public static let metadataKey = "finetune.model"
+
+    /// Format of this record.
+    public var version = 1
+    /// Class names in label order (the class folders, sorted as Keras sorts them).
+    public var classNames: [String]
+    public var imageHeight: Int
+    public var imageWidth: Int
+    /// `rescale` (×1/255), `caffe` (Keras' VGG16 `preprocess_input`) or `none`.
+    public var preprocessing: String
+    /// Filters of the five VGG16 blocks (``VGG16/standardWidths`` for the real network).
+    public var baseWidths: [Int]
+    /// Units of the hidden dense layer.
+    public var denseUnits: Int
+    /// Dropout rate before the output layer (0: no dropout layer).
+    public var dropout: Float
+    /// The final activation, `sigmoid` or `softmax`, when it does not follow from the class count
+    /// (a Keras model with two softmax outputs); `nil`: sigmoid for two classes, softmax otherwise.
+    public var head: String?
+
+    public init(classNames: [String], imageHeight: Int, imageWidth: Int, preprocessing: String = "rescale",
+                baseWidths: [Int] = VGG16.standardWidths, denseUnits: Int = 256, dropout: Float = 0) {
+        self.classNames = classNames
+        self.imageHeight = imageHeight
+        self.imageWidth = imageWidth
+        self.preprocessing = preprocessing
+        self.baseWidths = baseWidths
+        self.denseUnits = denseUnits
+        self.dropout = dropout
+    }
+
+    /// Two classes: one sigmoid output; more: one softmax output per class.
+    public var isBinary: Bool { head.map { $0 == "sigmoid" } ?? (classNames.count == 2) }
+    public var outputUnits: Int { isBinary ? 1 : classNames.count }
+    public var inputShape: Shape { [imageHeight, imageWidth, 3] }
+    public var classMode: ClassMode { isBinary ? .binary : .categorical }
+    public var loss: any Loss { isBinary ? BinaryCrossEntropy() : CategoricalCrossEntropy() }
+    public var metric: any Metric { isBinary ? BinaryAccuracy() : CategoricalAccuracy() }
+
+    /// The accepted `--preprocessing` words.
+    public static let preprocessingNames = ["rescale", "caffe", "none"]
+
+    /// Throws for an unknown preprocessing word.
+    public func preprocessingValue() throws -> Preprocessing {
+        switch preprocessing {
+        case "rescale": return .rescale255
+        case "caffe": return .caffe
+        case "none": return .none
+        default:
+            throw CommandLineError.invalidValue(flag: "--preprocessing", value: preprocessing, expected: "rescale, caffe or none")
+        }
+    }
+
+    /// The model, Keras-initialised from `rng` (glorot-uniform kernels, zero biases), drawn in
+    /// layer order as Keras draws them.
+    public func makeModel(using rng: inout some RandomNumberGenerator) throws -> Sequential {
+        try checkClasses()
+        let base = try VGG16.base(inputShape: inputShape, widths: baseWidths, using: &rng)
+        return try makeModel(base: base) { shape in .glorotUniform(shape, using: &rng) }
+    }
+
+    /// The model with all-zero weights, to be replaced by a checkpoint's.
+    public func makeModel() throws -> Sequential {
+        try checkClasses()
+        return try makeModel(base: try VGG16.base(inputShape: inputShape, widths: baseWidths)) { .zeros($0) }
+    }
+
+    private func checkClasses() throws {
+        guard classNames.count >= 2 else {
+            throw CommandLineError.invalidValue(flag: "--data", value: classNames.joined(separator: ","),
+                                                expected: "at least two class folders")
+        }
+    }
+
+    private func makeModel(base: Sequential, initializer: (Shape) -> Tensor) throws -> Sequential {
+        let features = try base.outputShape(for: Shape([1] + inputShape.dimensions)).scalarCount
+        var layers: [any Layer] = [base, Flatten(name: "flatten"),
+                                   try Dense(name: "dense", kernel: initializer([features, denseUnits]),
+                                             bias: .zeros([denseUnits]), activation: .relu)]
+        if dropout > 0 { layers.append(Dropout(name: "dropout", rate: dropout)) }
+        layers.append(try Dense(name: "dense_1", kernel: initializer([denseUnits, outputUnits]), bias: .zeros([outputUnits]),
+                                activation: isBinary ? .sigmoid : .softmax))
+        return try Sequential(name: "sequential", inputShape: inputShape, layers)
+    }
+
+    /// Class probabilities of one output row: [1 − p, p] for a sigmoid head, the row itself for softmax.
+    public func probabilities(outputRow row: ArraySlice<Float>) -> [Float] {
+        isBinary ? [1 - row[row.startIndex], row[row.startIndex]] : Array(row)
+    }
+
+    // MARK: Checkpoint metadata
+
+    /// The JSON text stored in the metadata.
+    public func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// The description stored in `checkpoint`; throws ``CommandLineError/notATrainedModel(path:)``
+    /// when it has none.
+    public init(checkpoint: Checkpoint, path: String) throws {
+        guard let text = checkpoint.metadata[Self.metadataKey],
+              let value = try? JSONDecoder().decode(ModelDescription.self, from: Data(text.utf8)) else {
+            throw CommandLineError.notATrainedModel(path: path)
+        }
+        self = value
+    }
+}

@@ -1,0 +1,3 @@
+import FinetuneCommandLine
+
+FinetuneCommand.main()

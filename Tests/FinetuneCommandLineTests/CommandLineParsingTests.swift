@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import ArgumentParser
+@testable import FinetuneCommandLine
+import Finetune
+
+@Suite("finetune command-line parsing")
+struct CommandLineParsingTests {
+    @Test("train's defaults are Chollet's recipe")
+    func defaults() throws {
+        let c = try TrainCommand.parse(["--data", "photos"]).options.configuration()
+        #expect(c.imageSize == 150 && c.batchSize == 20 && c.phase1Epochs == 30 && c.phase2Epochs == 100)
+        #expect(c.learningRate1 == 2e-5 && c.learningRate2 == 1e-5 && c.unfreezeFrom == "block5_conv1")
+        #expect(c.augmentation == Augmentation(rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2,
+                                               shearRange: 0.2, zoom: 0.2, horizontalFlip: true))
+        #expect(c.augmentationRandomness == .perSample && c.preprocessing == "rescale" && c.stepsPerEpoch == nil)
+    }
+
+    @Test("every flag reaches the configuration")
+    func flags() throws {
+        let c = try TrainCommand.parse(["--data", "d", "--out", "o", "--validation-split", "0.25", "--image-size", "64",
+                                        "--base-widths", "4,8,8,16,16", "--batch-size", "8", "--phase1-epochs", "2",
+                                        "--phase2-epochs", "3", "--steps-per-epoch", "5", "--lr1", "0.001", "--early-stopping", "2",
+                                        "--augmentation-randomness", "keras", "--no-augment", "--preprocessing", "caffe",
+                                        "--dropout", "0.5", "--dense-units", "32"]).options.configuration()
+        #expect(c.out == "o" && c.validationSplit == 0.25 && c.imageSize == 64 && c.baseWidths == VGG16.reducedWidths)
+        #expect(c.batchSize == 8 && c.phase1Epochs == 2 && c.phase2Epochs == 3 && c.stepsPerEpoch == 5)
+        #expect(c.learningRate1 == 0.001 && c.earlyStoppingPatience == 2 && c.augmentationRandomness == .kerasStream)
+        #expect(c.augmentation == nil && c.preprocessing == "caffe" && c.dropout == 0.5 && c.denseUnits == 32)
+    }
+
+    @Test("bad values are usage errors (exit status 64) naming the flag", arguments: [
+        (["--batch-size", "0"], "--batch-size"), (["--image-size", "16"], "--image-size"),
+        (["--validation-split", "1.5"], "--validation-split"), (["--augmentation-randomness", "numpy"], "--augmentation-randomness"),
+        (["--fill-mode", "mirror"], "--fill-mode"), (["--base-widths", "4,8"], "--base-widths"), (["--preprocessing", "x"], "--preprocessing"),
+    ])
+    func usageErrors(flags: [String], named: String) throws {
+        do {
+            _ = try TrainCommand.parse(["--data", "d"] + flags).options.configuration()
+            Issue.record("accepted \(flags)")
+        } catch {
+            #expect(TrainCommand.exitCode(for: error).rawValue == 64)
+            #expect(TrainCommand.message(for: error).contains(named))
+        }
+    }
+
+    @Test("a missing data folder is a runtime error naming the flag and the path")
+    func missingData() throws {
+        let c = TrainConfiguration(data: "/nonexistent/photos")
+        #expect(throws: CommandLineError.missingFile(flag: "--data", path: "/nonexistent/photos")) {
+            try TrainWorkflow(configuration: c, say: { _ in }).run()
+        }
+        #expect(FinetuneCommand.exitCode(for: ExitCode.failure).rawValue == 1)
+    }
+
+    @Test("predict ranks classes by probability, ties by class order")
+    func ranking() {
+        let ranked = PredictCommand.rank([0.2, 0.5, 0.3, 0.5], classes: ["a", "b", "c", "d"])
+        #expect(ranked.map(\.label) == ["b", "d", "c", "a"])
+        let table = PredictCommand.table([.init(file: "x.jpg", ranked: ranked)], top: 2)
+        #expect(table == "file   label  top2\nx.jpg  b 0.5000  d 0.5000")
+    }
+
+    @Test("the progress line fills in proportion")
+    func progressLine() {
+        #expect(StepProgress.line("predict", done: 1, total: 4, width: 8) == "predict 1/4 [==>.....]")
+        #expect(StepProgress.line("predict", done: 4, total: 4, width: 8) == "predict 4/4 [========]")
+    }
+}
