@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Finetune
+
+/// Finetune against Keras 3 / TF-CPU (oneDNN) on the same CPU, in one run: images per second of
+/// the three kinds of step of Chollet's fine-tuning recipe (inference, phase 1 with the VGG16 base
+/// frozen, phase 2 trainable from block5_conv1) at batch 20 and 150×150, and the wall time of one
+/// recipe epoch (100 augmented training steps + 50 validation steps read from photo folders).
+///
+/// Every measurement runs in a fresh process — Finetune's `finetune-bench measure`, or the Keras
+/// peer `Peers/keras_peer.py` — so each reports its own peak RSS. The two alternate, row by row and
+/// round by round, so a neighbour's load hits both alike; warm-up work (Keras' tracing, the first
+/// steps) is excluded on both sides. The ratio column is Finetune ÷ Keras for rates and
+/// Keras ÷ … inverted for epochs (Finetune's share of Keras' time).
+struct CompareBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Finetune vs Keras 3 (same CPU, same run): step rates, one recipe epoch, peak RSS.",
+        discussion: """
+            Install the peer once with `bash .ci/install-keras-peer` (a venv in .venv-keras), then:
+              swift run -c release finetune-bench compare --data ../shared/data/cats_and_dogs_mini
+            """)
+
+    @Option(help: "Python of the Keras peer (a venv with tensorflow-cpu and keras; see .ci/install-keras-peer).")
+    var python = ".venv-keras/bin/python"
+    @Option(help: "Photo folders (train/ and validation/, a folder per class) for the epoch row; without it the epoch row is skipped.")
+    var data: String?
+    @Option(help: "Timed steps per step measurement (after two warm-up steps).")
+    var steps = 5
+    @Option(help: "Rounds of alternating measurements; each row reports its best round.")
+    var rounds = 2
+    @Option(help: "Training steps of the epoch row (the recipe: 100).")
+    var epochSteps = 100
+    @Option(help: "Validation steps of the epoch row (the recipe: 50).")
+    var validationSteps = 50
+    @Option(help: "Threads for both (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard steps >= 1, rounds >= 1, epochSteps >= 1, validationSteps >= 1 else {
+            throw ValidationError("--steps, --rounds, --epoch-steps and --validation-steps must be ≥ 1")
+        }
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw ValidationError("--python \(python) is not an executable; run `bash .ci/install-keras-peer` first")
+        }
+        if let data, !FileManager.default.fileExists(atPath: data + "/train") {
+            throw ValidationError("--data \(data) has no train/ folder")
+        }
+    }
+
+    func run() throws {
+        print("CPU: \(cpuModel()), \(threads ?? Parallel.threadCount) threads")
+        let peer = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/keras_peer.py").path
+        var modes = ["inference", "phase1", "phase2"]
+        if data != nil { modes.append("epoch") }
+        var best: [String: (ours: Measurement, theirs: Measurement)] = [:]
+        for round in 1...rounds {
+            for mode in modes {
+                let ours = try measure(ourCommand(mode))
+                let theirs = try measure([python, peer, mode] + sharedArguments(mode))
+                FileHandle.standardError.write(Data("round \(round) \(mode): Finetune \(ours), Keras \(theirs)\n".utf8))
+                let previous = best[mode]
+                best[mode] = (ours.better(than: previous?.ours), theirs.better(than: previous?.theirs))
+            }
+        }
+        print("row          Finetune            Keras               Finetune/Keras   peak RSS Finetune / Keras")
+        for mode in modes {
+            guard let (ours, theirs) = best[mode] else { continue }
+            let ratio = mode == "epoch" ? ours.seconds / theirs.seconds : (ours.rate ?? 0) / (theirs.rate ?? 1)
+            print(String(format: "%-11@  %-18@  %-18@  %6.2f×          %@ / %@", mode as NSString,
+                         ours.summary as NSString, theirs.summary as NSString, ratio,
+                         mebibytes(ours.peakRSS) as NSString, mebibytes(theirs.peakRSS) as NSString))
+        }
+        print("(rates: images/s, higher is better; epoch: seconds, lower is better — its ratio is Finetune's share of Keras' time)")
+    }
+
+    private func sharedArguments(_ mode: String) -> [String] {
+        var arguments = ["--steps", "\(mode == "epoch" ? epochSteps : steps)"]
+        if let threads { arguments += ["--threads", "\(threads)"] }
+        if mode == "epoch", let data { arguments += ["--data", data, "--validation-steps", "\(validationSteps)"] }
+        return arguments
+    }
+
+    private func ourCommand(_ mode: String) -> [String] {
+        [CommandLine.arguments[0], "measure", mode] + sharedArguments(mode)
+    }
+
+    private func measure(_ command: [String]) throws -> Measurement {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
+              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let seconds = json["seconds"] as? Double, let rss = json["peak_rss_kib"] as? Int else {
+            throw ValidationError("\(command.prefix(3).joined(separator: " ")) failed (exit \(process.terminationStatus))")
+        }
+        return Measurement(rate: json["rate"] as? Double, seconds: seconds, peakRSS: rss)
+    }
+}
+
+/// One measurement: images/s (step rows) or nil (epoch), seconds, peak RSS in KiB.
+struct Measurement: CustomStringConvertible {
+    var rate: Double?
+    var seconds: Double
+    var peakRSS: Int
+
+    func better(than other: Measurement?) -> Measurement {
+        guard let other else { return self }
+        let faster = rate.map { $0 > (other.rate ?? 0) } ?? (seconds < other.seconds)
+        return faster ? self : other
+    }
+    var summary: String { rate.map { String(format: "%.2f img/s", $0) } ?? String(format: "%.1f s", seconds) }
+    var description: String { summary + ", \(peakRSS / 1024) MiB" }
+}
+
+private func mebibytes(_ kib: Int) -> String { "\(kib / 1024) MiB" }
+
+/// The CPU's model name from /proc/cpuinfo.
+func cpuModel() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+          let name = line.split(separator: ":", maxSplits: 1).last else { return "unknown CPU" }
+    return name.trimmingCharacters(in: .whitespaces)
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Finetune
+
+/// One measurement of `finetune-bench compare`, in a process of its own (so its peak RSS is its
+/// own): prints {"rate", "seconds", "peak_rss_kib"} as one JSON line, like the Keras peer.
+struct MeasureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "measure", abstract: "One measurement for `compare` (prints a JSON line).", shouldDisplay: false)
+
+    @Argument(help: "phase1, phase2, inference or epoch.")
+    var mode: String
+    @Option var batch = 20
+    @Option var image = 150
+    @Option var steps = 5
+    @Option var threads: Int?
+    @Option var data: String?
+    @Option var validationSteps = 50
+
+    func run() throws {
+        LargeBufferReuse.enable()
+        if let threads { Parallel.setThreadCount(threads) }
+        var rng = SeededRNG(seed: 1)
+        let model = try VGG16.seedModel(inputShape: [image, image, 3], using: &rng)
+        let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5), freezing: .all(of: "vgg16"))
+        if mode == "phase2" {
+            try trainer.beginPhase(freezing: .from("block5_conv1"), optimizer: RMSprop(learningRate: 1e-5))
+        }
+        let seconds: Double, rate: Double?
+        switch mode {
+        case "phase1", "phase2", "inference":
+            let x = Tensor.uniform([batch, image, image, 3], low: 0, high: 1, using: &rng)
+            let y = Tensor(shape: [batch, 1], scalars: (0..<batch).map { Float($0 % 2) })
+            let step: () throws -> Void = mode == "inference"
+                ? { _ = trainer.model(x) } : { _ = try trainer.trainStep(Batch(images: x, labels: y)) }
+            try step(); try step()
+            let start = Date()
+            for _ in 0..<steps { try step() }
+            seconds = Date().timeIntervalSince(start)
+            rate = Double(batch * steps) / seconds
+        case "epoch":
+            guard let data else { throw ValidationError("epoch needs --data") }
+            let workers = threads ?? Parallel.threadCount
+            var train = try DirectorySource(directory: data + "/train", targetSize: (image, image), classMode: .binary,
+                                            batchSize: batch, shuffle: true, seed: 1, preprocessing: .rescale255,
+                                            augmentation: .seedRecipe(), workers: workers)
+            let validation = try DirectorySource(directory: data + "/validation", targetSize: (image, image),
+                                                 classMode: .binary, batchSize: batch, shuffle: false,
+                                                 preprocessing: .rescale255, workers: workers)
+            try trainer.fit(&train, epochs: 1, stepsPerEpoch: 1)   // warm-up, not timed
+            let start = Date()
+            try trainer.fit(&train, epochs: 1, stepsPerEpoch: steps, validation: validation, validationSteps: validationSteps)
+            seconds = Date().timeIntervalSince(start)
+            rate = nil
+        default:
+            throw ValidationError("unknown mode '\(mode)' (phase1, phase2, inference, epoch)")
+        }
+        let json: [String: Any] = ["rate": rate ?? NSNull(), "seconds": seconds, "peak_rss_kib": peakRSSKiB()]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+    }
+}
+
+/// VmHWM of this process (peak resident set), KiB.
+func peakRSSKiB() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+    return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+}
