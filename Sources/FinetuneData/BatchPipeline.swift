@@ -97,8 +97,10 @@ final class BatchPipeline: @unchecked Sendable {
             let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars, pool: pool)
             for slot in job.plan.samples.indices { run(job, slot) }
             let count = plan.samples.count * loader.sampleScalars  // the buffer holds ≥ 1 float
-            return Result(plan: job.plan, images: Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])),
-                          failures: job.failures.sorted { $0.slot < $1.slot })
+            return withExtendedLifetime(job) {
+                Result(plan: job.plan, images: Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])),
+                       failures: job.failures.sorted { $0.slot < $1.slot })
+            }
         }
         condition.lock()
         startWorkers()
@@ -115,8 +117,11 @@ final class BatchPipeline: @unchecked Sendable {
         topUp()
         condition.unlock()
         let count = job.plan.samples.count * loader.sampleScalars
-        return Result(plan: job.plan, images: Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])),
-                      failures: job.failures.sorted { $0.slot < $1.slot })
+        // `job.buffer` goes back to the pool (and may be handed to the next job's workers or freed)
+        // as soon as the job is released, and Swift may release it right after its last use: keep
+        // it alive until the floats are copied out.
+        let images = withExtendedLifetime(job) { Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])) }
+        return Result(plan: job.plan, images: images, failures: job.failures.sorted { $0.slot < $1.slot })
     }
 
     /// A new pipeline (own workers, empty window) planning `shard` of each batch.
@@ -210,7 +215,10 @@ final class BatchPipeline: @unchecked Sendable {
         let out = UnsafeMutableBufferPointer(rebasing: job.buffer[(slot * n)..<((slot + 1) * n)])
         var failure: (any Error)? = nil
         do {
-            try loader.load(job.plan.samples[slot], transform: job.plan.transforms[slot], into: out)
+            // `out` points into the job's buffer, which lives only as long as the job.
+            try withExtendedLifetime(job) {
+                try loader.load(job.plan.samples[slot], transform: job.plan.transforms[slot], into: out)
+            }
         } catch {
             failure = error
         }

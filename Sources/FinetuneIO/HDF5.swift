@@ -39,7 +39,9 @@ enum HDF5 {
         final class Collector { var lines: [String] = [] }
         let collector = Collector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
-        _ = H5Ewalk2(ft_h5e_default(), H5E_WALK_UPWARD, { _, error, data in
+        // `context` is an unretained pointer to `collector`: keep the collector alive while
+        // libhdf5 calls back with it.
+        _ = withExtendedLifetime(collector) { H5Ewalk2(ft_h5e_default(), H5E_WALK_UPWARD, { _, error, data in
             guard let error, let data else { return 0 }
             let collector = Unmanaged<Collector>.fromOpaque(data).takeUnretainedValue()
             let description = error.pointee.desc.map { String(cString: $0) } ?? ""
@@ -50,7 +52,7 @@ enum HDF5 {
             let reason = cString(minor)
             collector.lines.append("\(function): \(description)" + (reason.isEmpty ? "" : " [\(reason)]"))
             return 0
-        }, context)
+        }, context) }
         _ = H5Eclear2(ft_h5e_default())
         return collector.lines
     }
