@@ -48,7 +48,7 @@ public struct Augmentation: Sendable, Hashable {
                 shearRange: Double = 0, zoom: Double = 0, horizontalFlip: Bool = false,
                 verticalFlip: Bool = false, fillMode: FillMode = .nearest, semantics: Semantics = .keras3) {
         self.init(rotationRange: rotationRange, widthShiftRange: widthShiftRange, heightShiftRange: heightShiftRange,
-                  shearRange: shearRange, zoomRange: (1 - zoom)...(1 + zoom), horizontalFlip: horizontalFlip,
+                  shearRange: shearRange, zoomRange: ClosedRange(uncheckedBounds: (1 - zoom, 1 + zoom)), horizontalFlip: horizontalFlip,
                   verticalFlip: verticalFlip, fillMode: fillMode, semantics: semantics)
     }
 
@@ -76,12 +76,17 @@ public struct Augmentation: Sendable, Hashable {
 
     /// Throws unless every range is finite and the zoom range is positive.
     public func validate() throws {
-        let values = [rotationRange, widthShiftRange, heightShiftRange, shearRange, zoomRange.lowerBound, zoomRange.upperBound]
-        guard values.allSatisfy(\.isFinite) else {
-            throw DataError.invalidConfiguration("augmentation ranges must be finite numbers, got \(self)")
+        let ranges = [("rotation range", rotationRange), ("width shift range", widthShiftRange),
+                      ("height shift range", heightShiftRange), ("shear range", shearRange)]
+        for (name, value) in ranges where !(value.isFinite && value >= 0) {
+            throw DataError.invalidConfiguration("the \(name) must be a finite number ≥ 0, got \(value)")
         }
-        guard zoomRange.lowerBound > 0 else {
-            throw DataError.invalidConfiguration("zoom range \(zoomRange) must stay above 0 (a zoom of 0 maps every pixel to one point)")
+        let (lower, upper) = (zoomRange.lowerBound, zoomRange.upperBound)
+        guard lower.isFinite, upper.isFinite, lower <= upper else {
+            throw DataError.invalidConfiguration("the zoom range must be finite with lower ≤ upper, got \(lower)...\(upper)")
+        }
+        guard lower > 0 else {
+            throw DataError.invalidConfiguration("zoom range \(lower)...\(upper) must stay above 0 (a zoom of 0 maps every pixel to one point)")
         }
         if case let .constant(v) = fillMode, !v.isFinite {
             throw DataError.invalidConfiguration("constant fill value \(v) must be finite")

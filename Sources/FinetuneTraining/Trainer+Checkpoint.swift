@@ -30,7 +30,8 @@ extension Trainer {
 
     /// Writes ``checkpoint(metadata:)`` to `path` atomically (a crash leaves the previous file).
     public func saveCheckpoint(to path: String) throws {
-        try checkpoint(metadata: ["model": model.name, "epoch": String(epochsCompleted), "phase": String(phase)])
+        let own = ["model": model.name, "epoch": String(epochsCompleted), "phase": String(phase)]
+        try checkpoint(metadata: checkpointMetadata.merging(own) { _, new in new })
             .write(to: URL(fileURLWithPath: path))
     }
 
