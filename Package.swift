@@ -79,5 +79,8 @@ let package = Package(
         .testTarget(name: "FinetuneIOTests", dependencies: ["FinetuneIO", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneTrainingTests",
                     dependencies: ["FinetuneTraining", "FinetuneIO", "FinetuneTestSupport"]),
+        // Runs the built demo-catsdogs as a user would (bad flags, bad data) and checks each
+        // message and exit code; `swift build --build-tests` (and so `swift test`) builds it.
+        .testTarget(name: "DemoCatsDogsTests", dependencies: ["FinetuneData", "FinetuneTestSupport"]),
     ]
 )
