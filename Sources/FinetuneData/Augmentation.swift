@@ -48,8 +48,15 @@ public struct Augmentation: Sendable, Hashable {
                 shearRange: Double = 0, zoom: Double = 0, horizontalFlip: Bool = false,
                 verticalFlip: Bool = false, fillMode: FillMode = .nearest, semantics: Semantics = .keras3) {
         self.init(rotationRange: rotationRange, widthShiftRange: widthShiftRange, heightShiftRange: heightShiftRange,
-                  shearRange: shearRange, zoomRange: ClosedRange(uncheckedBounds: (1 - zoom, 1 + zoom)), horizontalFlip: horizontalFlip,
+                  shearRange: shearRange, zoomRange: Self.zoomRange(zoom), horizontalFlip: horizontalFlip,
                   verticalFlip: verticalFlip, fillMode: fillMode, semantics: semantics)
+    }
+
+    /// [1 − zoom, 1 + zoom] in increasing order (Keras draws from either order alike); a zoom
+    /// that is not finite gives −∞…−∞, which ``validate()`` refuses, rather than trapping here.
+    static func zoomRange(_ zoom: Double) -> ClosedRange<Double> {
+        guard zoom.isFinite else { return -Double.infinity ... -Double.infinity }
+        return min(1 - zoom, 1 + zoom)...max(1 - zoom, 1 + zoom)
     }
 
     /// `zoomRange` is Keras' `zoom_range=[lower, upper]`.
@@ -82,8 +89,8 @@ public struct Augmentation: Sendable, Hashable {
             throw DataError.invalidConfiguration("the \(name) must be a finite number ≥ 0, got \(value)")
         }
         let (lower, upper) = (zoomRange.lowerBound, zoomRange.upperBound)
-        guard lower.isFinite, upper.isFinite, lower <= upper else {
-            throw DataError.invalidConfiguration("the zoom range must be finite with lower ≤ upper, got \(lower)...\(upper)")
+        guard lower.isFinite, upper.isFinite else {
+            throw DataError.invalidConfiguration("the zoom range must be finite, got \(lower)...\(upper)")
         }
         guard lower > 0 else {
             throw DataError.invalidConfiguration("zoom range \(lower)...\(upper) must stay above 0 (a zoom of 0 maps every pixel to one point)")
