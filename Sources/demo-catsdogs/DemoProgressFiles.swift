@@ -24,18 +24,21 @@ final class DemoProgressFiles: Callback {
         }
     }
 
-    /// Writes the history files and the checkpoint (through `save`).
-    func write(_ history: History, checkpoint save: (String) throws -> Void) throws {
-        try attempt("history.json") { try history.writeJSON(to: $0) }
-        try attempt("history.csv") { try history.writeCSV(to: $0) }
-        try attempt("last.ftckpt") { try save($0.path) }
+    /// Writes the checkpoint (through `save`), then the history files, so the history on disk is
+    /// never ahead of the checkpoint. `resumable`: whether a failure can point at an earlier
+    /// last.ftckpt (not before the first one is written).
+    func write(_ history: History, checkpoint save: (String) throws -> Void, resumable: Bool = true) throws {
+        try attempt("last.ftckpt", resumable) { try save($0.path) }
+        try attempt("history.json", resumable) { try history.writeJSON(to: $0) }
+        try attempt("history.csv", resumable) { try history.writeCSV(to: $0) }
     }
 
-    private func attempt(_ name: String, _ body: (URL) throws -> Void) throws {
+    private func attempt(_ name: String, _ resumable: Bool, _ body: (URL) throws -> Void) throws {
         do {
             try body(folder.file(name))
         } catch {
-            throw DemoError.saveFailed(file: folder.file(name).path, reason: Self.reason(error), resume: resumeCommand)
+            throw DemoError.saveFailed(file: folder.file(name).path, reason: Self.reason(error),
+                                       resume: resumable ? resumeCommand : nil)
         }
     }
 
@@ -46,6 +49,11 @@ final class DemoProgressFiles: Callback {
             if case let .writeFailed(_, reason) = e { return trimmed(reason) }
         case let e as HistoryFileError:
             if case let .unwritable(_, reason) = e { return trimmed(reason) }
+        case let e as ImageWriteError:
+            if case let .failed(_, reason) = e { return trimmed(reason) }
+        case let e as DataError:
+            if case let .unreadable(_, reason) = e { return trimmed(reason) }
+            if case let .invalidConfiguration(reason) = e { return trimmed(reason) }
         default: break
         }
         return DemoRunFolder.reason(error)

@@ -39,7 +39,7 @@ struct DemoWorkflow {
         let lastCheckpoint = folder.file("last.ftckpt").path
         let progressFiles = DemoProgressFiles(folder: folder, resumeCommand: resumeCommand(lastCheckpoint))
         // A resumable starting point before the first step, so an interruption always has one.
-        try progressFiles.write(trainer.history, checkpoint: trainer.saveCheckpoint)
+        try progressFiles.write(trainer.history, checkpoint: trainer.saveCheckpoint, resumable: false)
         do {
             try trainPhases(trainer, train: &train, validation: validation, schedule: schedule,
                             callbacks: [progressCallback(), progressFiles], folder: folder)
@@ -61,7 +61,11 @@ struct DemoWorkflow {
             root = folder.file("generated-data")
             let dataset = SyntheticDataset(splits: [("train", 100), ("validation", 50), ("test", 50)],
                                            width: 96, height: 96, format: .jpeg, seed: Int(options.seed % 1_000_000))
-            _ = try dataset.write(to: root)
+            do {
+                _ = try dataset.write(to: root)
+            } catch {
+                throw DemoError.saveFailed(file: root.path, reason: DemoProgressFiles.reason(error), resume: nil)
+            }
             say("No --data given: wrote a generated two-class dataset (circles vs squares, 200/100/100 JPEGs) to \(root.path)")
             say("and running a short schedule (\(schedule.imageSize)×\(schedule.imageSize) images, \(schedule.phase1Epochs) + \(schedule.phase2Epochs) epochs of \(schedule.stepsPerEpoch) steps). Pass --data DIR for real photos and Chollet's schedule.")
         }

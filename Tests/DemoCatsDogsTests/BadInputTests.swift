@@ -94,7 +94,8 @@ struct BadInputTests {
         let data = try DemoProcess.dataset(in: folder)
         try damage(c.damage, data: data, folder: folder)
         let result = try DemoProcess.run(["--data", "data", "--weights", "none", "--out", "out", "--quiet",
-                                          "--phase1-epochs", "1", "--phase2-epochs", "1", "--steps-per-epoch", "1"] + c.flags,
+                                          "--phase1-epochs", "1", "--phase2-epochs", "1", "--steps-per-epoch", "1",
+                                          "--validation-steps", "1", "--test-steps", "1", "--image-size", "32"] + c.flags,
                                          in: folder)
         #expect(result.code == c.code, "exit code \(result.code), expected \(c.code); output:\n\(result.output)")
         for text in c.mentions {
