@@ -6,7 +6,7 @@ enum DemoError: Error {
     case missingFile(flag: String, path: String)
     case missingSplit(path: String)
     /// `--out` holds files of another run and neither `--resume` nor `--overwrite` was given.
-    case outputInUse(path: String, entries: [String])
+    case outputInUse(path: String, entries: [String], resumable: Bool)
     case outputUnwritable(path: String, reason: String)
     /// The checkpoint given to `--resume` was written for other settings or data.
     case resumeMismatch(file: String, differences: [String])

@@ -33,10 +33,11 @@ enum DemoMessages {
             return ("\(flag): no file at '\(path)'. Check the path, or leave the flag out to use the default", usageError)
         case let .missingSplit(path):
             return ("--data: '\(path)' is missing. The dataset root needs train/, validation/ and test/, each with one folder per class", usageError)
-        case let .outputInUse(path, entries):
+        case let .outputInUse(path, entries, resumable):
             let shown = entries.prefix(6).joined(separator: ", ") + (entries.count > 6 ? ", …" : "")
-            return ("--out: '\(path)' already holds files of another run (\(shown)). Pass --resume \(path)/last.ftckpt "
-                + "to continue that run, --overwrite to replace its results, or choose an empty --out", usageError)
+            let resume = resumable ? "Pass --resume \(path)/last.ftckpt to continue that run, " : "Pass "
+            return ("--out: '\(path)' already holds files of another run (\(shown)). \(resume)--overwrite to replace "
+                + "its results, or choose an empty --out", usageError)
         case let .outputUnwritable(path, reason):
             return ("--out: cannot use '\(path)': \(reason). Choose a folder you can write to", usageError)
         case let .resumeMismatch(file, differences):

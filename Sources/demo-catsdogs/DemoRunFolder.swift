@@ -40,7 +40,7 @@ struct DemoRunFolder {
             } else if options.resume != nil {
                 remove = entries.filter(finalResults.contains)
             } else {
-                throw DemoError.outputInUse(path: url.path, entries: entries)
+                throw DemoError.outputInUse(path: url.path, entries: entries, resumable: entries.contains("last.ftckpt"))
             }
             let resumed = options.resume.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             let removable = remove.filter { url.appendingPathComponent($0).standardizedFileURL.path != resumed }

@@ -136,6 +136,7 @@ struct BadInputTests {
         case .foreignOut:
             try fm.createDirectory(at: folder.appendingPathComponent("out"), withIntermediateDirectories: true)
             try Data("{}".utf8).write(to: folder.appendingPathComponent("out/history.json"))
+            try Data("{}".utf8).write(to: folder.appendingPathComponent("out/last.ftckpt"))
         }
     }
 
