@@ -34,7 +34,13 @@ public final class StopSignal: Sendable {
     /// Routes `signals` (default SIGINT and SIGTERM) to ``process``. A second signal while a stop
     /// is pending exits at once with status 128 + signal (the shell's convention: 130 for
     /// Ctrl-C), for a user who does not want to wait for the step to end.
+    /// The signals are also unblocked on the calling thread (and so on threads it starts later):
+    /// a parent process may hand down a mask that blocks them.
     public static func installHandlers(for signals: [Int32] = [SIGINT, SIGTERM]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals { sigaddset(&set, number) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for number in signals {
             signal(number) { received in
                 if StopSignal.process.isRequested { _exit(128 + received) }
