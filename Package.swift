@@ -105,5 +105,8 @@ let package = Package(
                     dependencies: ["FinetuneCommandLine", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneTrainingTests",
                     dependencies: ["FinetuneTraining", "FinetuneIO", "FinetuneTestSupport"]),
+        // Runs the built demo-catsdogs as a user would (bad flags, bad data) and checks each
+        // message and exit code; `swift build --build-tests` (and so `swift test`) builds it.
+        .testTarget(name: "DemoCatsDogsTests", dependencies: ["FinetuneData", "FinetuneTestSupport"]),
     ]
 )

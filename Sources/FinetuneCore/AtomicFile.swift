@@ -71,6 +71,24 @@ public enum AtomicFile {
         syncDirectory(directory)
     }
 
+    /// Removes the temporary files that writers killed mid-write (`kill -9`, a power loss) left in
+    /// `directory`: names of the form `.<name>.tmp-<pid>-<hex>` whose process no longer runs.
+    /// Files of live processes (a concurrent writer) are kept. Returns the names removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: URL) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        var removed: [String] = []
+        for name in names.sorted() where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp-", options: .backwards) else { continue }
+            let parts = name[marker.upperBound...].split(separator: "-")
+            guard parts.count == 2, let pid = Int32(parts[0]), UInt32(parts[1], radix: 16) != nil else { continue }
+            if pid != getpid() && kill(pid, 0) == 0 { continue }   // a live writer
+            if pid != getpid() && errno == EPERM { continue }       // alive, another user's
+            if unlink(directory.path + "/" + name) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+
     /// Flushes a directory entry change (a rename) to disk. Best effort: some file systems refuse
     /// `fsync` on directories, and the data itself is already safe.
     private static func syncDirectory(_ directory: String) {

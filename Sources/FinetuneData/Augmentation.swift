@@ -48,8 +48,15 @@ public struct Augmentation: Sendable, Hashable {
                 shearRange: Double = 0, zoom: Double = 0, horizontalFlip: Bool = false,
                 verticalFlip: Bool = false, fillMode: FillMode = .nearest, semantics: Semantics = .keras3) {
         self.init(rotationRange: rotationRange, widthShiftRange: widthShiftRange, heightShiftRange: heightShiftRange,
-                  shearRange: shearRange, zoomRange: (1 - zoom)...(1 + zoom), horizontalFlip: horizontalFlip,
+                  shearRange: shearRange, zoomRange: Self.zoomRange(zoom), horizontalFlip: horizontalFlip,
                   verticalFlip: verticalFlip, fillMode: fillMode, semantics: semantics)
+    }
+
+    /// [1 − zoom, 1 + zoom] in increasing order (Keras draws from either order alike); a zoom
+    /// that is not finite gives −∞…−∞, which ``validate()`` refuses, rather than trapping here.
+    static func zoomRange(_ zoom: Double) -> ClosedRange<Double> {
+        guard zoom.isFinite else { return -Double.infinity ... -Double.infinity }
+        return min(1 - zoom, 1 + zoom)...max(1 - zoom, 1 + zoom)
     }
 
     /// `zoomRange` is Keras' `zoom_range=[lower, upper]`.
@@ -76,12 +83,17 @@ public struct Augmentation: Sendable, Hashable {
 
     /// Throws unless every range is finite and the zoom range is positive.
     public func validate() throws {
-        let values = [rotationRange, widthShiftRange, heightShiftRange, shearRange, zoomRange.lowerBound, zoomRange.upperBound]
-        guard values.allSatisfy(\.isFinite) else {
-            throw DataError.invalidConfiguration("augmentation ranges must be finite numbers, got \(self)")
+        let ranges = [("rotation range", rotationRange), ("width shift range", widthShiftRange),
+                      ("height shift range", heightShiftRange), ("shear range", shearRange)]
+        for (name, value) in ranges where !(value.isFinite && value >= 0) {
+            throw DataError.invalidConfiguration("the \(name) must be a finite number ≥ 0, got \(value)")
         }
-        guard zoomRange.lowerBound > 0 else {
-            throw DataError.invalidConfiguration("zoom range \(zoomRange) must stay above 0 (a zoom of 0 maps every pixel to one point)")
+        let (lower, upper) = (zoomRange.lowerBound, zoomRange.upperBound)
+        guard lower.isFinite, upper.isFinite else {
+            throw DataError.invalidConfiguration("the zoom range must be finite, got \(lower)...\(upper)")
+        }
+        guard lower > 0 else {
+            throw DataError.invalidConfiguration("zoom range \(lower)...\(upper) must stay above 0 (a zoom of 0 maps every pixel to one point)")
         }
         if case let .constant(v) = fillMode, !v.isFinite {
             throw DataError.invalidConfiguration("constant fill value \(v) must be finite")

@@ -29,6 +29,14 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     case emptyBatch(paths: [String])
     /// An invalid setting (batch size 0, mismatched shapes, …).
     case invalidConfiguration(String)
+    /// A file or folder name that is not valid UTF-8; `path` shows the bad bytes as `\xNN`.
+    case invalidName(path: String)
+    /// The splits of a dataset do not have the same class folders.
+    case classesDiffer(reference: String, classes: [String], differences: [ClassDifference])
+    /// A class mode that needs a given number of classes got another number.
+    case wrongClassCount(path: String, classes: [String], expected: Int, mode: String)
+    /// Several files of a dataset cannot be used (every one found, not only the first).
+    indirect case unusableFiles([DataError])
 
     public var description: String {
         switch self {
@@ -74,6 +82,37 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "the dataset folder looks damaged; check the warnings printed for each file."
         case let .invalidConfiguration(message):
             return "invalid data configuration: \(message)"
+        case .invalidName, .classesDiffer, .wrongClassCount:
+            return problem
+        case let .unusableFiles(errors):
+            return "\(errors.count) file\(errors.count == 1 ? "" : "s") cannot be used:\n"
+                + errors.map { "  \($0)" }.joined(separator: "\n")
+        }
+    }
+
+    /// What is wrong, without a remedy: front ends (a command line) add the fix in their own terms.
+    public var problem: String {
+        switch self {
+        case let .fileNotFound(path): return "'\(path)' does not exist (any more)"
+        case let .unreadable(path, reason): return "'\(path)' cannot be read: \(reason)"
+        case let .emptyFile(path): return "'\(path)' is empty (0 bytes)"
+        case let .notAnImage(path): return "'\(path)' is not a JPEG, PNG, BMP or PPM image (its first bytes match no image format)"
+        case let .unsupportedFormat(path, format): return "'\(path)' is \(format), which Finetune does not decode (convert it to PNG or JPEG)"
+        case let .truncated(path, detail): return "'\(path)' is truncated (\(detail))"
+        case let .corrupt(path, detail): return "'\(path)' is not a valid image (\(detail))"
+        case let .tooManyPixels(path, width, height, limit):
+            return "'\(path)' is \(width)×\(height) = \(width * height) pixels, more than the decompression-bomb limit of \(limit)"
+        case let .invalidName(path):
+            return "'\(path)' has a name that is not valid UTF-8 (bad bytes shown as \\xNN): rename it "
+                + "(e.g. `convmv -f latin1 -t utf8 --notest -r FOLDER`, or `mv` it in a shell using a glob)"
+        case let .classesDiffer(reference, classes, differences):
+            return "the splits do not have the same class folders (\(reference) has \(classes.joined(separator: ", "))): "
+                + differences.map(\.description).joined(separator: "; ")
+                + ". Every split needs the same class folders, or the labels would not match"
+        case let .wrongClassCount(path, classes, expected, mode):
+            return "'\(path)' has \(classes.count) class folder\(classes.count == 1 ? "" : "s") (\(classes.joined(separator: ", "))), "
+                + "but \(mode) labels need exactly \(expected)"
+        default: return description
         }
     }
 
@@ -83,10 +122,32 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .fileNotFound(p), let .unreadable(p, _), let .emptyFile(p), let .notAnImage(p),
              let .unsupportedFormat(p, _), let .truncated(p, _), let .corrupt(p, _),
              let .tooManyPixels(p, _, _, _), let .missingDirectory(p), let .noClassFolders(p), let .noImages(p, _),
-             let .emptyClassFolder(p, _):
+             let .emptyClassFolder(p, _), let .invalidName(p), let .wrongClassCount(p, _, _, _):
             return p
-        case .emptyBatch, .invalidConfiguration:
+        case .emptyBatch, .invalidConfiguration, .classesDiffer, .unusableFiles:
             return nil
         }
+    }
+}
+
+/// How one split's class folders differ from the reference split's.
+public struct ClassDifference: Sendable, Hashable, CustomStringConvertible {
+    public let split: String
+    /// Reference classes this split lacks.
+    public let missing: [String]
+    /// Classes this split has and the reference lacks.
+    public let extra: [String]
+
+    public init(split: String, missing: [String], extra: [String]) {
+        self.split = split
+        self.missing = missing
+        self.extra = extra
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("lacks \(missing.joined(separator: ", "))") }
+        if !extra.isEmpty { parts.append("has extra \(extra.joined(separator: ", "))") }
+        return "\(split) " + parts.joined(separator: " and ")
     }
 }

@@ -12,6 +12,10 @@ import Darwin
 /// recursively without following linked sub-folders (`os.walk`), folders in order of their full
 /// path, files sorted by name within a folder; a file is kept when its lower-cased name ends with
 /// png, jpg, jpeg, bmp, ppm, tif or tiff (Keras tests `endswith` without the dot).
+///
+/// Names are read as bytes: a class folder, sub-folder or image file whose name is not valid UTF-8
+/// throws ``DataError/invalidName(path:)`` with the bad bytes shown as `\xNN` (Python would carry
+/// such names as surrogate escapes; Finetune refuses them rather than drop or mangle them).
 public struct DirectoryListing: Sendable, Hashable {
     /// Keras' `white_list_formats`.
     public static let acceptedExtensions = ["png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff"]
@@ -37,7 +41,10 @@ public struct DirectoryListing: Sendable, Hashable {
                 throw DataError.missingDirectory(path: join(root, c))
             }
         } else {
-            names = try entries(of: root).filter { !$0.hasPrefix(".") && isDirectory(join(root, $0)) }.sorted(by: byteOrder)
+            names = try entries(of: root).compactMap { entry -> String? in
+                guard !entry.isHidden, entry.isDirectory(in: root) else { return nil }
+                return try entry.validName(in: root)
+            }.sorted(by: byteOrder)
         }
         guard !names.isEmpty else { throw DataError.noClassFolders(path: root) }
         var paths: [String] = [], labels: [Int] = [], empty: [String] = []
@@ -48,8 +55,9 @@ public struct DirectoryListing: Sendable, Hashable {
             folders.sort(by: byteOrder)
             var count = 0
             for folder in folders {
-                let files = try entries(of: folder).filter { !isDirectory(join(folder, $0)) }
-                for file in files.sorted(by: byteOrder) where Self.accepts(file) {
+                let files = try entries(of: folder).filter { !$0.isDirectory(in: folder) && Self.accepts($0.bytes) }
+                    .map { try $0.validName(in: folder) }
+                for file in files.sorted(by: byteOrder) {
                     let relative = name + String(join(folder, file).dropFirst(top.count))
                     paths.append(relative)
                     labels.append(label)
@@ -88,6 +96,12 @@ public struct DirectoryListing: Sendable, Hashable {
         let lower = name.lowercased()
         return acceptedExtensions.contains { lower.hasSuffix($0) }
     }
+
+    /// ``accepts(_:)`` on a raw file name (extensions are ASCII, so no decoding is needed).
+    static func accepts(_ name: [UInt8]) -> Bool {
+        let lower = name.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }
+        return acceptedExtensions.contains { lower.reversed().starts(with: $0.utf8.reversed()) }
+    }
 }
 
 /// Python's string order = Unicode code point order = UTF-8 byte order.
@@ -95,12 +109,14 @@ func byteOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrece
 
 func join(_ a: String, _ b: String) -> String { a.hasSuffix("/") ? a + b : a + "/" + b }
 
-private func isDirectory(_ path: String) -> Bool {
+private func isDirectory(_ path: String) -> Bool { isDirectoryAt(path) }
+
+private func isDirectoryAt(_ path: UnsafePointer<CChar>) -> Bool {
     var s = stat()
     return stat(path, &s) == 0 && (s.st_mode & S_IFMT) == S_IFDIR
 }
 
-private func isLink(_ path: String) -> Bool {
+private func isLinkAt(_ path: UnsafePointer<CChar>) -> Bool {
     var s = stat()
     return lstat(path, &s) == 0 && (s.st_mode & S_IFMT) == S_IFLNK
 }
@@ -108,23 +124,46 @@ private func isLink(_ path: String) -> Bool {
 /// `os.walk(top, followlinks=False)`: top and every sub-folder reached without entering links.
 private func walk(_ folder: String, into folders: inout [String]) throws {
     folders.append(folder)
-    for name in try entries(of: folder) {
-        let path = join(folder, name)
-        if isDirectory(path) && !isLink(path) { try walk(path, into: &folders) }
+    for entry in try entries(of: folder) where entry.isDirectory(in: folder) && !entry.isLink(in: folder) {
+        try walk(join(folder, try entry.validName(in: folder)), into: &folders)
     }
 }
 
-private func entries(of folder: String) throws -> [String] {
+/// One name of a folder, as the bytes `readdir` returned.
+private struct Entry {
+    let bytes: [UInt8]
+
+    var isHidden: Bool { bytes.first == UInt8(ascii: ".") }
+
+    /// The name, or ``DataError/invalidName(path:)`` when it is not valid UTF-8.
+    func validName(in folder: String) throws -> String {
+        if let name = String(validating: bytes, as: UTF8.self) { return name }
+        let escaped = bytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }
+        throw DataError.invalidName(path: join(folder, escaped.joined()))
+    }
+
+    func isDirectory(in folder: String) -> Bool { withPath(in: folder) { isDirectoryAt($0) } }
+    func isLink(in folder: String) -> Bool { withPath(in: folder) { isLinkAt($0) } }
+
+    /// Calls `body` with the NUL-terminated bytes of `folder/name`, valid UTF-8 or not.
+    private func withPath<T>(in folder: String, _ body: (UnsafePointer<CChar>) -> T) -> T {
+        var path = Array(folder.utf8)
+        if path.last != UInt8(ascii: "/") { path.append(UInt8(ascii: "/")) }
+        path += bytes
+        path.append(0)
+        return path.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) } }
+    }
+}
+
+private func entries(of folder: String) throws -> [Entry] {
     guard let dir = opendir(folder) else {
         throw DataError.unreadable(path: folder, reason: String(cString: strerror(errno)))
     }
     defer { closedir(dir) }
-    var names: [String] = []
+    var result: [Entry] = []
     while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if name != "." && name != ".." { names.append(name) }
+        let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+        if bytes != [0x2E] && bytes != [0x2E, 0x2E] { result.append(Entry(bytes: bytes)) }
     }
-    return names
+    return result
 }

@@ -44,6 +44,14 @@ public struct DirectorySource: ShardableSource, Sendable {
             throw DataError.invalidConfiguration("target size \(targetSize.height)×\(targetSize.width) must be positive")
         }
         guard batchSize > 0 else { throw DataError.invalidConfiguration("batch size \(batchSize) must be positive") }
+        let scalars = [targetSize.height, targetSize.width, 3, batchSize].reduce((1, false)) { acc, n in
+            let (product, overflow) = acc.0.multipliedReportingOverflow(by: n)
+            return (product, acc.1 || overflow)
+        }
+        guard !scalars.1, scalars.0 <= Self.maximumBatchScalars else {
+            throw DataError.invalidConfiguration("a batch of \(batchSize) images of \(targetSize.height)×\(targetSize.width) "
+                + "needs more than \(Self.maximumBatchScalars) floats (16 GiB); use smaller images or batches")
+        }
         try augmentation?.validate()
         guard workers >= 0, prefetch >= 1 else {
             throw DataError.invalidConfiguration("workers \(workers) must be ≥ 0 and prefetch \(prefetch) ≥ 1")
@@ -95,6 +103,10 @@ public struct DirectorySource: ShardableSource, Sendable {
                 + "size: \(targetSize.height)x\(targetSize.width), \(interpolation), \(preprocessing), batch: \(batchSize), "
                 + "\(classMode), \(onBadFile), EXIF: \(decoding.appliesEXIFOrientation))"
     }
+
+    /// The most Float32 values one batch may hold (2³² = 16 GiB); larger settings are refused
+    /// with an error instead of failing to allocate.
+    public static let maximumBatchScalars = 1 << 32
 
     public var sampleCount: Int { listing.relativePaths.count }
     public var classNames: [String] { listing.classNames }

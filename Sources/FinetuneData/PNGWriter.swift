@@ -9,7 +9,7 @@ public enum ImageWriteError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidSize(w, h, b): return "image \(w)×\(h) needs \(w * h * 3) RGB bytes, got \(b)"
-        case let .failed(path, reason): return "could not write PNG '\(path)': \(reason)"
+        case let .failed(path, reason): return "could not write image '\(path)': \(reason)"
         }
     }
 }

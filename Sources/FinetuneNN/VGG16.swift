@@ -69,10 +69,20 @@ public enum VGG16 {
                       initializer: { shape in .glorotUniform(shape, using: &rng) })
     }
 
+    /// The most weights the first dense layer may have (2³¹ floats = 8 GiB): larger inputs are
+    /// refused with an error instead of failing to allocate.
+    public static let maximumDenseWeights = 1 << 31
+
     static func seedModel(inputShape: Shape, widths: [Int], denseUnits: Int,
                           initializer: (Shape) -> Tensor) throws -> Sequential {
         let base = try base(inputShape: inputShape, widths: widths, initializer: initializer)
         let features = try base.outputShape(for: Shape([1] + inputShape.dimensions)).scalarCount
+        let (weights, overflow) = features.multipliedReportingOverflow(by: denseUnits)
+        guard !overflow, weights <= maximumDenseWeights else {
+            throw LayerError.incompatibleInput(layer: "dense", input: inputShape,
+                reason: "a \(inputShape[0])×\(inputShape[1]) input gives \(features) features, so the dense layer "
+                    + "would need \(overflow ? "more than \(Int.max)" : String(weights)) weights (limit \(maximumDenseWeights)); use a smaller input")
+        }
         let dense = try Dense(name: "dense", kernel: initializer([features, denseUnits]), bias: .zeros([denseUnits]), activation: .relu)
         let output = try Dense(name: "dense_1", kernel: initializer([denseUnits, 1]), bias: .zeros([1]), activation: .sigmoid)
         return try Sequential(name: "sequential", inputShape: inputShape, [base, Flatten(name: "flatten"), dense, output])

@@ -38,7 +38,7 @@ extension Trainer {
     public func saveCheckpoint(to path: String) throws {
         guard isPrimaryProcess else { return }
         let own = ["model": model.name, "epoch": String(epochsCompleted), "phase": String(phase)]
-        try checkpoint(metadata: checkpointMetadata.merging(own) { extra, _ in extra })
+        try checkpoint(metadata: checkpointMetadata.merging(own) { _, new in new })
             .write(to: URL(fileURLWithPath: path))
     }
 

@@ -37,6 +37,9 @@ public final class Trainer {
     /// steps, evaluation and history are those of the whole batches, and only rank 0 writes
     /// checkpoints.
     public var distribution: (any DistributionStrategy)?
+    /// Checked between training steps and validation batches: when set, `fit` stops cleanly and
+    /// throws ``TrainerError/interrupted(epoch:step:)`` (see ``StopSignal``).
+    public var stopSignal: StopSignal?
 
     /// A trainer for `model`, training `trainable` (default: every parameter) with `optimizer`.
     /// Throws when `trainable` names a key the model does not have.
@@ -72,6 +75,21 @@ public final class Trainer {
         featureCache.invalidate()
         self.optimizer = optimizer
         if !history.epochs.isEmpty || phase > 1 { phase += 1 }
+    }
+
+    /// Starts phase `number` (≥ the current phase) with a new trainable set and a fresh optimizer,
+    /// whether or not the previous phase trained any epoch (its epoch count may be 0).
+    @discardableResult
+    public func beginPhase(_ number: Int, freezing policy: FreezePolicy, optimizer: any Optimizer) throws -> FreezeReport {
+        guard number >= phase else {
+            throw TrainerError.invalidArgument("phase \(number) cannot follow phase \(phase)")
+        }
+        let report = try policy.apply(to: model)
+        try setTrainable(report.trainableKeys)
+        featureCache.invalidate()
+        self.optimizer = optimizer
+        phase = number
+        return report
     }
 
     /// Starts a new phase whose trainable set is decided by `policy` (validated against the model:
@@ -129,6 +147,7 @@ public final class Trainer {
             try checkFailures(callbacks)
             var mean = WeightedMean()
             for step in 0..<steps {
+                if let stopSignal, stopSignal.isRequested { throw TrainerError.interrupted(epoch: epoch, step: step) }
                 for c in callbacks { c.batchBegin(step) }
                 let batch = try train.next()
                 let result = try self.step(batch) { gradients in
@@ -145,7 +164,7 @@ public final class Trainer {
             var record = EpochRecord(epoch: epoch, phase: phase, loss: mean.loss, accuracy: mean.accuracy,
                                      seconds: 0, learningRate: Double(optimizer.learningRate))
             if var validation {
-                let v = try evaluate(&validation, steps: validationSteps)
+                let v = try evaluate(&validation, steps: validationSteps, interruptingEpoch: epoch)
                 record.validationLoss = v.loss
                 record.validationAccuracy = v.accuracy
             }
@@ -203,6 +222,11 @@ public final class Trainer {
     /// Loss and metric over `steps` batches of `source` (default: one pass), starting from the
     /// beginning of the source, weighted by batch size — Keras' `evaluate`.
     public func evaluate(_ source: inout some DataSource, steps: Int? = nil) throws -> (loss: Double, accuracy: Double) {
+        try evaluate(&source, steps: steps, interruptingEpoch: nil)
+    }
+
+    /// ``evaluate(_:steps:)``, stopping at ``stopSignal`` when it validates epoch `epoch` of `fit`.
+    func evaluate(_ source: inout some DataSource, steps: Int?, interruptingEpoch epoch: Int?) throws -> (loss: Double, accuracy: Double) {
         try source.seek(to: DataSourcePosition())
         let n = steps ?? source.batchesPerPass
         guard n > 0 else { throw TrainerError.invalidArgument("evaluation needs at least one step") }
@@ -210,6 +234,7 @@ public final class Trainer {
         let identity = cachesFrozenFeatures ? source.repeatablePassIdentity : nil
         let split = identity == nil ? nil : ModelSplit(model: model, trainable: trainable)
         for step in 0..<n {
+            if let epoch, let stopSignal, stopSignal.isRequested { throw TrainerError.interrupted(epoch: epoch, step: nil) }
             let batch = try source.next()
             if batch.count == 0 { continue }  // an empty shard of a batch smaller than the world
             var context = ForwardContext.inference
@@ -276,6 +301,10 @@ public enum TrainerError: Error, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, value: Float)
     /// A checkpoint written by a run of `saved` processes was restored into one of `current`.
     case worldSizeMismatch(saved: Int, current: Int)
+    /// ``Trainer/stopSignal`` was set: `fit` stopped before training step `step` of `epoch` (nil:
+    /// during its validation). The epoch is not in `history`; the weights are as the last
+    /// finished step left them.
+    case interrupted(epoch: Int, step: Int?)
 
     public var description: String {
         switch self {
@@ -289,6 +318,8 @@ public enum TrainerError: Error, CustomStringConvertible {
             return "the checkpoint was written by a run of \(saved) processes and this run has \(current); resume it with `mpirun -np \(saved)`, or in a single process"
         case let .nonFiniteLoss(epoch, value):
             return "the loss became \(value) in epoch \(epoch); lower the learning rate or check the input scaling"
+        case let .interrupted(epoch, step):
+            return "training was interrupted in epoch \(epoch) (\(step.map { "before step \($0 + 1)" } ?? "during validation"))"
         }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Finetune
 
-/// `swift run -c release demo-catsdogs` — the seed's whole workflow: VGG16 base + new head,
+/// `swift run -c release demo-catsdogs` — Chollet's whole workflow: VGG16 base + new head,
 /// phase 1 (frozen base), phase 2 (unfrozen from block5_conv1), test evaluation, history, plots.
 @main
 struct DemoCatsDogs: ParsableCommand {
@@ -10,43 +10,45 @@ struct DemoCatsDogs: ParsableCommand {
         commandName: "demo-catsdogs",
         abstract: "Fine-tune a pretrained VGG16 on cats vs dogs, the Keras way (Chollet, ch. 5), in Swift.",
         discussion: """
-        Writes into --out: history.json, history.csv, accuracy.png, loss.png, accuracy_smoothed.png, \
-        loss_smoothed.png, phase1.ftckpt, phase2.ftckpt, last.ftckpt (after every epoch, for --resume) \
-        and metrics.json. The last line printed is `test acc: 0.xxxx`.
+        Writes into --out: run.json (the command, written first), history.json, history.csv, accuracy.png, \
+        loss.png, accuracy_smoothed.png, loss_smoothed.png, phase1.ftckpt, phase2.ftckpt, last.ftckpt \
+        (after every epoch, for --resume) and metrics.json. The last line printed is `test acc: 0.xxxx`. \
+        A non-empty --out is refused unless --resume or --overwrite is given. Before training, every image \
+        of every split is checked (class folders identical across splits, two classes, headers readable).
+
+        Ctrl-C or SIGTERM stops after the current training step (a second one stops at once), keeps the \
+        last epoch's last.ftckpt and prints the command that resumes the run; the unfinished epoch is \
+        redone on resume, which then continues exactly as if never interrupted.
+
+        Exit status: 0 success, 1 runtime error (a damaged file, a full disk), 64 usage error (a flag, \
+        the dataset layout, a checkpoint of another run), 130 interrupted.
         """)
 
     @OptionGroup var options: DemoOptions
 
-    func validate() throws {
-        for (flag, value) in [("--batch-size", options.batchSize), ("--image-size", options.imageSize ?? 150),
-                              ("--phase1-epochs", options.phase1Epochs ?? 0), ("--phase2-epochs", options.phase2Epochs ?? 0)]
-        where value < 0 || (flag == "--batch-size" && value == 0) {
-            throw ValidationError("\(flag) must be \(flag == "--batch-size" ? "> 0" : "≥ 0"), got \(value)")
-        }
-        if let s = options.imageSize, s < 32 { throw ValidationError("--image-size must be ≥ 32 (VGG16's smallest input), got \(s)") }
-        for (flag, value) in [("--steps-per-epoch", options.stepsPerEpoch), ("--validation-steps", options.validationSteps),
-                              ("--test-steps", options.testSteps)] {
-            if let value, value <= 0 { throw ValidationError("\(flag) must be > 0, got \(value)") }
-        }
-        guard ["rescale", "caffe"].contains(options.preprocessing) else {
-            throw ValidationError("--preprocessing must be 'rescale' or 'caffe', got '\(options.preprocessing)'")
-        }
-        guard ["nearest", "constant", "reflect", "wrap"].contains(options.fillMode) else {
-            throw ValidationError("--fill-mode must be nearest, constant, reflect or wrap, got '\(options.fillMode)'")
-        }
-        guard options.lr1 > 0, options.lr2 > 0 else { throw ValidationError("--lr1 and --lr2 must be > 0") }
-    }
+    func validate() throws { try options.validateFlags() }
 
     func run() throws {
         LargeBufferReuse.enable()
+        StopSignal.installHandlers()
         do {
-            if options.distributed { try DemoDistribution.run(options) } else { try DemoWorkflow(options: options).run() }
-        } catch let error as ValidationError {
-            throw error
+            if options.distributed {
+                try DemoDistribution.run(options)
+            } else {
+                try DemoWorkflow(options: options, arguments: CommandLine.arguments, stop: .process).run()
+            }
+        } catch let interruption as DemoInterruption {
+            FileHandle.standardError.write(Data((interruption.message + "\n").utf8))
+            throw ExitCode(DemoMessages.interrupted)
         } catch {
-            // Library errors describe themselves (file, key, what to do); print them plainly.
-            FileHandle.standardError.write(Data("demo-catsdogs: error: \(error)\n".utf8))
-            throw ExitCode.failure
+            let (message, code) = DemoMessages.describe(error)
+            FileHandle.standardError.write(Data("demo-catsdogs: error: \(message)\n".utf8))
+            throw ExitCode(code)
         }
     }
+}
+
+/// Training stopped on SIGINT/SIGTERM; the message says how to resume.
+struct DemoInterruption: Error {
+    let message: String
 }

@@ -24,7 +24,10 @@ struct DemoDistribution {
     static func run(_ options: DemoOptions) throws {
         #if MPI
         let parallel = try DataParallel()
-        parallel.abortingOnError { try DemoWorkflow(options: options, distribution: DemoDistribution(parallel)).run() }
+        parallel.abortingOnError {
+            try DemoWorkflow(options: options, arguments: CommandLine.arguments, stop: .process,
+                             distribution: DemoDistribution(parallel)).run()
+        }
         parallel.finalize()
         #else
         throw DistributedError.notBuiltWithMPI

@@ -17,11 +17,17 @@ struct DemoOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder for history.json/.csv, plots, checkpoints and metrics.json.", valueName: "dir"))
     var out: String = "demo-out"
 
-    @Option(help: ArgumentHelp("Resume from a checkpoint written by an earlier run (after phase 1, or any epoch checkpoint).", valueName: "checkpoint"))
+    @Option(help: ArgumentHelp("Resume from a checkpoint written by an earlier run (its --out/last.ftckpt, phase1.ftckpt or phase2.ftckpt); the other flags must describe the same run.", valueName: "checkpoint"))
     var resume: String?
 
     @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder (dir/train, dir/validation: Keras' epoch_loss and epoch_acc, learning rate, batch means, phases, a grid of augmented training images); watch with `tensorboard --logdir dir`.", valueName: "dir"))
     var tensorboard: String?
+
+    @Flag(help: "Replace the results of an earlier run in --out (without it, a non-empty --out is refused unless --resume is given).")
+    var overwrite = false
+
+    @Flag(name: .customLong("skip-bad-files"), help: "Leave out image files that cannot be read (the check before training lists them) instead of stopping.")
+    var skipBadFiles = false
 
     // MARK: Model and schedule
     @Option(name: .customLong("image-size"), help: "Images are resized to this height and width (default: the seed's 150; 64 on the generated dataset).")

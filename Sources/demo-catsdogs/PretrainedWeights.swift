@@ -38,21 +38,3 @@ enum PretrainedWeights {
         return .none(reason: "no pretrained weights found")
     }
 }
-
-/// Bad flags or files; each names the flag and what to do.
-enum DemoError: Error, CustomStringConvertible {
-    case missingFile(flag: String, path: String)
-    case invalidValue(flag: String, value: String, expected: String)
-    case missingSplit(path: String)
-
-    var description: String {
-        switch self {
-        case let .missingFile(flag, path):
-            return "\(flag): no file at '\(path)'. Check the path, or leave the flag out to use the default."
-        case let .invalidValue(flag, value, expected):
-            return "\(flag): '\(value)' is not valid; expected \(expected)."
-        case let .missingSplit(path):
-            return "--data: '\(path)' is missing. The dataset root needs train/, validation/ and test/, each with one folder per class."
-        }
-    }
-}

@@ -18,10 +18,10 @@ enum DataGoldens {
     static var directory: URL { GoldenSuite.root.appendingPathComponent("data") }
     static func fixture(_ name: String) -> String { directory.appendingPathComponent("fixtures").appendingPathComponent(name).path }
 
-    /// Case names with a prefix, for `@Test(arguments:)` (empty when the suite is missing, so the
-    /// loading test below reports it).
+    /// Case names with a prefix, for `@Test(arguments:)`; a failing placeholder when the suite is
+    /// missing or has no such case, so a lost golden never becomes zero cases that pass.
     static func names(_ prefix: String) -> [String] {
-        suite?.cases(prefix: prefix).map(\.name) ?? []
+        nonEmptyCaseNames(suite?.cases(prefix: prefix).map(\.name), describing: "data \(prefix)*")
     }
 }
 

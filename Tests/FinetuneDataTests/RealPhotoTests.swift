@@ -9,14 +9,13 @@ import FinetuneTestSupport
 struct RealPhotoTests {
     static let photos = GoldenSuite.root.deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("shared/data/cats_and_dogs_mini")
+    static let photosPresent = Prerequisite(path: photos.path,
+                                            what: "the shared photos (they live beside the repository, never in it)")
 
     @Test("every photo in ../shared/data/cats_and_dogs_mini decodes and resizes exactly as Pillow",
-          .tags(.slow, .golden), .enabled(if: slowTestsEnabled))
+          .tags(.slow, .golden), .enabled(if: slowTestsEnabled), .enabled(if: photosPresent.shouldRun))
     func photosMatchPillow() throws {
-        guard FileManager.default.fileExists(atPath: Self.photos.path) else {
-            print("skipping: \(Self.photos.path) is absent (it lives beside the repository, never in it)")
-            return
-        }
+        try Self.photosPresent.require()
         let doc = try JSONDecoder().decode(PhotoDigests.self, from: Data(contentsOf: DataGoldens.directory.appendingPathComponent("photos.json")))
         #expect(doc.photos.count == 800)
         var mismatches: [String] = []

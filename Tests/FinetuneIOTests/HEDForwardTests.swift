@@ -15,6 +15,9 @@ var hedWeightsURL: URL {
 
 @Suite("HED's pretrained VGG16 weights")
 struct HEDForwardTests {
+    static let hedWeights = Prerequisite(path: hedWeightsURL.path,
+                                         what: "HED's VGG16 weights (`bash .ci/install-deps --weights` fetches them)")
+
     /// VGG16's conv base at full width (13 convolutions, 5 pools), parameters only.
     static func fullVGG16() -> Container {
         var layers: [any Layer] = []
@@ -48,10 +51,11 @@ struct HEDForwardTests {
 
     @Test("loaded onto VGG16's 13 convolutions, the conv base matches Keras with the same weights",
           .enabled(if: slowTestsEnabled),
-          .enabled(if: FileManager.default.fileExists(atPath: hedWeightsURL.path),
+          .enabled(if: hedWeights.shouldRun,
                    "HED weights are not in the cache: run `bash .ci/install-deps --weights` (FINETUNE_CACHE or ~/.cache/finetune)"),
           .tags(.slow, .golden))
     func forwardMatchesKeras() throws {
+        try Self.hedWeights.require()
         let url = hedWeightsURL
         let golden = try GoldenSuite.load("io").named("hed_vgg16_forward")
         let weights = try KerasWeights.read(from: url)

@@ -8,10 +8,10 @@ let nnSuite: Result<GoldenSuite, any Error> = Result { try GoldenSuite.load("nn"
 
 func nnCase(_ name: String) throws -> GoldenCase { try nnSuite.get().named(name) }
 
-/// Names of the golden cases starting with `prefix` (for `@Test(arguments:)`); empty when the
-/// suite is missing (the `goldenSuiteLoads` test then fails and says why).
+/// Names of the golden cases starting with `prefix` (for `@Test(arguments:)`); a failing
+/// placeholder when the suite is missing or has no such case, never an empty list.
 func nnCaseNames(_ prefix: String) -> [String] {
-    ((try? nnSuite.get())?.cases(prefix: prefix) ?? []).map(\.name)
+    nonEmptyCaseNames((try? nnSuite.get())?.cases(prefix: prefix).map(\.name), describing: "nn \(prefix)*")
 }
 
 extension GoldenCase {

@@ -1,0 +1,19 @@
+import Foundation
+import Finetune
+
+/// What the demo itself refuses or fails at; each case knows its message and exit code.
+enum DemoError: Error {
+    case missingFile(flag: String, path: String)
+    case missingSplit(path: String)
+    /// `--out` holds files of another run and neither `--resume` nor `--overwrite` was given.
+    case outputInUse(path: String, entries: [String], resumable: Bool)
+    case outputUnwritable(path: String, reason: String)
+    /// The checkpoint given to `--resume` was written for other settings or data.
+    case resumeMismatch(file: String, differences: [String])
+    /// A library error while reading the file given to `flag`.
+    case badInput(flag: String, path: String, underlying: any Error)
+    /// A result or progress file could not be written; the previous one is intact.
+    case saveFailed(file: String, reason: String, resume: String?)
+    /// Bad image files found before training (all of them).
+    case unusableFiles([DataError])
+}
