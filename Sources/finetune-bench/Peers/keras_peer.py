@@ -48,7 +48,7 @@ def peak_rss_kib():
 
 
 if a.mode == "epoch":
-    from keras.preprocessing.image import ImageDataGenerator
+    from keras.src.legacy.preprocessing.image import ImageDataGenerator  # Keras 3 keeps it here
     train = ImageDataGenerator(rescale=1 / 255, rotation_range=40, width_shift_range=0.2, height_shift_range=0.2,
                                shear_range=0.2, zoom_range=0.2, horizontal_flip=True, fill_mode="nearest") \
         .flow_from_directory(os.path.join(a.data, "train"), target_size=(a.image, a.image), batch_size=a.batch,
