@@ -35,6 +35,8 @@ struct CompareBenchmark: ParsableCommand {
     var validationSteps = 50
     @Option(help: "Threads for both (default: all cores).")
     var threads: Int?
+    @Option(help: "Comma-separated rows to measure (inference, phase1, phase2, epoch); default: all.")
+    var rows: String?
 
     func validate() throws {
         guard steps >= 1, rounds >= 1, epochSteps >= 1, validationSteps >= 1 else {
@@ -53,6 +55,10 @@ struct CompareBenchmark: ParsableCommand {
         let peer = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/keras_peer.py").path
         var modes = ["inference", "phase1", "phase2"]
         if data != nil { modes.append("epoch") }
+        if let rows {
+            let wanted = Set(rows.split(separator: ",").map(String.init))
+            modes = modes.filter(wanted.contains)
+        }
         var best: [String: (ours: Measurement, theirs: Measurement)] = [:]
         for round in 1...rounds {
             for mode in modes {

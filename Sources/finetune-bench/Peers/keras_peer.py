@@ -6,7 +6,8 @@ Modes (Chollet's VGG16 + Flatten → Dense(256, relu) → Dense(1, sigmoid), ran
 does not depend on them):
   phase1 / phase2 / inference   `train_on_batch` / `predict_on_batch` on one fixed random batch,
                                 warm-up steps excluded;
-  epoch                         `fit` of one epoch with `ImageDataGenerator(...).flow_from_directory`
+  epoch                         `fit` of one epoch with `ImageDataGenerator(...).flow_from_directory`,
+                                fed through endless generators as in the book
                                 (Chollet's augmentation, rescale 1/255) on DATA/train, validating on
                                 DATA/validation, after a one-step warm-up fit that is not timed.
 """
@@ -55,9 +56,18 @@ if a.mode == "epoch":
                              class_mode="binary")
     validation = ImageDataGenerator(rescale=1 / 255).flow_from_directory(
         os.path.join(a.data, "validation"), target_size=(a.image, a.image), batch_size=a.batch, class_mode="binary")
-    model.fit(train, steps_per_epoch=1, epochs=1, validation_data=validation, validation_steps=1, verbose=0)
+
+    def forever(iterator):
+        # As in the book: an endless generator, so that steps_per_epoch may exceed one pass (Keras 3
+        # stops a PyDataset after len() batches — on a small folder that would cut the epoch short).
+        while True:
+            yield next(iterator)
+
+    train_batches, validation_batches = forever(train), forever(validation)
+    model.fit(train_batches, steps_per_epoch=1, epochs=1, validation_data=validation_batches, validation_steps=1,
+              verbose=0)
     t = time.perf_counter()
-    model.fit(train, steps_per_epoch=a.steps, epochs=1, validation_data=validation,
+    model.fit(train_batches, steps_per_epoch=a.steps, epochs=1, validation_data=validation_batches,
               validation_steps=a.validation_steps, verbose=0)
     seconds = time.perf_counter() - t
     rate = None
