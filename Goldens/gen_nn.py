@@ -217,7 +217,7 @@ def model_cases(suite):
             tensors[f"phase{phase}/trainable_count"] = [sum(int(np.prod(v.shape)) for v in model.trainable_weights)]
         suite.add(f"model.seed.{tag}", tensors, seed=seed, tolerance=1e-4,
                   why="end to end through 13 convolutions in float32; Keras/TF and Finetune sum in "
-                      "different orders (1e-4 as the brief asks for end-to-end cases)",
+                      "different orders (1e-4, the tolerance for end-to-end cases)",
                   params={"widths": WIDTHS, "image": image, "unfreeze_from": "block5_conv1"})
 
 

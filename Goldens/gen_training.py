@@ -104,7 +104,7 @@ def run_case(suite, name, seed, lr1, lr2, epochs1, epochs2, batch, n_train, n_va
     for k, v in final.items():
         tensors["final/" + k] = v
     suite.add(name, tensors, seed=seed, tolerance=1e-4,
-              why="end to end over many float32 steps; Keras sums in a different order (issue 4 asks 1e-4)",
+              why="end to end over many float32 steps; Keras sums in a different order (1e-4, the tolerance for end-to-end runs)",
               params={"widths": WIDTHS, "image": IMAGE, "lr1": lr1, "lr2": lr2, "epochs1": epochs1,
                       "epochs2": epochs2, "batch": batch, "unfreeze_from": "block5_conv1",
                       "history_columns": ["loss", "acc", "val_loss", "val_acc"],
