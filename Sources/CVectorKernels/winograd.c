@@ -9,7 +9,13 @@
 #include "vector_kernels.h"
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__linux__)
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+// target_clones dispatches through ifunc resolvers, which the dynamic loader runs before any
+// sanitizer runtime is initialised; ThreadSanitizer instruments them and crashes at load time. Its
+// builds (tests only) get the baseline code.
+#if defined(__x86_64__) && defined(__linux__) && !__has_feature(thread_sanitizer) && !__has_feature(memory_sanitizer)
 #define CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
 #else
 #define CLONES
