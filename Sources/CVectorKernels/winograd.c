@@ -13,9 +13,10 @@
 #define __has_feature(x) 0
 #endif
 // target_clones dispatches through ifunc resolvers, which the dynamic loader runs before any
-// sanitizer runtime is initialised; ThreadSanitizer instruments them and crashes at load time. Its
-// builds (tests only) get the baseline code.
-#if defined(__x86_64__) && defined(__linux__) && !__has_feature(thread_sanitizer) && !__has_feature(memory_sanitizer)
+// sanitizer runtime is initialised; ThreadSanitizer (and coverage instrumentation for fuzzing)
+// instrument them and crash at load time. Those builds (tests only) get the baseline code.
+#if defined(__x86_64__) && defined(__linux__) && !__has_feature(thread_sanitizer) && \
+    !__has_feature(memory_sanitizer) && !__has_feature(coverage_sanitizer)
 #define CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
 #else
 #define CLONES
