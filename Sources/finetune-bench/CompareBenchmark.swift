@@ -62,8 +62,8 @@ struct CompareBenchmark: ParsableCommand {
         var best: [String: (ours: Measurement, theirs: Measurement)] = [:]
         for round in 1...rounds {
             for mode in modes {
-                let ours = try measure(ourCommand(mode))
-                let theirs = try measure([python, peer, mode] + sharedArguments(mode))
+                let ours = try runMeasurement(ourCommand(mode))
+                let theirs = try runMeasurement([python, peer, mode] + sharedArguments(mode))
                 FileHandle.standardError.write(Data("round \(round) \(mode): Finetune \(ours), Keras \(theirs)\n".utf8))
                 let previous = best[mode]
                 best[mode] = (ours.better(than: previous?.ours), theirs.better(than: previous?.theirs))
@@ -90,25 +90,27 @@ struct CompareBenchmark: ParsableCommand {
     private func ourCommand(_ mode: String) -> [String] {
         [CommandLine.arguments[0], "measure", mode] + sharedArguments(mode)
     }
+}
 
-    private func measure(_ command: [String]) throws -> Measurement {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
-              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let seconds = json["seconds"] as? Double, let rss = json["peak_rss_kib"] as? Int else {
-            throw ValidationError("\(command.prefix(3).joined(separator: " ")) failed (exit \(process.terminationStatus))")
-        }
-        return Measurement(rate: json["rate"] as? Double, seconds: seconds, peakRSS: rss)
+/// Runs one measurement process (`finetune-bench measure …` or `Peers/keras_peer.py …`) and reads
+/// the JSON line it prints last.
+func runMeasurement(_ command: [String]) throws -> Measurement {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: command[0])
+    process.arguments = Array(command.dropFirst())
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0,
+          let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
+          let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+          let seconds = json["seconds"] as? Double, let rss = json["peak_rss_kib"] as? Int else {
+        throw ValidationError("\(command.prefix(3).joined(separator: " ")) failed (exit \(process.terminationStatus))")
     }
+    return Measurement(rate: json["rate"] as? Double, seconds: seconds, peakRSS: rss)
 }
 
 /// One measurement: images/s (step rows) or nil (epoch), seconds, peak RSS in KiB.

@@ -52,7 +52,7 @@ struct TrainBenchmark: ParsableCommand {
         var theirs: [String: Double] = [:]
         if !noPeer {
             let script = peer ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                .appendingPathComponent("Peers/keras_seed_steps.py").path
+                .appendingPathComponent("Peers/keras_peer.py").path
             theirs = try runPeer(script)
         }
         print("seed model, batch \(batch), \(image)×\(image), \(Parallel.threadCount) threads, \(steps) timed steps")
@@ -65,23 +65,19 @@ struct TrainBenchmark: ParsableCommand {
         }
     }
 
+    /// Images/s of the Keras peer for each kind of step, one peer process per kind.
     func runPeer(_ script: String) throws -> [String: Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["python3", script, "--batch", "\(batch)", "--image", "\(image)", "--steps", "\(steps)"]
-        if let threads { arguments += ["--threads", "\(threads)"] }
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
-              let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            throw ValidationError("the Keras peer (\(script)) failed; install tensorflow-cpu (pip install -r Goldens/requirements.txt) or pass --no-peer")
+        var rates: [String: Double] = [:]
+        for mode in ["phase1", "phase2", "inference"] {
+            var command = ["/usr/bin/env", "python3", script, mode, "--batch", "\(batch)", "--image", "\(image)",
+                           "--steps", "\(steps)"]
+            if let threads { command += ["--threads", "\(threads)"] }
+            do {
+                rates[mode] = try runMeasurement(command).rate
+            } catch {
+                throw ValidationError("the Keras peer (\(script)) failed; install it with `bash .ci/install-keras-peer` and put .venv-keras/bin first on PATH, or pass --no-peer")
+            }
         }
-        return json.compactMapValues { $0 as? Double }
+        return rates
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Keras 3 (TF-CPU) peer for `finetune-bench compare`: one measurement per process, so its peak RSS
+"""Keras 3 (TF-CPU) peer for `finetune-bench compare` and `train`: one measurement per process, so its peak RSS
 is its own. Prints one JSON line: {"rate": img/s or null, "seconds": s, "peak_rss_kib": KiB, ...}.
 
 Modes (Chollet's VGG16 + Flatten → Dense(256, relu) → Dense(1, sigmoid), random weights — speed
