@@ -4,7 +4,8 @@ import Finetune
 /// The `--out` folder of one run: never a mix of two runs' results.
 ///
 /// Rules: temporary files left by a killed run are removed first. An empty (or new) folder is
-/// used as is. A folder holding anything else is refused, unless `--overwrite` (the run's own
+/// used as is, and so is one holding only the `run.json` of a run that stopped before training.
+/// A folder holding anything else is refused, unless `--overwrite` (the run's own
 /// results are deleted; other files are left alone) or `--resume` (the results of the earlier
 /// completion — metrics.json, plots, phase2.ftckpt — are deleted; history and checkpoints are
 /// rewritten as training goes on). Then `run.json` — the command line and the start time — is
@@ -44,7 +45,8 @@ public struct RunFolder {
     private func clear(overwrite: Bool, resume: String?) throws -> [String] {
         let fm = FileManager.default
         let entries = ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-        guard !entries.isEmpty else { return [] }
+        // A run that stopped before training (bad flags or data) left only its run.json.
+        guard !entries.isEmpty, entries != ["run.json"] else { return [] }
         let remove: [String]
         if overwrite {
             remove = entries.filter(Self.results.contains)

@@ -61,6 +61,10 @@ public struct TrainWorkflow {
 
     /// Rank 0 checks and claims the output folder (``RunFolder``); the other ranks only read from it.
     func claimFolder() throws -> RunFolder {
+        let c = configuration
+        guard c.generatesData || FileManager.default.fileExists(atPath: c.data) else {
+            throw CommandLineError.missingFile(flag: "--data", path: c.data)   // before anything is written
+        }
         let folder: RunFolder
         if isPrimary {
             let (prepared, notes) = try RunFolder.prepare(configuration)
