@@ -149,10 +149,11 @@ extension DataError {
 }
 
 extension CommandLineError {
-    /// A flag's value or a dataset layout the user can fix on the command line.
+    /// A flag's value or a dataset layout the user can fix on the command line (a missing or
+    /// unreadable file is a runtime error).
     var isUsage: Bool {
         switch self {
-        case .missingFile, .invalidValue, .missingSplit, .classMismatch: return true
+        case .invalidValue, .missingSplit, .classMismatch: return true
         default: return false
         }
     }

@@ -3,7 +3,7 @@ import Foundation
 import FinetuneCommandLine
 
 /// Every number of Chollet's recipe (*Deep Learning with Python*, ch. 5) is a flag whose default
-/// is the recipe's value (the help texts call the recipe "the seed").
+/// is the recipe's value.
 struct DemoOptions: ParsableArguments {
     // MARK: Data and weights
     @Option(help: ArgumentHelp("Dataset root with train/, validation/, test/ and a folder per class. Without it, a small generated dataset is written and a short schedule runs.", valueName: "dir"))

@@ -108,6 +108,7 @@ struct TrainRunTests {
         #expect(full.code == 1 && full.message.contains("resume with:\n  x --resume y"))
         let binary = messages.describe(DataError.wrongClassCount(path: "d/train", classes: ["a"], expected: 2, mode: "binary"))
         #expect(binary.code == 64 && binary.message.contains("demo-catsdogs trains a two-class"))
-        #expect(messages.describe(CommandLineError.missingFile(flag: "--data", path: "x")).code == 64)
+        #expect(messages.describe(CommandLineError.missingFile(flag: "--data", path: "x")).code == 1)
+        #expect(messages.describe(CommandLineError.invalidValue(flag: "--data", value: "x", expected: "y")).code == 64)
     }
 }
