@@ -74,11 +74,12 @@ let package = Package(
 
         // The `finetune` command line: train / predict / evaluate / … as testable library code.
         .target(name: "FinetuneCommandLine",
-                dependencies: ["Finetune", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                dependencies: ["Finetune", "FinetuneDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine"]),
+        // Chollet's cats-vs-dogs recipe as a preset of `finetune train`'s workflow.
         .executableTarget(name: "demo-catsdogs",
-                          dependencies: ["Finetune", "FinetuneDistributed",
+                          dependencies: ["FinetuneCommandLine",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "finetune-bench",
                           dependencies: ["Finetune",

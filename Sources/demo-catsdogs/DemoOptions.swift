@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import FinetuneCommandLine
 
-/// Every number of the seed workflow (Chollet, *Deep Learning with Python*, ch. 5) is a flag whose
-/// default is the seed's value.
+/// Every number of Chollet's recipe (*Deep Learning with Python*, ch. 5) is a flag whose default
+/// is the recipe's value.
 struct DemoOptions: ParsableArguments {
     // MARK: Data and weights
     @Option(help: ArgumentHelp("Dataset root with train/, validation/, test/ and a folder per class. Without it, a small generated dataset is written and a short schedule runs.", valueName: "dir"))
@@ -81,6 +82,9 @@ struct DemoOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-augment"), help: "Train on un-augmented images.")
     var noAugment = false
+
+    @Option(name: .customLong("augmentation-randomness"), help: AugmentationOptions.randomnessHelp)
+    var augmentationRandomness: String = "per-sample"
 
     @Flag(name: .customLong("no-shuffle"), help: "Keep the training images in directory order.")
     var noShuffle = false
