@@ -7,8 +7,41 @@ import Finetune
 /// error dump. `program` names the tool in messages (`demo-catsdogs`, `finetune train`).
 public struct ErrorMessages {
     public let program: String
+    /// Whether `program` trains (its bad-file hint names `--skip-bad-files`) or only reads the
+    /// images it is given (`finetune predict`, `evaluate`, `explain`: the hint says to leave the file out).
+    public let trains: Bool
 
-    public init(program: String) { self.program = program }
+    public init(program: String, trains: Bool = true) {
+        self.program = program
+        self.trains = trains
+    }
+
+    /// What to do about one unusable image file.
+    var badFileHint: String {
+        trains ? "Replace or delete it, or pass --skip-bad-files to train without it"
+            : "Replace it, or leave it out of the images you pass"
+    }
+
+    /// The message for `error` raised by a subcommand that reads images and checkpoints but does
+    /// not train: an unusable image is named with what to do, everything else in plain terms.
+    public func describeReading(_ error: any Error) -> String {
+        switch error {
+        case let e as DataError where e.isFileProblem: return e.problem + ". " + badFileHint
+        case let e as CommandLineError: return e.description
+        case let e as CheckpointError: return reading(e)
+        case let e as CustomStringConvertible: return plain(e.description)
+        default: return plain((error as NSError).localizedDescription)
+        }
+    }
+
+    func reading(_ e: CheckpointError) -> String {
+        let fix = "pass a checkpoint written by finetune train (phase2.ftckpt, best.ftckpt or last.ftckpt in its --out)"
+        switch e {
+        case let .fileNotFound(file): return "no checkpoint at '\(file)'; \(fix)"
+        case let .notACheckpoint(file, _): return "'\(file)' is not a Finetune checkpoint; \(fix)"
+        default: return plain(e.description)
+        }
+    }
 
     typealias Described = (message: String, code: Int32)
     static let usage = ExitStatus.usageError, runtime = ExitStatus.runtimeError
@@ -77,7 +110,7 @@ public struct ErrorMessages {
         let layout = "The dataset root needs train/, validation/ and test/, each with one folder per class"
         switch e {
         case .fileNotFound, .unreadable, .emptyFile, .notAnImage, .unsupportedFormat, .truncated, .corrupt, .tooManyPixels:
-            return e.problem + ". Replace or delete it, or pass --skip-bad-files to train without it"
+            return e.problem + ". " + badFileHint
         case let .missingDirectory(path):
             return "--data: '\(path)' is missing or not a folder. \(layout)"
         case let .noClassFolders(path):
@@ -128,7 +161,9 @@ public struct ErrorMessages {
     /// Library descriptions with their API hints turned into command-line terms.
     func plain(_ text: String) -> String {
         var t = text
-        for (api, cli) in [("onBadFile: .skip", "--skip-bad-files"), ("raise maxPixels", "downscale it or pass --skip-bad-files"),
+        let skip = trains ? "--skip-bad-files" : "leave it out of the images you pass"
+        for (api, cli) in [("or pass onBadFile: .skip", "or \(skip)"), ("onBadFile: .skip", skip),
+                           ("raise maxPixels", trains ? "downscale it or pass --skip-bad-files" : "downscale it"),
                            ("load it with scope .convolutions", "pass it with --weights, not --initial-weights"),
                            ("Checkpoint.write(to:)", "\(program) (its --out/last.ftckpt)"),
                            ("(a FreezePolicy) before fit", "(--unfreeze-from)")] {
@@ -139,6 +174,14 @@ public struct ErrorMessages {
 }
 
 extension DataError {
+    /// One image file that cannot be used (missing, unreadable, damaged, not an image, too large).
+    var isFileProblem: Bool {
+        switch self {
+        case .fileNotFound, .unreadable, .emptyFile, .notAnImage, .unsupportedFormat, .truncated, .corrupt, .tooManyPixels: return true
+        default: return false
+        }
+    }
+
     /// Errors in what the user pointed --data at (rather than a damaged file).
     var isUsage: Bool {
         switch self {
