@@ -79,12 +79,14 @@ let package = Package(
         // The `finetune` command line: train / predict / evaluate / … as testable library code.
         .target(name: "FinetuneCommandLine",
                 dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO", "FinetuneTraining",
+                               "FinetuneDistributed",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine", "FinetuneCore"]),
+        // Chollet's cats-vs-dogs recipe as a preset of `finetune train`'s workflow.
         .executableTarget(name: "demo-catsdogs",
-                          dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
-                                         "FinetuneTraining", "FinetuneDistributed",
+                          dependencies: ["FinetuneCommandLine", "Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData",
+                                         "FinetuneIO", "FinetuneTraining",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "finetune-bench",
                           dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",

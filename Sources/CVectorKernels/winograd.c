@@ -2,10 +2,11 @@
 // Networks", 2016) for m = 2, 3, 4, 6, and the matrices themselves.
 //
 // Each transform is written once, generic in the patch size α = m + 2, and instantiated per α with
-// the matrices as compile-time constants: the compiler unrolls the α-loops, drops the products by
-// zero and by one, and keeps a tile's α² vectors of 16 channels in registers. Channels are the
-// vector axis (NHWC keeps them contiguous); a tail of fewer than 16 channels goes through a
-// zero-padded copy.
+// the matrices as compile-time constants. A 2-D transform is two passes of one 1-D transform
+// (`combine`, over columns, then over rows) on vectors of 16 channels; its loops are unrolled in
+// full, so the compiler keeps a column's α vectors in registers and drops the products by zero and
+// by ±1. Interior tiles are read straight from the image; border tiles and a tail of fewer than 16
+// channels go through a zero-padded copy.
 #include "vector_kernels.h"
 #include <string.h>
 
@@ -122,29 +123,53 @@ int ft_winograd_matrices(int m, const float **bt, const float **g, const float *
     }
 }
 
+// ---- shared: vectors of 16 channels and the 1-D transform ----
+
+typedef float vec __attribute__((vector_size(V * sizeof(float))));
+typedef int mask __attribute__((vector_size(V * sizeof(int))));
+
+INLINE vec load(const float *p) { vec v; memcpy(&v, p, sizeof v); return v; }
+INLINE void store(float *p, vec v) { memcpy(p, &v, sizeof v); }
+
+// out[i] = init[i] + Σ_a mat[i·A + a] · in[a] for i < rows (init: zero when null), the terms
+// added in order of a. Instantiated with a constant matrix, the unrolled loops keep every vector
+// in a register and drop the products by zero (and by ±1) at compile time.
+INLINE void combine(const int A, const int rows, const float *mat, const vec *in, const vec *init, vec *out) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < rows; i++) {
+        vec acc = init ? init[i] : (vec){0};
+#pragma clang loop unroll(full)
+        for (int a = 0; a < A; a++) {
+            const float k = mat[i * A + a];
+            if (k != 0) acc += k * in[a];
+        }
+        out[i] = acc;
+    }
+}
+
 // ---- input transform: V[ξ] = (Bᵀ d B)[ξ] for 16 channels of one α × α patch ----
 
-INLINE void input_vector(const int A, const float *bt, const float *d /* [A][A][V] */, float *v, long plane) {
-    float t[8][8][V];
-    for (int i = 0; i < A; i++)
-        for (int b = 0; b < A; b++) {
-            for (int c = 0; c < V; c++) t[i][b][c] = 0;
-            for (int a = 0; a < A; a++) {
-                const float k = bt[i * A + a];
-                if (k != 0) for (int c = 0; c < V; c++) t[i][b][c] += k * d[(a * A + b) * V + c];
-            }
-        }
-    for (int i = 0; i < A; i++)
-        for (int j = 0; j < A; j++) {
-            float acc[V];
-            for (int c = 0; c < V; c++) acc[c] = 0;
-            for (int b = 0; b < A; b++) {
-                const float k = bt[j * A + b];
-                if (k != 0) for (int c = 0; c < V; c++) acc[c] += k * t[i][b][c];
-            }
-            float *out = v + (long)(i * A + j) * plane;
-            for (int c = 0; c < V; c++) out[c] = acc[c];
-        }
+// The patch's pixel (a, b) starts at d[a·row_stride + b·col_stride]: the image itself for interior
+// tiles, a zero-padded copy at the borders.
+INLINE void input_vector(const int A, const float *bt, const float *d, long row_stride, long col_stride,
+                         float *v, long plane) {
+    vec t[8][8]; // t[b][i] = (Bᵀ d)[i][b]
+#pragma clang loop unroll(full)
+    for (int b = 0; b < A; b++) {
+        vec column[8];
+#pragma clang loop unroll(full)
+        for (int a = 0; a < A; a++) column[a] = load(d + a * row_stride + b * col_stride);
+        combine(A, A, bt, column, 0, t[b]);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < A; i++) {
+        vec row[8], out[8];
+#pragma clang loop unroll(full)
+        for (int b = 0; b < A; b++) row[b] = t[b][i];
+        combine(A, A, bt, row, 0, out);
+#pragma clang loop unroll(full)
+        for (int j = 0; j < A; j++) store(v + (long)(i * A + j) * plane, out[j]);
+    }
 }
 
 INLINE void input_tile(const int A, const float *bt, const float *x, long height, long width, long channels,
@@ -154,27 +179,25 @@ INLINE void input_tile(const int A, const float *bt, const float *x, long height
     for (long c0 = 0; c0 < channels; c0 += V) {
         const long n = channels - c0 < V ? channels - c0 : V;
         if (interior && n == V) {
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    memcpy(d + (a * A + b) * V, x + ((row0 + a) * width + col0 + b) * channels + c0, V * sizeof(float));
-        } else {
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++) {
-                    float *dst = d + (a * A + b) * V;
-                    const long r = row0 + a, c = col0 + b;
-                    long k = 0;
-                    if (r >= 0 && r < height && c >= 0 && c < width) {
-                        const float *src = x + (r * width + c) * channels + c0;
-                        for (; k < n; k++) dst[k] = src[k];
-                    }
-                    for (; k < V; k++) dst[k] = 0;
-                }
+            input_vector(A, bt, x + (row0 * width + col0) * channels + c0, width * channels, channels, v + c0, plane);
+            continue;
         }
+        for (int a = 0; a < A; a++)
+            for (int b = 0; b < A; b++) {
+                float *dst = d + (a * A + b) * V;
+                const long r = row0 + a, c = col0 + b;
+                long k = 0;
+                if (r >= 0 && r < height && c >= 0 && c < width) {
+                    const float *src = x + (r * width + c) * channels + c0;
+                    for (; k < n; k++) dst[k] = src[k];
+                }
+                for (; k < V; k++) dst[k] = 0;
+            }
         if (n == V) {
-            input_vector(A, bt, d, v + c0, plane);
+            input_vector(A, bt, d, A * V, V, v + c0, plane);
         } else {
             float tail[64 * V];
-            input_vector(A, bt, d, tail, V);
+            input_vector(A, bt, d, A * V, V, tail, V);
             for (int xi = 0; xi < A * A; xi++)
                 for (long k = 0; k < n; k++) v[xi * plane + c0 + k] = tail[xi * V + k];
         }
@@ -205,29 +228,31 @@ void ft_winograd_input_tile(int m, const float *x, long height, long width, long
 
 INLINE void output_vector(const int A, const int Mo, const float *at, const float *src, long plane,
                           const float *bias, int relu, float out[6][6][V]) {
-    float t[6][8][V];
-    for (int r = 0; r < Mo; r++)
-        for (int j = 0; j < A; j++) {
-            for (int f = 0; f < V; f++) t[r][j][f] = 0;
-            for (int i = 0; i < A; i++) {
-                const float k = at[r * A + i];
-                if (k != 0) {
-                    const float *s = src + (long)(i * A + j) * plane;
-                    for (int f = 0; f < V; f++) t[r][j][f] += k * s[f];
-                }
-            }
-        }
-    for (int r = 0; r < Mo; r++)
+    vec t[8][6]; // t[j][r] = (Aᵀ M)[r][j]
+#pragma clang loop unroll(full)
+    for (int j = 0; j < A; j++) {
+        vec column[8];
+#pragma clang loop unroll(full)
+        for (int i = 0; i < A; i++) column[i] = load(src + (long)(i * A + j) * plane);
+        combine(A, Mo, at, column, 0, t[j]);
+    }
+    vec start[6];
+    const vec b = bias ? load(bias) : (vec){0};
+#pragma clang loop unroll(full)
+    for (int s = 0; s < Mo; s++) start[s] = b;
+#pragma clang loop unroll(full)
+    for (int r = 0; r < Mo; r++) {
+        vec row[8], res[6];
+#pragma clang loop unroll(full)
+        for (int j = 0; j < A; j++) row[j] = t[j][r];
+        combine(A, Mo, at, row, start, res);
+#pragma clang loop unroll(full)
         for (int s = 0; s < Mo; s++) {
-            float acc[V];
-            for (int f = 0; f < V; f++) acc[f] = bias ? bias[f] : 0;
-            for (int j = 0; j < A; j++) {
-                const float k = at[s * A + j];
-                if (k != 0) for (int f = 0; f < V; f++) acc[f] += k * t[r][j][f];
-            }
-            if (relu) for (int f = 0; f < V; f++) acc[f] = acc[f] > 0 ? acc[f] : 0;
-            for (int f = 0; f < V; f++) out[r][s][f] = acc[f];
+            vec y = res[s];
+            if (relu) y = (vec)((mask)y & (y > 0)); // +0 where y ≤ 0 or y is NaN
+            store(out[r][s], y);
         }
+    }
 }
 
 INLINE void output_tile(const int A, const int Mo, const float *at, const float *m_in, long plane, long filters,

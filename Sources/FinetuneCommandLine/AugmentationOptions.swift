@@ -28,8 +28,13 @@ public struct AugmentationOptions: ParsableArguments {
     @Flag(name: .customLong("no-augment"), help: "Train on un-augmented images.")
     public var noAugment = false
 
-    @Option(name: .customLong("augmentation-randomness"), help: ArgumentHelp("per-sample (each image's draws depend only on seed, pass and image) or keras (Keras' ImageDataGenerator stream, for side-by-side runs).", valueName: "per-sample|keras"))
+    @Option(name: .customLong("augmentation-randomness"), help: Self.randomnessHelp)
     public var augmentationRandomness: String = "per-sample"
+
+    /// The help of `--augmentation-randomness`, for every tool that has the flag.
+    public static let randomnessHelp = ArgumentHelp(
+        "per-sample (each image's draws depend only on seed, pass and image) or keras (Keras' ImageDataGenerator stream, for side-by-side runs).",
+        valueName: "per-sample|keras")
 
     public init() {}
 
@@ -43,7 +48,10 @@ public struct AugmentationOptions: ParsableArguments {
         return augmentation
     }
 
-    func fillModeValue() throws -> Augmentation.FillMode {
+    func fillModeValue() throws -> Augmentation.FillMode { try Self.fillMode(fillMode) }
+
+    /// `--fill-mode`'s word as the library's value.
+    public static func fillMode(_ fillMode: String) throws -> Augmentation.FillMode {
         switch fillMode {
         case "nearest": return .nearest
         case "constant": return .constant(0)
@@ -54,7 +62,10 @@ public struct AugmentationOptions: ParsableArguments {
     }
 
     /// `--augmentation-randomness` as the library's value.
-    public func randomness() throws -> AugmentationRandomness {
+    public func randomness() throws -> AugmentationRandomness { try Self.randomness(augmentationRandomness) }
+
+    /// `--augmentation-randomness`'s word as the library's value.
+    public static func randomness(_ augmentationRandomness: String) throws -> AugmentationRandomness {
         switch augmentationRandomness {
         case "per-sample": return .perSample
         case "keras": return .kerasStream

@@ -41,7 +41,9 @@ func runReportingErrors(_ subcommand: String, _ body: () throws -> Void) throws 
     } catch let error as ExitCode {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("finetune \(subcommand): error: \(error)\n".utf8))
+        let program = "finetune \(subcommand)"
+        let message = ErrorMessages(program: program, trains: false).describeReading(error)
+        FileHandle.standardError.write(Data("\(program): error: \(message)\n".utf8))
         throw ExitCode.failure
     }
 }

@@ -14,8 +14,15 @@ public struct TrainCommand: ParsableCommand {
 
         Writes into --out: phase1.ftckpt, phase2.ftckpt, last.ftckpt (after every epoch), \
         best.ftckpt (lowest validation loss), history.json, history.csv, accuracy.png, loss.png, \
-        accuracy_smoothed.png, loss_smoothed.png and metrics.json. Each checkpoint stores the class \
-        names, image size and preprocessing, so `finetune predict` needs nothing else.
+        accuracy_smoothed.png, loss_smoothed.png, metrics.json and run.json (the command, written first). Each \
+        checkpoint stores the class names, image size and preprocessing, so `finetune predict` needs nothing else. \
+        A non-empty --out is refused unless --resume or --overwrite is given. Before training, every image \
+        of every split is checked (class folders identical across splits, headers readable).
+
+        Ctrl-C or SIGTERM stops after the current training step (a second one stops at once), keeps the \
+        last epoch's last.ftckpt and prints the command that resumes the run.
+
+        Exit status: 0 success, 1 runtime error, 64 usage error, 130 interrupted.
 
         Examples:
           finetune train --data photos --out run1
@@ -30,9 +37,6 @@ public struct TrainCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let configuration = try options.configuration()
-        InterruptHandler.install(message: "checkpoints so far are in \(configuration.out); continue with "
-            + "`finetune train <same flags> --resume \(configuration.out)/last.ftckpt`.")
-        try runReportingErrors("train") { try TrainWorkflow(configuration: configuration).run() }
+        try TrainWorkflow.runAsCommand(try options.configuration())
     }
 }

@@ -23,8 +23,22 @@ public struct TrainConfiguration: Sendable {
     public var tensorboard: String?
     /// Fraction of each class of `train/` held out for validation when there is no `validation/`.
     public var validationSplit: Double?
+    /// Splits that must exist under ``data`` (`validation/` and `test/` are otherwise optional).
+    public var requiredSplits = ["train"]
+    /// Instead of ``data``: write a generated two-class dataset (circles vs squares) into
+    /// `out/generated-data` and train on it.
+    public var generatesData = false
+    /// Leave out image files that cannot be read (the check before training lists them)
+    /// instead of stopping.
+    public var skipBadFiles = false
+    /// Replace the results of an earlier run in ``out``; without it (or ``resume``), a
+    /// non-empty ``out`` is refused.
+    public var overwrite = false
 
     // MARK: Model
+    /// `.binary` refuses datasets without exactly two classes; `nil`: binary for two class
+    /// folders, categorical for more.
+    public var classMode: ClassMode?
     public var imageSize = 150
     public var baseWidths = VGG16.standardWidths
     public var denseUnits = 256
@@ -66,6 +80,12 @@ public struct TrainConfiguration: Sendable {
     public var threads: Int?
     /// One line an epoch instead of a progress bar.
     public var quiet = false
+    /// Data-parallel over the ranks of `mpirun -np N` (needs a build with `--traits MPI`).
+    public var distributed = false
+    /// The tool's name in messages (`finetune train: error: …`).
+    public var commandName = "finetune train"
+    /// The command line, for `run.json` and the command that resumes an interrupted run.
+    public var arguments = CommandLine.arguments
 
     public init(data: String) { self.data = data }
 

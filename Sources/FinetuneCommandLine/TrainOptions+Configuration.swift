@@ -11,6 +11,8 @@ extension TrainOptions {
         c.tensorboard = tensorboard
         c.resume = resume
         c.validationSplit = validationSplit
+        c.overwrite = overwrite
+        c.skipBadFiles = skipBadFiles
         c.imageSize = imageSize
         c.baseWidths = try parsedWidths()
         c.denseUnits = denseUnits
@@ -33,6 +35,7 @@ extension TrainOptions {
         c.seed = seed
         c.threads = threads
         c.quiet = quiet
+        c.distributed = distributed
         try check(c)
         return c
     }
@@ -50,6 +53,10 @@ extension TrainOptions {
         if let v = validationSplit, !(v > 0 && v < 1) { throw ValidationError("--validation-split must be between 0 and 1, got \(v)") }
         if let p = earlyStopping, p < 0 { throw ValidationError("--early-stopping must be ≥ 0, got \(p)") }
         if let t = threads, t <= 0 { throw ValidationError("--threads must be > 0, got \(t)") }
+        guard !(overwrite && resume != nil) else {
+            throw ValidationError("--overwrite and --resume exclude each other: --resume continues the run in --out, --overwrite replaces it")
+        }
+        if let refusal = MemoryEstimate.refusal(imageSize: imageSize, batchSize: batchSize) { throw ValidationError(refusal) }
         guard ModelDescription.preprocessingNames.contains(preprocessing) else {
             throw ValidationError("--preprocessing must be rescale, caffe or none, got '\(preprocessing)'")
         }

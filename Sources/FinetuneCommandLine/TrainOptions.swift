@@ -22,6 +22,12 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder; watch with `tensorboard --logdir dir`.", valueName: "dir"))
     public var tensorboard: String?
 
+    @Flag(help: "Replace the results of an earlier run in --out (without it, a non-empty --out is refused unless --resume is given).")
+    public var overwrite = false
+
+    @Flag(name: .customLong("skip-bad-files"), help: "Leave out image files that cannot be read (the check before training lists them) instead of stopping.")
+    public var skipBadFiles = false
+
     @Option(name: .customLong("validation-split"), help: ArgumentHelp("Without a validation/ folder: hold out this fraction of each class of train/ (chosen by --seed).", valueName: "fraction"))
     public var validationSplit: Double?
 
@@ -87,6 +93,9 @@ public struct TrainOptions: ParsableArguments {
 
     @Option(help: "CPU threads for kernels and data workers (default: all cores).")
     public var threads: Int?
+
+    @Flag(help: "Data-parallel over the ranks of `mpirun -np N` (--batch-size is the global batch; rank 0 prints and writes). Needs a build with `--traits MPI`.")
+    public var distributed = false
 
     @Flag(help: "No progress bar: one line an epoch.")
     public var quiet = false

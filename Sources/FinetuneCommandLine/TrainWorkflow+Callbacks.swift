@@ -2,14 +2,14 @@ import Foundation
 import Finetune
 
 extension TrainWorkflow {
-    /// Callbacks shared by both phases: progress (bar, or one line an epoch with `--quiet`),
-    /// history files and `last.ftckpt` after every epoch, `best.ftckpt` (lowest validation loss),
-    /// and TensorBoard logs with `--tensorboard`.
-    func makeCallbacks(_ data: TrainingData) throws -> [any Callback] {
-        var callbacks: [any Callback] = [progressCallback(), persistCallback()]
+    /// Callbacks shared by both phases on rank 0: progress (bar, or one line an epoch with
+    /// `--quiet`), history files and `last.ftckpt` after every epoch, `best.ftckpt` (lowest
+    /// validation loss), and TensorBoard logs with `--tensorboard`.
+    func makeCallbacks(_ data: TrainingData, files: ProgressFiles) throws -> [any Callback] {
+        var callbacks: [any Callback] = [progressCallback(), files]
         if configuration.keepBestCheckpoint, data.validation != nil {
-            callbacks.append(try ModelCheckpoint(path: out.appendingPathComponent("best.ftckpt").path,
-                                                 monitor: .validationLoss, saveBestOnly: true))
+            let best = URL(fileURLWithPath: configuration.out).appendingPathComponent("best.ftckpt")
+            callbacks.append(try ModelCheckpoint(path: best.path, monitor: .validationLoss, saveBestOnly: true))
         }
         callbacks += try tensorBoardCallbacks(data)
         return callbacks
@@ -32,24 +32,9 @@ extension TrainWorkflow {
         })
     }
 
-    func persistCallback() -> any Callback {
-        let out = self.out
-        return LambdaCallback(onEpochEnd: { _, control in
-            // History files and a resumable checkpoint after every epoch, each written atomically.
-            do {
-                try control.history.writeJSON(to: out.appendingPathComponent("history.json"))
-                try control.history.writeCSV(to: out.appendingPathComponent("history.csv"))
-                try control.saveCheckpoint(to: out.appendingPathComponent("last.ftckpt").path)
-            } catch {
-                FileHandle.standardError.write(Data("finetune: could not save progress to \(out.path): \(error)\n".utf8))
-                return .stopTraining
-            }
-            return .proceed
-        })
-    }
-
-    /// A ``TensorBoardLogger`` writing to `--tensorboard DIR` (none without the flag), with a grid
-    /// of augmented versions of the first training image.
+    /// A ``TensorBoardLogger`` writing to `--tensorboard DIR` (none without the flag): per-epoch
+    /// scalars, batch means ten times an epoch, phase texts, and augmented versions of the first
+    /// training image as the model sees them.
     func tensorBoardCallbacks(_ data: TrainingData) throws -> [any Callback] {
         guard let dir = configuration.tensorboard else { return [] }
         let steps = configuration.stepsPerEpoch ?? data.train.batchesPerPass

@@ -2,60 +2,65 @@ import Foundation
 import Finetune
 
 extension TrainWorkflow {
-    /// Phase 1: the whole VGG16 base frozen, only the new head trains.
-    func trainPhase1(_ trainer: Trainer, _ data: inout TrainingData, callbacks: [any Callback]) throws {
+    /// Phase 1 (base frozen) up to `phase1Epochs` epochs in all, then phase 2 (trainable from
+    /// `unfreezeFrom`, fresh RMSprop) up to `phase2Epochs`; either may be 0. A resumed run
+    /// continues the phase its checkpoint was in. SIGINT/SIGTERM ends it with a
+    /// ``RunInterruption`` that says how to resume.
+    func trainPhases(_ trainer: Trainer, _ data: inout TrainingData, callbacks: [any Callback], files: ProgressFiles) throws {
         let c = configuration
-        guard trainer.phase == 1 else { return }  // resumed in phase 2
-        let counts = trainer.parameterCounts
-        say("Phase 1: all of vgg16 frozen — trainable params \(ModelSummary.grouped(counts.trainable)), "
-            + "non-trainable \(ModelSummary.grouped(counts.nonTrainable)); RMSprop(\(c.learningRate1)), \(c.phase1Epochs) epochs.")
-        let remaining = c.phase1Epochs - trainer.history.epochs.count
-        if remaining > 0 {
-            try trainer.fit(&data.train, epochs: remaining, stepsPerEpoch: c.stepsPerEpoch, validation: data.validation,
+        func fit(_ epochs: Int) throws {
+            guard epochs > 0 else { return }
+            try trainer.fit(&data.train, epochs: epochs, stepsPerEpoch: c.stepsPerEpoch, validation: data.validation,
                             validationSteps: c.validationSteps, callbacks: callbacks + earlyStopping(data))
+            if let failure = files.failure { throw failure }
         }
-        try trainer.saveCheckpoint(to: out.appendingPathComponent("phase1.ftckpt").path)
+        do {
+            if trainer.phase == 1 {
+                let counts = trainer.parameterCounts
+                say("Phase 1: \(FreezePolicy.all(of: "vgg16")) — trainable params \(ModelSummary.grouped(counts.trainable)), "
+                    + "non-trainable \(ModelSummary.grouped(counts.nonTrainable)); RMSprop(\(c.learningRate1)), \(c.phase1Epochs) epochs.")
+                try fit(max(0, c.phase1Epochs - trainer.history.epochs.filter { $0.phase == 1 }.count))
+                try save(trainer, as: "phase1.ftckpt")
+                try beginPhase2(trainer)
+            }
+            try fit(max(0, c.phase2Epochs - trainer.history.epochs.filter { $0.phase >= 2 }.count))
+            if stop.isRequested { throw TrainerError.interrupted(epoch: trainer.epochsCompleted, step: nil) }
+        } catch let TrainerError.interrupted(epoch, _) {
+            throw interruption(epoch: epoch, completed: trainer.epochsCompleted)
+        }
+        try save(trainer, as: "phase2.ftckpt")
     }
 
-    /// Phase 2: the base trainable from `--unfreeze-from` on, with a fresh optimizer.
-    func trainPhase2(_ trainer: Trainer, _ data: inout TrainingData, callbacks: [any Callback]) throws {
+    func beginPhase2(_ trainer: Trainer) throws {
         let c = configuration
         let policy = FreezePolicy.from(c.unfreezeFrom)
-        let done = trainer.history.epochs.filter { $0.phase >= 2 }.count
-        if trainer.phase == 1 { try trainer.beginPhase(freezing: policy, optimizer: RMSprop(learningRate: c.learningRate2)) }
-        let report = try policy.apply(to: trainer.model)
+        let report = try trainer.beginPhase(2, freezing: policy, optimizer: RMSprop(learningRate: c.learningRate2))
         say("Phase 2: \(policy) — trainable params \(ModelSummary.grouped(report.trainableParameters)), "
             + "non-trainable \(ModelSummary.grouped(report.nonTrainableParameters)); fresh RMSprop(\(c.learningRate2)), \(c.phase2Epochs) epochs.")
-        if c.phase2Epochs - done > 0 {
-            try trainer.fit(&data.train, epochs: c.phase2Epochs - done, stepsPerEpoch: c.stepsPerEpoch, validation: data.validation,
-                            validationSteps: c.validationSteps, callbacks: callbacks + earlyStopping(data))
-        }
-        try trainer.saveCheckpoint(to: out.appendingPathComponent("phase2.ftckpt").path)
     }
 
-    /// History, plots, test evaluation and `metrics.json`.
-    func finish(_ trainer: Trainer, _ data: inout TrainingData, description: ModelDescription) throws -> Result {
-        try trainer.history.writeJSON(to: out.appendingPathComponent("history.json"))
-        try trainer.history.writeCSV(to: out.appendingPathComponent("history.csv"))
-        let plots = trainer.history.epochs.isEmpty ? [] : try trainer.history.writePlots(to: out, smoothing: 0.8)
-        var written = plots.map(\.lastPathComponent) + ["history.json", "history.csv", "phase1.ftckpt", "phase2.ftckpt", "metrics.json"]
-        if configuration.keepBestCheckpoint, data.validation != nil, trainer.epochsCompleted > 0 { written.append("best.ftckpt") }
-        var test: (loss: Double, accuracy: Double)?
-        if var source = data.test { test = try trainer.evaluate(&source, steps: configuration.testSteps) }
-        let phaseEnd = { (p: Int) in trainer.history.epochs.last { $0.phase == p }?.validationAccuracy }
-        let metrics: [String: Any] = [
-            "test_loss": test?.loss ?? NSNull(), "test_acc": test?.accuracy ?? NSNull(),
-            "phase1_val_acc": phaseEnd(1) ?? NSNull(), "phase2_val_acc": phaseEnd(2) ?? NSNull(),
-            "epochs": trainer.epochsCompleted, "image_size": configuration.imageSize, "classes": description.classNames,
-        ]
-        let json = try JSONSerialization.data(withJSONObject: metrics, options: [.prettyPrinted, .sortedKeys])
-        try AtomicFile.write(Array(json), to: out.appendingPathComponent("metrics.json"))
-        say("Wrote \(written.joined(separator: ", ")) to \(out.path)")
-        if let test {
-            say(String(format: "test loss: %.4f", test.loss))
-            say(String(format: "test acc: %.4f", test.accuracy))
+    /// Rank 0 saves the trainer as `name` in `--out`; a failure says how to resume.
+    func save(_ trainer: Trainer, as name: String) throws {
+        guard isPrimary else { return }
+        let out = URL(fileURLWithPath: configuration.out)
+        do {
+            try trainer.saveCheckpoint(to: out.appendingPathComponent(name).path)
+        } catch {
+            throw RunError.saveFailed(file: out.appendingPathComponent(name).path, reason: RunFolder.reason(error),
+                                      resume: resumeCommand(out.appendingPathComponent("last.ftckpt").path))
         }
-        return Result(description: description, history: trainer.history, test: test,
-                      checkpoint: out.appendingPathComponent("phase2.ftckpt"))
+    }
+
+    /// What the user reads after SIGINT/SIGTERM: the epoch discarded, the checkpoint kept, the
+    /// command that resumes the run.
+    func interruption(epoch: Int, completed: Int) -> RunInterruption {
+        let checkpoint = URL(fileURLWithPath: configuration.out).appendingPathComponent("last.ftckpt").path
+        let name = stop.signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"
+        return RunInterruption(message: """
+
+            \(configuration.commandName): interrupted (\(name)) in epoch \(epoch); that epoch is discarded. \
+            \(checkpoint) holds the run after epoch \(completed) and resumes it exactly. Resume with:
+              \(resumeCommand(checkpoint))
+            """)
     }
 }

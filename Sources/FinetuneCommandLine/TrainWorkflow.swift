@@ -2,20 +2,29 @@ import Foundation
 import Finetune
 
 /// Two-phase transfer learning on a folder of classes (Chollet, Deep Learning with Python,
-/// ch. 5), step by step: read the splits, build VGG16 + a new head, load pretrained weights,
-/// train the head with the base frozen, unfreeze the top of the base and fine-tune, then write
-/// history, plots and test metrics.
+/// ch. 5), step by step: claim the output folder, check the whole dataset, build VGG16 + a new
+/// head, load pretrained weights, (resume,) train the head with the base frozen, unfreeze the top
+/// of the base and fine-tune, then write history, plots and test metrics.
 ///
 /// Every checkpoint it writes (`phase1.ftckpt`, `phase2.ftckpt`, `last.ftckpt` after each epoch,
-/// `best.ftckpt`) carries a ``ModelDescription``, so later commands need only the checkpoint.
+/// `best.ftckpt`) carries a ``ModelDescription``, so later commands need only the checkpoint,
+/// and the settings a resume must share (``RunSettings``).
 public struct TrainWorkflow {
     public let configuration: TrainConfiguration
     /// Where progress lines go (standard output by default).
     public var say: (String) -> Void
+    /// Requested on SIGINT/SIGTERM (``StopSignal/process``): training stops after the current step.
+    public var stop: StopSignal
+    /// Set under `--distributed`: this rank's part of the job (every rank runs this workflow).
+    public var distribution: DistributedRun?
 
-    public init(configuration: TrainConfiguration, say: @escaping (String) -> Void = { print($0); fflush(nil) }) {
+    public init(configuration: TrainConfiguration, stop: StopSignal = StopSignal(), distribution: DistributedRun? = nil,
+                say: @escaping (String) -> Void = { print($0); fflush(nil) }) {
         self.configuration = configuration
-        self.say = say
+        self.stop = stop
+        self.distribution = distribution
+        let primary = distribution?.isPrimary ?? true
+        self.say = { if primary { say($0) } }
     }
 
     /// What a run produced.
@@ -28,67 +37,54 @@ public struct TrainWorkflow {
         public var checkpoint: URL
     }
 
-    var out: URL { URL(fileURLWithPath: configuration.out) }
+    /// Whether this process prints and writes files (rank 0, or the only process).
+    var isPrimary: Bool { distribution?.isPrimary ?? true }
 
     @discardableResult
     public func run() throws -> Result {
+        if let threads = configuration.threads { Parallel.setThreadCount(threads) }
+        let folder = try claimFolder()
+        var data = try loadData(folder: folder)
+        let description = modelDescription(classes: data.classNames)
+        let trainer = try makeTrainer(description, settings: data.settings(configuration))
+        try distribution?.attach(trainer)   // before a restore, so it checks the world size
+        try resume(trainer, &data, description: description)
+        if configuration.resume != nil { try distribution?.attach(trainer) }
+
+        let files = ProgressFiles(folder: folder, resumeCommand: resumeCommand(folder.file("last.ftckpt").path))
+        // A resumable starting point before the first step, so an interruption always has one.
+        if isPrimary { try files.write(trainer.history, checkpoint: trainer.saveCheckpoint, resumable: false) }
+        let callbacks = isPrimary ? try makeCallbacks(data, files: files) : []
+        try trainPhases(trainer, &data, callbacks: callbacks, files: files)
+        return try finish(trainer, &data, description: description, files: files)
+    }
+
+    /// Rank 0 checks and claims the output folder (``RunFolder``); the other ranks only read from it.
+    func claimFolder() throws -> RunFolder {
         let c = configuration
-        if let threads = c.threads { Parallel.setThreadCount(threads) }
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let description = ModelDescription(classNames: [], imageHeight: c.imageSize, imageWidth: c.imageSize,
-                                           preprocessing: c.preprocessing, baseWidths: c.baseWidths,
-                                           denseUnits: c.denseUnits, dropout: c.dropout)
-        var data = try TrainingData(c, preprocessing: try description.preprocessingValue(), classMode: nil)
-        var model = description
-        model.classNames = data.classNames
-        report(data)
-        let trainer = try makeTrainer(model)
-        try resume(trainer, &data, description: model)
-        let callbacks = try makeCallbacks(data)
-        try trainPhase1(trainer, &data, callbacks: callbacks)
-        try trainPhase2(trainer, &data, callbacks: callbacks)
-        return try finish(trainer, &data, description: model)
-    }
-
-    func report(_ data: TrainingData) {
-        let classes = data.classNames.enumerated().map { "\($1)=\($0)" }.joined(separator: ", ")
-        say("Found \(data.train.sampleCount) training, \(data.validation?.sampleCount ?? 0) validation (\(data.validationOrigin)) "
-            + "and \(data.test?.sampleCount ?? 0) test images in \(data.classNames.count) classes: \(classes).")
-        say(data.classNames.count == 2 ? "Head: Dense(1, sigmoid), binary cross-entropy."
-            : "Head: Dense(\(data.classNames.count), softmax), categorical cross-entropy.")
-    }
-
-    /// VGG16 + head, with pretrained or initial weights, in a trainer whose checkpoints carry `description`.
-    func makeTrainer(_ description: ModelDescription) throws -> Trainer {
-        var rng = SeededRNG(seed: configuration.seed)
-        var model = try description.makeModel(using: &rng)
-        try loadWeights(into: &model)
-        _ = try FreezePolicy.from(configuration.unfreezeFrom).trainableKeys(in: model)  // unknown name: fail before phase 1
-        let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: configuration.learningRate1),
-                                  freezing: .all(of: "vgg16"), loss: description.loss, metric: description.metric,
-                                  seed: configuration.seed)
-        trainer.checkpointMetadata = [ModelDescription.metadataKey: try description.encoded()]
-        return trainer
-    }
-
-    func loadWeights(into model: inout Sequential) throws {
-        if let initial = configuration.initialWeights {
-            guard FileManager.default.fileExists(atPath: initial) else {
-                throw CommandLineError.missingFile(flag: "--initial-weights", path: initial)
-            }
-            _ = try KerasWeights.read(from: URL(fileURLWithPath: initial)).load(into: &model, scope: .all)
-            say("Initial weights of the whole model: \(initial)")
-            return
+        guard c.generatesData || FileManager.default.fileExists(atPath: c.data) else {
+            throw CommandLineError.missingFile(flag: "--data", path: c.data)   // before anything is written
         }
-        switch try PretrainedWeights.locate(flag: configuration.weights) {
-        case let .file(url, origin):
-            let file = try KerasWeights.read(from: url)
-            _ = try file.load(into: &model, scope: .convolutions)
-            say("Pretrained VGG16 convolution weights from \(origin): \(url.path) (\(file.layout) layout)")
-        case let .none(reason):
-            say("WARNING: \(reason): the VGG16 base starts from random weights, so transfer learning has nothing to transfer.")
-            say("         Put Keras' vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 in ~/.keras/models/, run")
-            say("         `bash .ci/install-deps --weights`, or pass --weights FILE.")
+        let folder: RunFolder
+        if isPrimary {
+            let (prepared, notes) = try RunFolder.prepare(configuration)
+            notes.forEach(say)
+            folder = prepared
+        } else {
+            folder = RunFolder(url: URL(fileURLWithPath: configuration.out))
         }
+        try distribution?.barrier()
+        return folder
+    }
+
+    func modelDescription(classes: [String]) -> ModelDescription {
+        let c = configuration
+        return ModelDescription(classNames: classes, imageHeight: c.imageSize, imageWidth: c.imageSize,
+                                preprocessing: c.preprocessing, baseWidths: c.baseWidths, denseUnits: c.denseUnits,
+                                dropout: c.dropout)
+    }
+
+    func resumeCommand(_ checkpoint: String) -> String {
+        ResumeCommand.make(arguments: configuration.arguments, checkpoint: checkpoint)
     }
 }

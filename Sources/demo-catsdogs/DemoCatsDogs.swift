@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
 import Finetune
+import FinetuneCommandLine
 
 /// `swift run -c release demo-catsdogs` — Chollet's whole workflow: VGG16 base + new head,
 /// phase 1 (frozen base), phase 2 (unfrozen from block5_conv1), test evaluation, history, plots.
+/// Its flags map onto ``TrainConfiguration/cholletCatsVsDogs(data:)``, which `finetune train`'s
+/// ``TrainWorkflow`` runs.
 @main
 struct DemoCatsDogs: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,25 +33,6 @@ struct DemoCatsDogs: ParsableCommand {
 
     func run() throws {
         LargeBufferReuse.enable()
-        StopSignal.installHandlers()
-        do {
-            if options.distributed {
-                try DemoDistribution.run(options)
-            } else {
-                try DemoWorkflow(options: options, arguments: CommandLine.arguments, stop: .process).run()
-            }
-        } catch let interruption as DemoInterruption {
-            FileHandle.standardError.write(Data((interruption.message + "\n").utf8))
-            throw ExitCode(DemoMessages.interrupted)
-        } catch {
-            let (message, code) = DemoMessages.describe(error)
-            FileHandle.standardError.write(Data("demo-catsdogs: error: \(message)\n".utf8))
-            throw ExitCode(code)
-        }
+        try TrainWorkflow.runAsCommand(try options.configuration())
     }
-}
-
-/// Training stopped on SIGINT/SIGTERM; the message says how to resume.
-struct DemoInterruption: Error {
-    let message: String
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Finetune
+import FinetuneCommandLine
 
 /// Every flag checked before anything is read or written: each error names the flag, the value
 /// and the accepted range.
@@ -30,6 +31,9 @@ extension DemoOptions {
         }
         guard ["nearest", "constant", "reflect", "wrap"].contains(fillMode) else {
             throw ValidationError("--fill-mode: '\(fillMode)' is not accepted; use nearest, constant, reflect or wrap")
+        }
+        guard ["per-sample", "keras"].contains(augmentationRandomness) else {
+            throw ValidationError("--augmentation-randomness: '\(augmentationRandomness)' is not accepted; use per-sample or keras")
         }
         guard Self.baseLayers.contains(unfreezeFrom) else {
             throw ValidationError("--unfreeze-from: VGG16 has no layer '\(unfreezeFrom)'; use one of \(Self.baseLayers.joined(separator: ", "))")
@@ -77,34 +81,8 @@ extension DemoOptions {
 
     /// Refuses an image size and batch size whose training would not fit in memory.
     private func checkMemory() throws {
-        let schedule = DemoSchedule(self)
-        let estimate = DemoMemoryEstimate(imageSize: schedule.imageSize, batchSize: batchSize)
-        let available = ProcessInfo.processInfo.physicalMemory
-        guard estimate.bytes <= available else {
-            throw ValidationError("--image-size \(schedule.imageSize) with --batch-size \(batchSize) needs about "
-                + "\(gigabytes(estimate.bytes)) of memory (\(gigabytes(estimate.activationBytes)) for a batch's activations, "
-                + "\(gigabytes(estimate.weightBytes)) for weights and optimizer state); this machine has \(gigabytes(available)). "
-                + "Lower --image-size or --batch-size")
+        if let refusal = MemoryEstimate.refusal(imageSize: DemoSchedule(self).imageSize, batchSize: batchSize) {
+            throw ValidationError(refusal)
         }
-    }
-
-    private func gigabytes(_ bytes: UInt64) -> String { String(format: "%.1f GB", Double(bytes) / 1e9) }
-}
-
-/// A rough upper estimate of a training step's memory for VGG16 + the 256-unit head.
-struct DemoMemoryEstimate {
-    let activationBytes: UInt64
-    let weightBytes: UInt64
-    var bytes: UInt64 { activationBytes + weightBytes }
-
-    /// Activations: VGG16 keeps ≈ 300 floats per input pixel (64 channels at full size, 128 at
-    /// half, …) in the forward pass, doubled for gradients and scratch; weights: the 14.7 M
-    /// convolution weights plus the head's (size/32)² × 512 × 256, each ×4 for the gradient and
-    /// RMSprop's slot and a copy.
-    init(imageSize: Int, batchSize: Int) {
-        let pixels = UInt64(imageSize) * UInt64(imageSize)
-        activationBytes = UInt64(batchSize) * pixels * 300 * 4 * 2
-        let features = UInt64(imageSize / 32) * UInt64(imageSize / 32) * 512
-        weightBytes = (14_714_688 + features * 256) * 4 * 4
     }
 }

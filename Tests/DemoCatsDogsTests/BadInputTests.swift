@@ -52,6 +52,8 @@ struct BadInputTests {
         Case(name: "zero threads", flags: ["--threads", "0"], code: usage, mentions: ["--threads", "1…1024"]),
         Case(name: "absurd threads", flags: ["--threads", "100000"], code: usage, mentions: ["--threads"]),
         Case(name: "unknown fill mode", flags: ["--fill-mode", "mirror"], code: usage, mentions: ["--fill-mode", "reflect"]),
+        Case(name: "unknown augmentation randomness", flags: ["--augmentation-randomness", "numpy"], code: usage,
+             mentions: ["--augmentation-randomness", "per-sample or keras"]),
         Case(name: "unknown preprocessing", flags: ["--preprocessing", "torch"], code: usage, mentions: ["--preprocessing", "caffe"]),
         Case(name: "unknown layer", flags: ["--unfreeze-from", "block9_conv1"], code: usage, mentions: ["--unfreeze-from", "block5_conv1"]),
         Case(name: "missing data folder", flags: ["--data", "/nonexistent/data"], code: usage, mentions: ["--data", "/nonexistent/data"]),

@@ -1,10 +1,8 @@
-import Foundation
 import Finetune
 
-/// What the demo itself refuses or fails at; each case knows its message and exit code.
-enum DemoError: Error {
-    case missingFile(flag: String, path: String)
-    case missingSplit(path: String)
+/// What a training run refuses or fails at, beyond the library's own errors; ``ErrorMessages``
+/// turns each case into its message and exit code.
+public enum RunError: Error {
     /// `--out` holds files of another run and neither `--resume` nor `--overwrite` was given.
     case outputInUse(path: String, entries: [String], resumable: Bool)
     case outputUnwritable(path: String, reason: String)
@@ -16,4 +14,9 @@ enum DemoError: Error {
     case saveFailed(file: String, reason: String, resume: String?)
     /// Bad image files found before training (all of them).
     case unusableFiles([DataError])
+}
+
+/// Training stopped on SIGINT/SIGTERM; the message says how to resume.
+public struct RunInterruption: Error {
+    public let message: String
 }

@@ -1,15 +1,19 @@
 import Finetune
 import FinetuneDistributed
 
-/// What the workflow needs to know about a data-parallel job (`--distributed`, under mpirun),
-/// without naming MPI: the demo builds without the MPI trait and only `--distributed` needs it.
-struct DemoDistribution {
+/// What the training workflow needs to know about a data-parallel job (`--distributed`, under
+/// mpirun), without naming MPI: the tools build without the MPI trait and only `--distributed`
+/// needs it.
+public struct DistributedRun {
     let strategy: any DistributionStrategy
     let shard: DataShard
     /// Makes a trainer train with the job and start from rank 0's state.
     let attach: (Trainer) throws -> Void
     /// Waits for every rank.
     let barrier: () throws -> Void
+
+    /// Whether this process prints and writes files (rank 0).
+    var isPrimary: Bool { strategy.isPrimary }
 
     #if MPI
     init(_ parallel: DataParallel) {
@@ -21,12 +25,11 @@ struct DemoDistribution {
     #endif
 
     /// Runs the workflow on every rank of an MPI job; a rank that fails ends the job.
-    static func run(_ options: DemoOptions) throws {
+    static func run(_ configuration: TrainConfiguration, stop: StopSignal) throws {
         #if MPI
         let parallel = try DataParallel()
-        parallel.abortingOnError {
-            try DemoWorkflow(options: options, arguments: CommandLine.arguments, stop: .process,
-                             distribution: DemoDistribution(parallel)).run()
+        _ = parallel.abortingOnError {
+            try TrainWorkflow(configuration: configuration, stop: stop, distribution: DistributedRun(parallel)).run()
         }
         parallel.finalize()
         #else

@@ -4,12 +4,13 @@ import Finetune
 /// After every epoch: history.json, history.csv and a resumable last.ftckpt, each written
 /// atomically. A failed write (a full disk) stops training with an error that names the file,
 /// says the previous one is intact and how to resume.
-final class DemoProgressFiles: Callback {
-    let folder: DemoRunFolder
+final class ProgressFiles: Callback {
+    let folder: RunFolder
     let resumeCommand: String
+    /// The first failed write, which stopped training.
     private(set) var failure: (any Error)?
 
-    init(folder: DemoRunFolder, resumeCommand: String) {
+    init(folder: RunFolder, resumeCommand: String) {
         self.folder = folder
         self.resumeCommand = resumeCommand
     }
@@ -37,30 +38,8 @@ final class DemoProgressFiles: Callback {
         do {
             try body(folder.file(name))
         } catch {
-            throw DemoError.saveFailed(file: folder.file(name).path, reason: Self.reason(error),
-                                       resume: resumable ? resumeCommand : nil)
+            throw RunError.saveFailed(file: folder.file(name).path, reason: RunFolder.reason(error),
+                                      resume: resumable ? resumeCommand : nil)
         }
-    }
-
-    /// The system's reason inside a library write error ("No space left on device").
-    static func reason(_ error: any Error) -> String {
-        switch error {
-        case let e as CheckpointError:
-            if case let .writeFailed(_, reason) = e { return trimmed(reason) }
-        case let e as HistoryFileError:
-            if case let .unwritable(_, reason) = e { return trimmed(reason) }
-        case let e as ImageWriteError:
-            if case let .failed(_, reason) = e { return trimmed(reason) }
-        case let e as DataError:
-            if case let .unreadable(_, reason) = e { return trimmed(reason) }
-            if case let .invalidConfiguration(reason) = e { return trimmed(reason) }
-        default: break
-        }
-        return DemoRunFolder.reason(error)
-    }
-
-    /// "write to /x/.a.tmp-1-2: No space left on device" → "No space left on device".
-    private static func trimmed(_ reason: String) -> String {
-        reason.range(of: ": ", options: .backwards).map { String(reason[$0.upperBound...]) } ?? reason
     }
 }

