@@ -58,36 +58,45 @@ let package = Package(
         .target(name: "FinetuneData", dependencies: ["FinetuneCore", "CJPEG", "CPNG", "CImageDecoding"],
                 ),
         // zstd checkpoints and Keras HDF5 weights.
-        .target(name: "FinetuneIO", dependencies: ["FinetuneNN", "CZstd", "CHDF5"],
+        .target(name: "FinetuneIO", dependencies: ["FinetuneCore", "FinetuneNN", "CZstd", "CHDF5"],
                 ),
         // Trainer, callbacks, history, smoothing, plots.
         .target(name: "FinetuneTraining",
-                dependencies: ["FinetuneNN", "FinetuneData", "FinetuneIO"]),
-        // Umbrella: re-exports everything above.
+                dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO"]),
+        // Umbrella: re-exports everything above, for other packages. Targets of this package list
+        // the modules they use themselves: SwiftPM recompiles a target when a module it declares
+        // changes, not when a module re-exported through the umbrella does (a stale target keeps
+        // the old struct layouts and corrupts memory; PackageDependencyTests checks the lists).
         .target(name: "Finetune",
                 dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
                                "FinetuneTraining"]),
 
         // DataParallel: sharded batches, one MPI_Allreduce of the trainable gradients a step.
         .target(name: "FinetuneDistributed",
-                dependencies: ["FinetuneTraining", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+                dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneTraining",
+                               .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
 
         // The `finetune` command line: train / predict / evaluate / … as testable library code.
         .target(name: "FinetuneCommandLine",
-                dependencies: ["Finetune", "FinetuneDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO", "FinetuneTraining",
+                               "FinetuneDistributed",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine"]),
+        .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine", "FinetuneCore"]),
         // Chollet's cats-vs-dogs recipe as a preset of `finetune train`'s workflow.
         .executableTarget(name: "demo-catsdogs",
-                          dependencies: ["FinetuneCommandLine",
+                          dependencies: ["FinetuneCommandLine", "Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData",
+                                         "FinetuneIO", "FinetuneTraining",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "finetune-bench",
-                          dependencies: ["Finetune",
+                          dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
+                                         "FinetuneTraining", "CBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           exclude: ["Peers"]),
         // Runs under mpirun: equivalence and failure checks (.ci/mpi) and the scaling benchmark.
         .executableTarget(name: "finetune-mpi",
-                          dependencies: ["Finetune", "FinetuneDistributed",
+                          dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
+                                         "FinetuneTraining", "FinetuneDistributed",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .plugin(name: "RegenerateGoldens",
@@ -99,13 +108,16 @@ let package = Package(
         // Shared test helpers: golden loading, tolerance checks with useful failure messages.
         .target(name: "FinetuneTestSupport", dependencies: ["FinetuneCore"], path: "Tests/FinetuneTestSupport"),
         .testTarget(name: "FinetuneCoreTests", dependencies: ["FinetuneCore", "FinetuneTestSupport"]),
-        .testTarget(name: "FinetuneNNTests", dependencies: ["FinetuneNN", "FinetuneTestSupport"]),
-        .testTarget(name: "FinetuneDataTests", dependencies: ["FinetuneData", "FinetuneTestSupport"]),
-        .testTarget(name: "FinetuneIOTests", dependencies: ["FinetuneIO", "FinetuneTestSupport"]),
+        .testTarget(name: "FinetuneNNTests", dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneTestSupport"]),
+        .testTarget(name: "FinetuneDataTests", dependencies: ["FinetuneCore", "FinetuneData", "FinetuneTestSupport"]),
+        .testTarget(name: "FinetuneIOTests",
+                    dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneIO", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneCommandLineTests",
-                    dependencies: ["FinetuneCommandLine", "FinetuneTestSupport"]),
+                    dependencies: ["FinetuneCommandLine", "Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData",
+                                   "FinetuneIO", "FinetuneTraining", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneTrainingTests",
-                    dependencies: ["FinetuneTraining", "FinetuneIO", "FinetuneTestSupport"]),
+                    dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneTraining", "FinetuneIO",
+                                   "FinetuneTestSupport"]),
         // Runs the built demo-catsdogs as a user would (bad flags, bad data) and checks each
         // message and exit code; `swift build --build-tests` (and so `swift test`) builds it.
         .testTarget(name: "DemoCatsDogsTests", dependencies: ["FinetuneData", "FinetuneTestSupport"]),

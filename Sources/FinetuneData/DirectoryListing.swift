@@ -162,8 +162,24 @@ private func entries(of folder: String) throws -> [Entry] {
     defer { closedir(dir) }
     var result: [Entry] = []
     while let entry = readdir(dir) {
-        let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+        let bytes = entryName(entry)
         if bytes != [0x2E] && bytes != [0x2E, 0x2E] { result.append(Entry(bytes: bytes)) }
     }
     return result
+}
+
+/// The name of a directory entry, read in place up to its NUL.
+///
+/// `readdir` hands out entries packed `d_reclen` bytes apart in its buffer, so a short name's
+/// 256-byte `d_name` array may run past the buffer's end. Reading `entry.pointee.d_name` as a
+/// Swift value copies the whole array — up to 256 bytes past the end of glibc's heap block for
+/// the last entries of a large folder (valgrind: "invalid read … after a block of size 32,816
+/// alloc'd by opendir"). Only the bytes up to the NUL belong to the entry.
+func entryName(_ entry: UnsafePointer<dirent>) -> [UInt8] {
+    // `d_name` is a stored field of the imported C struct, so its offset is always known.
+    let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? MemoryLayout<dirent>.size
+    let name = UnsafeRawPointer(entry) + offset
+    // The name is NUL-terminated inside `d_name`, which ends with the struct.
+    let length = strnlen(name.assumingMemoryBound(to: CChar.self), MemoryLayout<dirent>.size - offset)
+    return Array(UnsafeRawBufferPointer(start: name, count: length))
 }
