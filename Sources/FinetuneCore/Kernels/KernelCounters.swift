@@ -2,8 +2,7 @@ import Foundation
 
 /// Counts kernel invocations, so tests can prove what was (not) computed — e.g. that a frozen
 /// layer's weight gradient was never asked for. Counting takes an uncontended lock: negligible next
-/// to any kernel. The lock is an `NSLock` (a pthread mutex) rather than `Synchronization.Mutex`:
-/// ThreadSanitizer does not see the futex under `Mutex` on Linux and reports every count as a race.
+/// to any kernel (``Locked``, a pthread mutex that ThreadSanitizer sees).
 ///
 /// The global counts see every thread. Tests run in parallel (and every test target shares one
 /// process), so a test should count with ``counting(_:)``, which sees only the calls made by its
@@ -15,20 +14,13 @@ public enum KernelCounters {
         case maxPoolForward, maxPoolBackward
     }
     /// An array of counts behind a pthread mutex.
-    private final class Counts: @unchecked Sendable {
-        private let lock = NSLock()
-        private var values = Array(repeating: 0, count: Kind.allCases.count)
-        func withLock<R>(_ body: (inout [Int]) -> R) -> R {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&values)
-        }
-    }
-    private static let counts = Counts()
+    private typealias Counts = Locked<[Int]>
+    private static func zeroCounts() -> Counts { Locked(Array(repeating: 0, count: Kind.allCases.count)) }
+    private static let counts = zeroCounts()
 
     /// Per-task counts, installed by ``counting(_:)``.
     private final class Scope: Sendable {
-        let counts = Counts()
+        let counts = KernelCounters.zeroCounts()
         var snapshot: [Kind: Int] {
             let c = counts.withLock { $0 }
             return Dictionary(uniqueKeysWithValues: Kind.allCases.map { ($0, c[$0.rawValue]) })

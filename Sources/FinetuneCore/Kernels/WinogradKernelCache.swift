@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Winograd-transformed kernels of one convolution layer, kept while its weights stay the same
 /// (a frozen layer: every forward pass would otherwise transform the same kernel again —
 /// α²·C·F floats, 36 MB for a 512 × 512 layer under F(4×4, 3×3)).
@@ -14,7 +12,7 @@ public final class WinogradKernelCache: Sendable {
         let transformed: [Float]
     }
     private struct Key: Hashable { let tile: Int; let adjoint: Bool }
-    private let entries = Mutex<[Key: Entry]>([:])
+    private let entries = Locked<[Key: Entry]>([:])
 
     public init() {}
 
