@@ -19,7 +19,7 @@ public final class StopSignal: Sendable {
     /// Asks training to stop after the current step.
     public func request(signal number: Int32 = 0) { flag.store(number == 0 ? -1 : number, ordering: .relaxed) }
 
-    /// Whether a stop was requested.
+    /// Whether a stop has been asked for.
     public var isRequested: Bool { flag.load(ordering: .relaxed) != 0 }
 
     /// The signal number that requested the stop (SIGINT, SIGTERM), or nil.
