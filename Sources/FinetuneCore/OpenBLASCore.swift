@@ -20,13 +20,26 @@ public enum OpenBLASCore {
         return String(cString: p)
     }
 
+    /// Threads OpenBLAS runs inside one call: 1 once ``ensureTuned()`` has run.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
     /// What the one-time check did: `nil` if nothing needed changing, else "Prescott → Cooperlake".
     public static var adjustment: String? { ensured }
 
-    /// Runs the one-time check (cheap after the first call). Kernels call it before BLAS work.
+    /// Runs the one-time set-up (cheap after the first call): the core check, and OpenBLAS limited
+    /// to one thread, since Finetune's own threads call it and split the GEMMs worth splitting.
+    /// Kernels call it before BLAS work. It runs inside a `static let` initialiser, so exactly once;
+    /// a second thread arriving meanwhile waits for it to finish before it calls OpenBLAS.
     @inline(__always) public static func ensureTuned() { _ = ensured }
 
     private static let ensured: String? = {
+        let change = reselectCore()
+        openblas_set_num_threads(1)
+        return change
+    }()
+
+    /// Reruns OpenBLAS's core selection when it fell back to an old kernel set; "old → new", or nil.
+    private static func reselectCore() -> String? {
         #if os(Linux) && arch(x86_64)
         if getenv("OPENBLAS_CORETYPE") != nil { return nil }
         let before = name
@@ -44,7 +57,7 @@ public enum OpenBLASCore {
         #else
         return nil
         #endif
-    }()
+    }
 
     /// The best OpenBLAS 0.3.21 x86-64 kernel set the CPU's flags (from /proc/cpuinfo) allow.
     private static func bestCore() -> String? {

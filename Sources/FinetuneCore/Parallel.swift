@@ -1,12 +1,12 @@
 import Dispatch
 import Synchronization
-import CBLAS
 
 /// The CPU threads Finetune's kernels may use, and a parallel-for over them.
 ///
-/// Kernels split their outer loop with ``Parallel/forEach(_:_:)``; OpenBLAS runs its own threads,
-/// so a kernel that calls GEMM from inside a parallel loop must use ``Parallel/withSingleThreadedBLAS(_:)``
-/// (two levels of threads on two cores halve throughput).
+/// Kernels split their outer loop with ``Parallel/forEach(_:_:)``. These are the only threads that
+/// compute: OpenBLAS is kept on one thread (``OpenBLASCore/ensureTuned()``) and called from them,
+/// and a GEMM worth splitting is split by Finetune (`sgemm(…, threads:)`), so no second pool of
+/// threads spins or competes for the cores.
 public enum Parallel {
     private static let configured = Atomic<Int>(0)
 
@@ -16,11 +16,10 @@ public enum Parallel {
         return n > 0 ? n : max(1, ProcessInfo_activeProcessorCount())
     }
 
-    /// Sets the thread count for Finetune's kernels and OpenBLAS. Values < 1 mean "all cores".
+    /// Sets the thread count for Finetune's kernels (OpenBLAS stays on one thread). Values < 1
+    /// mean "all cores".
     public static func setThreadCount(_ n: Int) {
-        OpenBLASCore.ensureTuned()
         configured.store(max(0, n), ordering: .relaxed)
-        openblas_set_num_threads(Int32(threadCount))
     }
 
     /// Runs `body(i)` for every `i` in `0..<count`, split into contiguous chunks over
@@ -53,21 +52,6 @@ public enum Parallel {
                 if lo < hi { box.value(lo..<hi) }
             }
         }
-    }
-
-    /// Runs `body` with OpenBLAS limited to one thread, restoring the setting afterwards.
-    public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
-        try withBLASThreads(1, body)
-    }
-
-    /// Runs `body` with OpenBLAS using `n` threads (at least 1), restoring the setting afterwards.
-    public static func withBLASThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
-        OpenBLASCore.ensureTuned()
-        let previous = openblas_get_num_threads()
-        let wanted = Int32(max(1, n))
-        if wanted != previous { openblas_set_num_threads(wanted) }
-        defer { if wanted != previous { openblas_set_num_threads(previous) } }
-        return try body()
     }
 }
 

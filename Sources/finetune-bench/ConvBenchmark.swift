@@ -74,7 +74,7 @@ struct ConvBenchmark: ParsableCommand {
     @Option(help: "Comma-separated layer names to run (e.g. block1_conv2,block5_conv1); default: all 13.")
     var layers: String?
 
-    @Option(help: "Who runs the threads: automatic (default), chunks (Finetune threads, 1-thread BLAS per chunk) or blas (one chunk at a time, threaded BLAS).")
+    @Option(help: "Who runs the threads: automatic (default), chunks (each thread its own chunks) or split-gemm (one chunk at a time, each GEMM split over the threads).")
     var threading: ConvolutionOptions.Threading = .automatic
 
     @Option(help: "Convolution algorithm: automatic (default: per layer, GEMM or Winograd F(m×m,3×3) by the cost model), gemm (im2col + GEMM) or winograd. Kernel gradients always use GEMM.")
@@ -100,9 +100,9 @@ struct ConvBenchmark: ParsableCommand {
                                  On a machine shared with other busy processes, wall-clock time mostly measures \
                                  the neighbours. Process CPU time counts only the cycles this process ran, so \
                                  GFLOP per CPU-second × threads estimates the throughput with the cores to \
-                                 itself. Fair only when no thread spins while waiting: use it with \
-                                 --threading chunks (OpenBLAS threads spin); SGEMM is then measured on one \
-                                 thread and scaled by the thread count.
+                                 itself. Fair only when no thread waits on another: use it with \
+                                 --threading chunks; SGEMM is then measured on one thread and scaled by the \
+                                 thread count.
                                  """))
     var cpuTime = false
 
@@ -217,20 +217,18 @@ struct ConvBenchmark: ParsableCommand {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// GFLOP/s of one n×n×n SGEMM on `threads` OpenBLAS threads (best of `repeats`).
+    /// GFLOP/s of one n×n×n SGEMM split over `threads` of Finetune's threads (best of `repeats`).
     private func measureSGEMM(n: Int, threads: Int) -> Double {
         var rng = SeededRNG(seed: 2)
         let a = Tensor.uniform([n, n], low: -1, high: 1, using: &rng), b = Tensor.uniform([n, n], low: -1, high: 1, using: &rng)
         var c = Tensor.zeros([n, n])
         // With --cpu-time: one thread (nothing spins), scaled by the thread count.
-        let blasThreads = cpuTime ? 1 : threads
-        let seconds = Parallel.withBLASThreads(blasThreads) {
-            best(of: repeats, threads: 1) {
-                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
-                                ap.baseAddress, Int32(n), bp.baseAddress, Int32(n), 0, cp.baseAddress, Int32(n))
-                } } }
-            }
+        let gemmThreads = cpuTime ? 1 : threads
+        let seconds = best(of: repeats, threads: 1) {
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                splitSGEMM(m: n, n: n, k: n, ap.baseAddress!, lda: n, bp.baseAddress!, ldb: n, beta: 0,
+                           cp.baseAddress!, ldc: n, threads: gemmThreads)
+            } } }
         }
         return 2 * Double(n) * Double(n) * Double(n) / seconds / 1e9 * Double(cpuTime ? threads : 1)
     }

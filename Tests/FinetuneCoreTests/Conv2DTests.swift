@@ -30,7 +30,7 @@ struct OptionsCase: Sendable, CustomTestStringConvertible {
                     options: ConvolutionOptions(threads: 3, chunkBytes: 1, minimumChunkPixels: 12, threading: .chunks,
                                                 algorithm: .gemm)),
         OptionsCase(name: "GEMM, 2 BLAS threads, 1-row chunks",
-                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .blas,
+                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .splitGEMM,
                                                 algorithm: .gemm)),
         OptionsCase(name: "Winograd, 1 thread, 1-row chunks",
                     options: ConvolutionOptions(threads: 1, chunkBytes: 1, minimumChunkPixels: 1, algorithm: .winograd)),
@@ -38,7 +38,7 @@ struct OptionsCase: Sendable, CustomTestStringConvertible {
                     options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks,
                                                 algorithm: .winograd)),
         OptionsCase(name: "Winograd, 2 BLAS threads",
-                    options: ConvolutionOptions(threads: 2, threading: .blas, algorithm: .winograd)),
+                    options: ConvolutionOptions(threads: 2, threading: .splitGEMM, algorithm: .winograd)),
     ] + WinogradTile.all.flatMap { tile in [
         OptionsCase(name: "Winograd \(tile), 1 thread, 1-row chunks",
                     options: ConvolutionOptions(threads: 1, chunkBytes: 1, minimumChunkPixels: 1, algorithm: .winograd,
@@ -47,7 +47,7 @@ struct OptionsCase: Sendable, CustomTestStringConvertible {
                     options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks,
                                                 algorithm: .winograd, winogradTileSize: tile.m)),
         OptionsCase(name: "Winograd \(tile), 2 BLAS threads",
-                    options: ConvolutionOptions(threads: 2, threading: .blas, algorithm: .winograd, winogradTileSize: tile.m)),
+                    options: ConvolutionOptions(threads: 2, threading: .splitGEMM, algorithm: .winograd, winogradTileSize: tile.m)),
     ] }
 
     /// Each algorithm with the default chunking.

@@ -4,20 +4,22 @@
 /// tiles for Winograd), contiguous in memory row after row. Either Finetune's threads each take
 /// one contiguous share of rows and call single-threaded OpenBLAS on their own chunks, or (when a
 /// share would be too small to amortise packing the k × f matrix) one chunk after another runs
-/// on the calling thread with OpenBLAS threads inside each GEMM. A chunk's scratch (its patch
+/// on the calling thread and Finetune's threads split each GEMM (``sgemm(transposeA:transposeB:m:n:k:alpha:_:lda:_:ldb:beta:_:ldc:threads:)``)
+/// and the chunk's gather/scatter work. OpenBLAS never runs threads of its own. A chunk's scratch (its patch
 /// matrix) is `bytesPerUnit` per unit and aims at ``ConvolutionOptions/chunkBytes``.
 struct ChunkPlan {
     let rows: Int
     let unitsPerRow: Int
-    /// Finetune threads, each with one share of the rows (1 when OpenBLAS does the threading).
+    /// Finetune threads, each with one share of the rows (1 when the threads split each GEMM instead).
     let threads: Int
-    /// OpenBLAS threads inside each GEMM call (1 when Finetune's threads own the shares).
-    let blasThreads: Int
+    /// Finetune threads that split each GEMM and each gather/scatter pass of a chunk (1 when
+    /// every thread owns a share of the rows).
+    let gemmThreads: Int
     /// Rows per chunk (before a share is divided into equal chunks).
     let rowsPerChunk: Int
 
-    /// Threads that split a chunk's gather/scatter work when OpenBLAS threads the GEMMs.
-    var helperThreads: Int { blasThreads }
+    /// Threads that split a chunk's GEMMs and gather/scatter work (``gemmThreads``).
+    var helperThreads: Int { gemmThreads }
 
     /// - Parameters:
     ///   - filters: the GEMM's f; a chunk holds at least `pixelsPerFilter·f` units.
@@ -32,14 +34,14 @@ struct ChunkPlan {
         var useChunks: Bool
         switch options.threading {
         case .chunks: useChunks = true
-        case .blas: useChunks = false
+        case .splitGEMM: useChunks = false
         case .automatic: useChunks = units / requested >= options.minimumChunkPixels
         }
         if requested == 1 { useChunks = true }
         let limit = max(1, rows / max(minimumShareRows, 1))
         threads = useChunks ? max(1, min(requested, rows, limit)) : 1
-        blasThreads = useChunks ? 1 : requested
-        // One buffer per Finetune thread, or one shared buffer of the whole budget under BLAS threads.
+        gemmThreads = useChunks ? 1 : requested
+        // One buffer per Finetune thread, or one shared buffer of the whole budget when the threads split each GEMM.
         let budget = useChunks ? options.chunkBytes : options.chunkBytes * requested
         let rowBytes = max(unitsPerRow * bytesPerUnit, 1)
         let minimumUnits = max(options.minimumChunkPixels, options.pixelsPerFilter * filters)
@@ -66,11 +68,10 @@ struct ChunkPlan {
     /// longer than ``rowsPerChunk`` or than a share.
     var maximumChunkUnits: Int { min(rowsPerChunk, (rows + threads - 1) / threads) * unitsPerRow }
 
-    /// Runs `body(t, share(t))` for every thread with OpenBLAS set to ``blasThreads``.
+    /// Runs `body(t, share(t))` for every thread.
     func run(_ body: (Int, Range<Int>) -> Void) {
-        Parallel.withBLASThreads(blasThreads) {
-            if threads == 1 { body(0, 0..<rows); return }
-            Parallel.forEach(threads, threads: threads) { t in body(t, share(t)) }
-        }
+        OpenBLASCore.ensureTuned()
+        if threads == 1 { body(0, 0..<rows); return }
+        Parallel.forEach(threads, threads: threads) { t in body(t, share(t)) }
     }
 }

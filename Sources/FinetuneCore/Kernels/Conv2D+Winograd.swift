@@ -8,7 +8,7 @@ import CVectorKernels
 /// transformed patches (Bᵀ d B)[ξ] for each of the α² positions ξ of the transform domain, the sum
 /// over channels is the GEMM M[ξ] = V[ξ]·U[ξ]; the output transform Aᵀ M A then yields the m × m
 /// outputs, with the bias (and a fused ReLU) added on the way out. The transforms are vectorised
-/// C (`CVectorKernels`, chosen per CPU at load time); the GEMMs are OpenBLAS. Chunks of tile rows
+/// C (`CVectorKernels`, chosen per CPU at load time); the GEMMs are single-threaded OpenBLAS calls. Chunks of tile rows
 /// and their threads follow a ``ChunkPlan``; every output tile is written by exactly one thread,
 /// so the same plan gives the same bits.
 ///
@@ -123,9 +123,12 @@ struct WinogradConv {
                                                r0 &- padTop, c0 &- padLeft, v + t &* C, tiles &* C)
                     }
                 }
-                for xi in 0..<xiCount {
-                    sgemm(m: tiles, n: F, k: C, v + xi * tiles * C, lda: C, u + xi * C * F, ldb: F,
-                          beta: 0, products + xi * tiles * F, ldc: F)
+                // The α² products are independent: when the threads share a chunk, each takes some of them.
+                Parallel.chunks(xiCount, threads: plan.helperThreads) { positions in
+                    for xi in positions {
+                        sgemm(m: tiles, n: F, k: C, v + xi * tiles * C, lda: C, u + xi * C * F, ldb: F,
+                              beta: 0, products + xi * tiles * F, ldc: F)
+                    }
                 }
                 Parallel.chunks(tiles, threads: plan.helperThreads) { part in
                     for t in part {

@@ -78,7 +78,8 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
                     } else {
                         a = xBase + chunk.lowerBound * ow * k
                     }
-                    sgemm(m: m, n: f, k: k, a, lda: k, wBase, ldb: f, beta: bias == nil ? 0 : 1, yc, ldc: f)
+                    sgemm(m: m, n: f, k: k, a, lda: k, wBase, ldb: f, beta: bias == nil ? 0 : 1, yc, ldc: f,
+                          threads: plan.helperThreads)
                     if relu { clampBelowAtZero(yc, count: m &* f) }
                 }
             }
@@ -161,7 +162,8 @@ private func conv2DKernelGradient(_ g: ConvGeometry, _ x: Tensor, _ dy: Tensor,
                     a = xBase + chunk.lowerBound * ow * k
                 }
                 // dW (k×f) += Pᵀ (k×m) · dY (m×f)
-                sgemm(transposeA: true, m: k, n: f, k: m, a, lda: k, dyc, ldb: f, beta: first ? 0 : 1, acc, ldc: f)
+                sgemm(transposeA: true, m: k, n: f, k: m, a, lda: k, dyc, ldb: f, beta: first ? 0 : 1, acc, ldc: f,
+                      threads: plan.helperThreads)
                 first = false
                 columnSums.withUnsafeMutableBufferPointer { cs in
                     cs.update(repeating: 0)
@@ -206,7 +208,7 @@ private func conv2DInputGradient(_ g: ConvGeometry, _ w: Tensor, _ dy: Tensor,
                     plan.forEachChunk(in: share) { chunk in
                         let m = chunk.count * ow
                         sgemm(transposeB: true, m: m, n: k, k: f, dyBase + chunk.lowerBound * ow * f, lda: f,
-                              wBase, ldb: f, beta: 0, dxBase + chunk.lowerBound * ow * k, ldc: k)
+                              wBase, ldb: f, beta: 0, dxBase + chunk.lowerBound * ow * k, ldc: k, threads: plan.helperThreads)
                     }
                 }
                 return
@@ -224,7 +226,7 @@ private func conv2DInputGradient(_ g: ConvGeometry, _ w: Tensor, _ dy: Tensor,
                     let m = chunk.count * ow
                     // dP (m×k) = dY (m×f) · Wᵀ (f×k)
                     sgemm(transposeB: true, m: m, n: k, k: f, dyBase + chunk.lowerBound * ow * f, lda: f,
-                          wBase, ldb: f, beta: 0, col, ldc: k)
+                          wBase, ldb: f, beta: 0, col, ldc: k, threads: plan.helperThreads)
                     plan.col2imAddSplit(col, rows: chunk, into: dxBase)
                 }
             }

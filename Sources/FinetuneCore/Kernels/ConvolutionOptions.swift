@@ -9,12 +9,13 @@ public struct ConvolutionOptions: Sendable, Hashable {
     public enum Threading: String, Sendable, CaseIterable, Codable {
         /// Finetune's threads each take a contiguous share of the output rows and call
         /// single-threaded OpenBLAS on their own chunks (no nested threading); falls back to
-        /// ``blas`` when a share would be too small to amortise packing the kernel matrix.
+        /// ``splitGEMM`` when a share would be too small to amortise packing the kernel matrix.
         case automatic
         /// Always Finetune's threads over row chunks, single-threaded OpenBLAS.
         case chunks
-        /// One chunk after another on the calling thread; OpenBLAS parallelises each GEMM.
-        case blas
+        /// One chunk after another; Finetune's threads split each GEMM (by columns of the
+        /// output) and each transform or gather pass. OpenBLAS never runs threads of its own.
+        case splitGEMM = "split-gemm"
     }
 
     /// Which algorithm computes a convolution (and its input gradient; kernel gradients always use GEMM).

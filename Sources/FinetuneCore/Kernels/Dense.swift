@@ -1,5 +1,3 @@
-import CBLAS
-
 /// Fully connected layer: y = x · W + b, x (n, in), W (in, out), b (out) — Keras' Dense layout.
 public func denseForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?) -> Tensor {
     KernelCounters.record(.denseForward)
@@ -12,8 +10,8 @@ public func denseForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?) -> 
         if let b { b.withUnsafeBufferPointer { bp in for r in 0..<n { (y.baseAddress! + r * m).update(from: bp.baseAddress!, count: m) } } }
         else { y.update(repeating: 0) }
         x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(m), Int32(k),
-                        1, xp.baseAddress, Int32(k), wp.baseAddress, Int32(m), 1, y.baseAddress, Int32(m))
+            sgemm(m: n, n: m, k: k, xp.baseAddress!, lda: k, wp.baseAddress!, ldb: m, beta: 1, y.baseAddress!, ldc: m,
+                  threads: Parallel.threadCount)
         } }
     }
 }
@@ -30,8 +28,8 @@ public func denseBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: 
         KernelCounters.record(.denseInputGradient)
         dx = Tensor(shape: x.shape) { out in
             dy.withUnsafeBufferPointer { dyp in w.withUnsafeBufferPointer { wp in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(k), Int32(m),
-                            1, dyp.baseAddress, Int32(m), wp.baseAddress, Int32(m), 0, out.baseAddress, Int32(k))
+                sgemm(transposeB: true, m: n, n: k, k: m, dyp.baseAddress!, lda: m, wp.baseAddress!, ldb: m,
+                      beta: 0, out.baseAddress!, ldc: k, threads: Parallel.threadCount)
             } }
         }
     }
@@ -39,8 +37,8 @@ public func denseBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: 
         KernelCounters.record(.denseKernelGradient)
         dw = Tensor(shape: w.shape) { out in
             x.withUnsafeBufferPointer { xp in dy.withUnsafeBufferPointer { dyp in
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(m), Int32(n),
-                            1, xp.baseAddress, Int32(k), dyp.baseAddress, Int32(m), 0, out.baseAddress, Int32(m))
+                sgemm(transposeA: true, m: k, n: m, k: n, xp.baseAddress!, lda: k, dyp.baseAddress!, ldb: m,
+                      beta: 0, out.baseAddress!, ldc: m, threads: Parallel.threadCount)
             } }
         }
         db = Tensor(shape: [m]) { out in
