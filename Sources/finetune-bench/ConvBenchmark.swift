@@ -62,7 +62,7 @@ struct ConvBenchmark: ParsableCommand {
     @Option(help: "Images per batch (the seed trains with 20).")
     var batch: Int = 20
 
-    @Option(help: "Threads for the kernels and for OpenBLAS (default: all active cores).")
+    @Option(help: "Threads for the kernels (default: all active cores).")
     var threads: Int?
 
     @Option(help: "Input image height and width; the pools floor it block by block (150 → 75 → 37 → 18 → 9).")
