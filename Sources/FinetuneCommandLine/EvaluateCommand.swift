@@ -14,9 +14,12 @@ public struct EvaluateCommand: ParsableCommand {
         confusion_matrix.png and mistakes.png (the most confidently wrong images, captioned with \
         their true and predicted class) into --out.
 
+        With --tensorboard DIR, also logs them to the run DIR/evaluation: the loss and accuracy         under Keras' evaluation_loss_vs_iterations and evaluation_acc_vs_iterations tags,         precision/<class>, recall/<class> and f1/<class> scalars, the per-class table as text,         and the two PNGs as the images confusion_matrix and mistakes. A run of its own rather than         Keras' validation run, which holds the validation images' per-epoch scores; give the folder         of `finetune train --tensorboard` to see them beside the training curves. The step is the         checkpoint's optimizer step count (Keras logs model.evaluate at optimizer.iterations),         where `finetune train --tensorboard` logs its test scores; --step sets another.
+
         Examples:
           finetune evaluate run1/phase2.ftckpt photos/test
           finetune evaluate run1/best.ftckpt photos/validation --out run1/eval --mistakes 24
+          finetune evaluate run1/phase2.ftckpt photos/test --tensorboard run1/logs
         """)
 
     @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt), or a Keras 3 .keras archive.", valueName: "checkpoint|model.keras"))
@@ -36,6 +39,8 @@ public struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup(title: "Keras archives") public var archive: KerasArchiveOptions
 
+    @OptionGroup(title: "TensorBoard") public var logs: EvaluationLogOptions
+
     public init() {}
 
     public func validate() throws {
@@ -45,15 +50,26 @@ public struct EvaluateCommand: ParsableCommand {
 
     public func run() throws {
         try runReportingErrors("evaluate") {
-            let evaluation = try evaluate()
+            var step: Int?
+            let evaluation = try evaluate(loggedAt: &step)
             print(evaluation.report)
             print("Wrote confusion_matrix.png and mistakes.png to \(out)")
+            if let dir = logs.tensorboard {
+                print("Logged them to \(dir)/evaluation at step \(step ?? 0); watch with `tensorboard --logdir \(dir)`")
+            }
         }
     }
 
-    /// Scores the model and writes the PNGs.
+    /// Scores the model and writes the PNGs (and logs, with `--tensorboard`).
     public func evaluate() throws -> Evaluation {
+        var step: Int?
+        return try evaluate(loggedAt: &step)
+    }
+
+    /// ``evaluate()``, setting `step` to the TensorBoard step logged at (`nil` without `--tensorboard`).
+    func evaluate(loggedAt step: inout Int?) throws -> Evaluation {
         let trained = try TrainedModel.load(checkpoint, overrides: archive.overrides)
+        let tensorboard = try logs.logger(for: trained)
         guard FileManager.default.fileExists(atPath: dataDirectory) else {
             throw CommandLineError.missingFile(flag: "DATA_DIR", path: dataDirectory)
         }
@@ -71,9 +87,14 @@ public struct EvaluateCommand: ParsableCommand {
                                     probabilities: result.probabilities, loss: result.loss ?? .nan)
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try EvaluationPlots.confusionMatrix(evaluation).writePNG(to: folder.appendingPathComponent("confusion_matrix.png"))
-        try EvaluationPlots.contactSheet(evaluation.mostConfidentlyWrong(limit: mistakes), classNames: classes)
-            .writePNG(to: folder.appendingPathComponent("mistakes.png"))
+        let matrix = folder.appendingPathComponent("confusion_matrix.png"), sheet = folder.appendingPathComponent("mistakes.png")
+        try EvaluationPlots.confusionMatrix(evaluation).writePNG(to: matrix)
+        try EvaluationPlots.contactSheet(evaluation.mostConfidentlyWrong(limit: mistakes), classNames: classes).writePNG(to: sheet)
+        if let tensorboard {
+            step = tensorboard.step
+            try evaluation.log(to: tensorboard.logger, step: tensorboard.step,
+                               images: [("confusion_matrix", matrix), ("mistakes", sheet)])
+        }
         return evaluation
     }
 }

@@ -13,9 +13,12 @@ public struct ExplainCommand: ParsableCommand {
         features raised that class's score most. The default layer is the last convolution \
         (block5_conv3); --layer picks another.
 
+        With --tensorboard DIR, also logs each PNG, byte for byte, as the image gradcam/<name>         of the run DIR/evaluation, at the checkpoint's optimizer step count (as `finetune         evaluate --tensorboard`) or --step.
+
         Examples:
           finetune explain run1/phase2.ftckpt photos/test/cats/cat.1500.jpg --out explained
           finetune explain run1/phase2.ftckpt photos/test/dogs --out explained --layer block4_conv3 --class dogs
+          finetune explain run1/phase2.ftckpt photos/test/cats --tensorboard run1/logs
         """)
 
     @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt).", valueName: "checkpoint"))
@@ -33,12 +36,17 @@ public struct ExplainCommand: ParsableCommand {
     @Option(name: .customLong("class"), help: "Explain this class instead of the predicted one.")
     public var className: String?
 
+    @OptionGroup(title: "TensorBoard") public var logs: EvaluationLogOptions
+
     public init() {}
 
     public func run() throws {
         try runReportingErrors("explain") {
             for row in try explain() {
                 print("\(row.file)  \(row.label) " + String(format: "%.4f", row.probability) + "  → \(row.output)")
+            }
+            if let dir = logs.tensorboard {
+                print("Logged them to \(dir)/evaluation as gradcam/<name>; watch with `tensorboard --logdir \(dir)`")
             }
         }
     }
@@ -64,6 +72,7 @@ public struct ExplainCommand: ParsableCommand {
             forced = index
         }
         let camera = try GradCAM(model: trained.model, layer: layer, isBinary: d.isBinary)
+        let tensorboard = try logs.logger(for: trained)
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var source = try DirectorySource(listing: DirectoryListing(files: files, classNames: d.classNames),
@@ -81,10 +90,12 @@ public struct ExplainCommand: ParsableCommand {
             let target = folder.appendingPathComponent("\(stem).gradcam.png")
             let overlay = HeatmapOverlay.blend(heatmap, over: try ImageDecoder.decode(path: file))
             try writePNG(rgb: overlay.pixels, width: overlay.width, height: overlay.height, to: target)
+            try tensorboard?.logger.logImage("gradcam/\(stem)", pngFile: target, step: tensorboard?.step ?? 0, run: .evaluation)
             results.append(Explained(file: file, label: d.classNames[explained], probability: probabilities[explained],
                                      output: target.path, heatmap: heatmap))
             progress.update(n + 1, files.count)
         }
+        try tensorboard?.logger.flush()
         return results
     }
 }

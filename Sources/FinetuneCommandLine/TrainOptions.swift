@@ -19,7 +19,7 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Continue a run from one of its checkpoints (last.ftckpt after every epoch, phase1.ftckpt, …), with the same data and flags.", valueName: "checkpoint"))
     public var resume: String?
 
-    @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder; watch with `tensorboard --logdir dir`.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder (dir/train, dir/validation; the test scores in dir/evaluation, where `finetune evaluate --tensorboard dir` logs too); watch with `tensorboard --logdir dir`.", valueName: "dir"))
     public var tensorboard: String?
 
     @Flag(help: "Replace the results of an earlier run in --out (without it, a non-empty --out is refused unless --resume is given).")

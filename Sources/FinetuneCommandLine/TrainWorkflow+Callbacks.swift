@@ -34,7 +34,7 @@ extension TrainWorkflow {
 
     /// A ``TensorBoardLogger`` writing to `--tensorboard DIR` (none without the flag): per-epoch
     /// scalars, batch means ten times an epoch, phase texts, and augmented versions of the first
-    /// training image as the model sees them.
+    /// training image as the model sees them; the test scores follow in ``finish(_:_:description:files:)``.
     func tensorBoardCallbacks(_ data: TrainingData) throws -> [any Callback] {
         guard let dir = configuration.tensorboard else { return [] }
         let steps = configuration.stepsPerEpoch ?? data.train.batchesPerPass
@@ -44,7 +44,8 @@ extension TrainWorkflow {
             let image = try ImageDecoder.decode(path: first).resized(width: size, height: size, filter: .nearest)
             try logger.logAugmentedSamples(augmentation, of: image, seed: configuration.dataSeed)
         }
-        say("TensorBoard logs go to \(dir)/train and \(dir)/validation; watch them with `tensorboard --logdir \(dir)`.")
+        let test = data.test == nil ? "" : ", the test scores to \(dir)/evaluation"
+        say("TensorBoard logs go to \(dir)/train and \(dir)/validation\(test); watch them with `tensorboard --logdir \(dir)`.")
         return [logger]
     }
 }

@@ -3,7 +3,9 @@ import Finetune
 
 extension TrainWorkflow {
     /// The test evaluation (every rank evaluates its shard), then on rank 0: history, a last
-    /// `last.ftckpt`, plots, `metrics.json`, and the test loss and accuracy as the last lines.
+    /// `last.ftckpt`, plots, `metrics.json`, the test loss and accuracy in the `evaluation` run of
+    /// `--tensorboard` (Keras' `evaluation_*_vs_iterations` tags at the optimizer's step count,
+    /// where `finetune evaluate --tensorboard` logs too), and the test scores as the last lines.
     func finish(_ trainer: Trainer, _ data: inout TrainingData, description: ModelDescription,
                 files: ProgressFiles) throws -> Result {
         var test: (loss: Double, accuracy: Double)?
@@ -20,6 +22,10 @@ extension TrainWorkflow {
             throw RunError.saveFailed(file: out.path + "/*.png", reason: RunFolder.reason(error), resume: nil)
         }
         try files.folder.write(try metrics(trainer, data: data, test: test), to: "metrics.json")
+        if let test, let dir = configuration.tensorboard {
+            try TensorBoardLogger(logDirectory: URL(fileURLWithPath: dir))
+                .logEvaluation(loss: test.loss, accuracy: test.accuracy, step: trainer.optimizer.iterations)
+        }
         var written = plots.map(\.lastPathComponent) + ["history.json", "history.csv", "phase1.ftckpt", "phase2.ftckpt"]
         if configuration.keepBestCheckpoint, data.validation != nil, trainer.epochsCompleted > 0 { written.append("best.ftckpt") }
         say("Wrote \((written + ["metrics.json"]).joined(separator: ", ")) to \(out.path)")

@@ -7,11 +7,15 @@ public struct TrainedModel {
     public var model: Sequential
     /// The checkpoint it came from.
     public var path: String
+    /// Steps its optimizer had taken when it was saved (Keras' `optimizer.iterations`); 0 for a
+    /// `.keras` archive.
+    public var optimizerIterations: Int
 
-    public init(description: ModelDescription, model: Sequential, path: String) {
+    public init(description: ModelDescription, model: Sequential, path: String, optimizerIterations: Int = 0) {
         self.description = description
         self.model = model
         self.path = path
+        self.optimizerIterations = optimizerIterations
     }
 
     /// Reads `path` (a `.ftckpt` written by `finetune train`); `argument` names it in errors.
@@ -29,7 +33,8 @@ public struct TrainedModel {
         let description = try ModelDescription(checkpoint: checkpoint, path: path)
         var model = try description.makeModel()
         try checkpoint.restore(into: &model)
-        return TrainedModel(description: description, model: model, path: path)
+        return TrainedModel(description: description, model: model, path: path,
+                            optimizerIterations: checkpoint.optimizerIterations)
     }
 
     static func loadKerasArchive(_ path: String, overrides: ArchiveOverrides) throws -> TrainedModel {

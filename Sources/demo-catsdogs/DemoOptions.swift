@@ -21,7 +21,7 @@ struct DemoOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Resume from a checkpoint written by an earlier run (its --out/last.ftckpt, phase1.ftckpt or phase2.ftckpt); the other flags must describe the same run.", valueName: "checkpoint"))
     var resume: String?
 
-    @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder (dir/train, dir/validation: Keras' epoch_loss and epoch_acc, learning rate, batch means, phases, a grid of augmented training images); watch with `tensorboard --logdir dir`.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder (dir/train, dir/validation: Keras' epoch_loss and epoch_acc, learning rate, batch means, phases, a grid of augmented training images; dir/evaluation: the test loss and accuracy); watch with `tensorboard --logdir dir`.", valueName: "dir"))
     var tensorboard: String?
 
     @Flag(help: "Replace the results of an earlier run in --out (without it, a non-empty --out is refused unless --resume is given).")

@@ -4,8 +4,9 @@ import FinetuneCore
 /// Writes TensorBoard logs of a run (Keras' `TensorBoard` callback): watch it with
 /// `tensorboard --logdir DIR`.
 ///
-/// Two runs, as Keras lays them out: `DIR/train` and `DIR/validation`, each holding one
-/// `events.out.tfevents.<unix time>.<host>` file (TFRecords of TensorFlow `Event`s). Tags and steps
+/// Runs as Keras lays them out: `DIR/train` and `DIR/validation`, each holding one
+/// `events.out.tfevents.<unix time>.<host>` file (TFRecords of TensorFlow `Event`s), made when the
+/// first value goes into it; `DIR/evaluation` (``Run``) for a finished model's scores. Tags and steps
 /// follow Keras 3, so a Keras run and a Finetune run can be compared side by side:
 ///
 /// | run | tag | step | value |
@@ -17,13 +18,14 @@ import FinetuneCore
 /// | train | `phase` (text) | first epoch of the phase − 1 | phase number, epochs, steps, learning rate |
 /// | train | `<key>/histogram`, `<key>/gradient` | epoch − 1 | every `histogramFrequency` epochs, trainable parameters only |
 /// | train | `augmented_samples` (image) | 0 | ``logAugmentedSamples(_:of:rows:columns:seed:)`` |
+/// | evaluation | `evaluation_loss_vs_iterations`, `evaluation_<metric>_vs_iterations` | optimizer steps | ``logEvaluation(loss:accuracy:step:)`` |
 ///
 /// `<metric>` is `metricName`: `acc` for Chollet's `metrics=['acc']` (Keras names the metric after
 /// the string given to `compile`). Unlike Keras, whose batch step restarts at every `fit`, the
 /// global step continues across phases: `(epoch − 1) · stepsPerEpoch + step + 1`. Gradient
 /// histograms are those of the last batch of the epoch (``Callback/batchGradients(_:step:)``).
 ///
-/// Both files are `fsync`ed after every epoch and when `fit` ends, and closed when the logger is
+/// The files are `fsync`ed after every epoch and when `fit` ends, and closed when the logger is
 /// released; a run killed at any point leaves files TensorBoard reads up to the last whole
 /// record. One logger passed to both phases' `fit` keeps writing the same files.
 public final class TensorBoardLogger: Callback {
@@ -39,13 +41,13 @@ public final class TensorBoardLogger: Callback {
     public let metricName: String
     public private(set) var failure: (any Error)?
 
-    private let trainWriter: EventFileWriter
-    private var validationWriter: EventFileWriter?
+    private var writers: [Run: EventFileWriter] = [:]
     private var epoch = 1
     private var stepsPerEpoch = 1
     private var lastGradients: [String: Tensor] = [:]
 
-    /// A logger writing under `logDirectory` (created if missing; throws when it cannot be).
+    /// A logger writing under `logDirectory` (created if missing; throws when it cannot be, or
+    /// cannot be written to).
     ///
     /// - Parameters:
     ///   - batchFrequency: also log batch scalars every this many steps (Keras' `update_freq`).
@@ -59,18 +61,20 @@ public final class TensorBoardLogger: Callback {
         self.histogramFrequency = max(0, histogramFrequency)
         self.histogramBuckets = max(1, histogramBuckets)
         self.metricName = metricName
-        trainWriter = try EventFileWriter(directory: logDirectory.appendingPathComponent("train"))
+        do {
+            try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw TensorBoardError.unwritable(path: logDirectory.path, reason: "cannot create the folder: \(error.localizedDescription)")
+        }
+        guard FileManager.default.isWritableFile(atPath: logDirectory.path) else {
+            throw TensorBoardError.unwritable(path: logDirectory.path, reason: "the folder is not writable")
+        }
     }
 
-    /// The training run's event file.
-    public var trainEventFile: URL { trainWriter.url }
-    /// The validation run's event file, once the first validation value was written.
-    public var validationEventFile: URL? { validationWriter?.url }
+    /// The event file of `run`, once the first value was written into it.
+    public func eventFile(_ run: Run) -> URL? { writers[run]?.url }
 
     // MARK: Logging by hand
-
-    /// The runs (sub-folders) a logger writes.
-    public enum Run: String, Sendable { case train, validation }
 
     /// Writes tagged values at `step` into `run`.
     public func log(_ values: [TensorBoardValue], step: Int, run: Run = .train) throws {
@@ -88,10 +92,9 @@ public final class TensorBoardLogger: Callback {
         try log([TensorBoardValue(tag: tag, .text(text))], step: step, run: run)
     }
 
-    /// `fsync`s both event files.
+    /// `fsync`s every event file.
     public func flush() throws {
-        try trainWriter.flush()
-        try validationWriter?.flush()
+        for run in Run.allCases { try writers[run]?.flush() }
     }
 
     // MARK: Callback
@@ -168,14 +171,10 @@ public final class TensorBoardLogger: Callback {
     }
 
     private func writer(_ run: Run) throws -> EventFileWriter {
-        switch run {
-        case .train: return trainWriter
-        case .validation:
-            if let validationWriter { return validationWriter }
-            let w = try EventFileWriter(directory: logDirectory.appendingPathComponent("validation"))
-            validationWriter = w
-            return w
-        }
+        if let writer = writers[run] { return writer }
+        let writer = try EventFileWriter(directory: logDirectory.appendingPathComponent(run.rawValue))
+        writers[run] = writer
+        return writer
     }
 
     /// Runs `body`, keeping its first error as ``failure`` (hooks cannot throw).
