@@ -90,7 +90,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "finetune-bench",
                           dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
-                                         "FinetuneTraining", "CBLAS",
+                                         "FinetuneTraining", "CBLAS", "CVectorKernels",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           exclude: ["Peers"]),
         // Runs under mpirun: equivalence and failure checks (.ci/mpi) and the scaling benchmark.

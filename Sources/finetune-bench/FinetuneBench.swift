@@ -8,5 +8,5 @@ struct FinetuneBench: ParsableCommand {
         commandName: "finetune-bench",
         abstract: "Finetune's benchmarks: kernels, data pipeline, checkpoints, training steps.",
         subcommands: [ConvBenchmark.self, DataBenchmark.self, CheckpointBenchmark.self, TrainBenchmark.self,
-                      SoakBenchmark.self, CompareBenchmark.self, MeasureCommand.self])
+                      SoakBenchmark.self, CompareBenchmark.self, PeakBenchmark.self, MeasureCommand.self])
 }

@@ -26,4 +26,12 @@ void ft_winograd_output_tile(int m, const float *m_in, long plane, long filters,
 void ft_linear_combination(int terms, const float *coefficients, const float *const *inputs,
                            float *out, long count);
 
+/// Multiply-adds per second one core sustains on independent AVX-512 fp32 FMA chains over
+/// `iterations` rounds (0 without AVX-512). A peak-rate probe for benchmarks, not a kernel.
+double ft_probe_fp32_fma_rate(long iterations);
+
+/// The same for the AVX512-BF16 dot product vdpbf16ps (two bf16 multiply-adds per fp32 lane);
+/// 0 when the CPU lacks AVX512-BF16.
+double ft_probe_bf16_dot_rate(long iterations);
+
 #endif
