@@ -92,7 +92,7 @@ let package = Package(
                           dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
                                          "FinetuneTraining", "CBLAS", "CVectorKernels",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          exclude: ["Peers"]),
+                          exclude: ["Peers", "Profile"]),
         // Runs under mpirun: equivalence and failure checks (.ci/mpi) and the scaling benchmark.
         .executableTarget(name: "finetune-mpi",
                           dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",

@@ -89,6 +89,9 @@ struct ConvBenchmark: ParsableCommand {
     @Option(help: "Fewest output pixels per GEMM call (default \(ConvolutionOptions.default.minimumChunkPixels)).")
     var minChunkPixels: Int?
 
+    @Option(help: "Winograd products with at most this many channels use the unpacked AVX-512 GEMM, the rest OpenBLAS; 0: OpenBLAS always (default \(ConvolutionOptions.default.unpackedProductsMaximumChannels)).")
+    var unpackedMaxChannels: Int?
+
     @Flag(help: "Unfold one whole image per GEMM call (the pre-chunking scheme), for comparison.")
     var perImage = false
 
@@ -133,6 +136,7 @@ struct ConvBenchmark: ParsableCommand {
         base.winogradTileSize = winogradTile
         if let chunkKib { base.chunkBytes = chunkKib << 10 }
         if let minChunkPixels { base.minimumChunkPixels = minChunkPixels }
+        if let unpackedMaxChannels { base.unpackedProductsMaximumChannels = unpackedMaxChannels }
         let selected = VGG16Layer.all(imageSize: imageSize).filter { selectedNames?.contains($0.name) ?? true }
         print("conv benchmark: batch \(batch), \(imageSize)×\(imageSize) input, \(t) thread(s), algorithm \(algorithm.rawValue), threading \(threading.rawValue), "
               + (perImage ? "one image per GEMM" : "chunks ≈ \(base.chunkBytes >> 10) KiB / ≥ \(base.minimumChunkPixels) px")

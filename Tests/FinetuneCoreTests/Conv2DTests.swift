@@ -39,6 +39,13 @@ struct OptionsCase: Sendable, CustomTestStringConvertible {
                                                 algorithm: .winograd)),
         OptionsCase(name: "Winograd, 2 BLAS threads",
                     options: ConvolutionOptions(threads: 2, threading: .splitGEMM, algorithm: .winograd)),
+        // The α² products on OpenBLAS at every channel count, and on the unpacked kernel at every one.
+        OptionsCase(name: "Winograd, OpenBLAS products, 2 threads, 1-row chunks",
+                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks,
+                                                algorithm: .winograd, unpackedProductsMaximumChannels: 0)),
+        OptionsCase(name: "Winograd, unpacked products at any depth, 2 split-GEMM threads",
+                    options: ConvolutionOptions(threads: 2, threading: .splitGEMM, algorithm: .winograd,
+                                                unpackedProductsMaximumChannels: .max)),
     ] + WinogradTile.all.flatMap { tile in [
         OptionsCase(name: "Winograd \(tile), 1 thread, 1-row chunks",
                     options: ConvolutionOptions(threads: 1, chunkBytes: 1, minimumChunkPixels: 1, algorithm: .winograd,

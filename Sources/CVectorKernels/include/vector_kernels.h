@@ -26,6 +26,13 @@ void ft_winograd_output_tile(int m, const float *m_in, long plane, long filters,
 void ft_linear_combination(int terms, const float *coefficients, const float *const *inputs,
                            float *out, long count);
 
+/// C = A·B, row-major single precision (A m × k, B k × n, C m × n overwritten; row strides lda,
+/// ldb, ldc), without packing either matrix: for the short products of Winograd convolutions
+/// with few channels. Single-threaded. Returns 1 when done, 0 (C untouched) on a CPU without
+/// AVX-512, where the caller uses BLAS instead.
+int ft_sgemm_unpacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                      float *c, long ldc);
+
 /// Multiply-adds per second one core sustains on independent AVX-512 fp32 FMA chains over
 /// `iterations` rounds (0 without AVX-512). A peak-rate probe for benchmarks, not a kernel.
 double ft_probe_fp32_fma_rate(long iterations);

@@ -8,7 +8,9 @@ import CVectorKernels
 /// transformed patches (Bᵀ d B)[ξ] for each of the α² positions ξ of the transform domain, the sum
 /// over channels is the GEMM M[ξ] = V[ξ]·U[ξ]; the output transform Aᵀ M A then yields the m × m
 /// outputs, with the bias (and a fused ReLU) added on the way out. The transforms are vectorised
-/// C (`CVectorKernels`, chosen per CPU at load time); the GEMMs are single-threaded OpenBLAS calls. Chunks of tile rows
+/// C (`CVectorKernels`, chosen per CPU at load time). The GEMMs are single-threaded: with at most
+/// ``ConvolutionOptions/unpackedProductsMaximumChannels`` channels in and out, CVectorKernels'
+/// `ft_sgemm_unpacked` (no packing, no zero-fill of M; AVX-512), otherwise OpenBLAS. Chunks of tile rows
 /// and their threads follow a ``ChunkPlan``; every output tile is written by exactly one thread,
 /// so the same plan gives the same bits.
 ///
@@ -109,6 +111,7 @@ struct WinogradConv {
                              bytesPerUnit: xiCount * (C + F) * MemoryLayout<Float>.size, filters: F, options: options)
         guard plan.rows > 0, tilesWide > 0 else { return }
         let m = Int32(tile.m)
+        let unpacked = max(C, F) <= options.unpackedProductsMaximumChannels
         plan.run { _, share in
             let capacity = plan.maximumChunkUnits
             let v = UnsafeMutablePointer<Float>.allocate(capacity: xiCount * capacity * C)
@@ -126,8 +129,9 @@ struct WinogradConv {
                 // The α² products are independent: when the threads share a chunk, each takes some of them.
                 Parallel.chunks(xiCount, threads: plan.helperThreads) { positions in
                     for xi in positions {
-                        sgemm(m: tiles, n: F, k: C, v + xi * tiles * C, lda: C, u + xi * C * F, ldb: F,
-                              beta: 0, products + xi * tiles * F, ldc: F)
+                        let a = v + xi &* tiles &* C, b = u + xi &* C &* F, c = products + xi &* tiles &* F
+                        if unpacked, ft_sgemm_unpacked(tiles, F, C, a, C, b, F, c, F) != 0 { continue }
+                        sgemm(m: tiles, n: F, k: C, a, lda: C, b, ldb: F, beta: 0, c, ldc: F)
                     }
                 }
                 Parallel.chunks(tiles, threads: plan.helperThreads) { part in
