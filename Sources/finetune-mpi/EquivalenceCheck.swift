@@ -17,7 +17,7 @@ struct EquivalenceCheck: ParsableCommand {
     @Option(help: "Steps per epoch (the 23-sample set has 4 batches of ≤ 7 a pass).") var steps = 3
     @Option(help: "Relative tolerance for losses and weights.") var tolerance = 1e-5
     @Option(help: "Largest all-reduce of a step's gradient buffer, in bytes (DataParallel.bucketBytes).")
-    var bucketBytes = 8 << 20
+    var bucketBytes = 4 << 20  // DataParallel.defaultBucketBytes (which exists only with the MPI trait)
     @Flag(inversion: .prefixedNo, help: "Reduce each bucket during the backward pass (DataParallel.overlapsBackward).")
     var overlap = false
 

@@ -19,7 +19,7 @@ struct ScalingBenchmark: ParsableCommand {
     @Option(help: "Timed steps per phase and setting in each round (after one untimed warm-up step).") var steps = 5
     @Option(help: "Rounds per phase; with --overlap both, each round times off then on.") var rounds = 1
     @Option(help: "Compute threads per process.") var threads = 1
-    @Option(help: "Largest all-reduce of a step's gradient buffer, in MiB (fractions allowed).") var bucketMib = 8.0
+    @Option(help: "Largest all-reduce of a step's gradient buffer, in MiB (fractions allowed).") var bucketMib = 4.0
     @Option(help: "Reduce buckets during the backward pass: off, on, or both (alternating).") var overlap = Overlap.both
     @Flag(help: "Train alone: no distribution strategy (run without mpirun or with -np 1).") var alone = false
     @Flag(help: "Time only the all-reduce of each phase's buffer (trainable floats + 3), no training.") var reduceOnly = false
@@ -76,19 +76,39 @@ struct ScalingBenchmark: ParsableCommand {
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5), freezing: .all(of: "vgg16"))
         if !alone { try parallel.attach(to: trainer) }
         let settings: [Bool] = alone ? [false] : overlap == .both ? [false, true] : [overlap == .on]
+        var summary: [String] = []
         for phase in 1...2 {
             if phase == 2 { try trainer.beginPhase(freezing: .from("block5_conv1"), optimizer: RMSprop(learningRate: 1e-5)) }
             try trainer.fit(&train, epochs: 1, stepsPerEpoch: 1)  // warm-up: buffers, optimizer slots
+            var results: [Bool: [(step: Double, reduce: Double)]] = [:]
             for _ in 0..<rounds {
                 for overlapping in settings {
                     parallel.overlapsBackward = overlapping  // the same on every rank
-                    try measureSteps(parallel, trainer, &train, phase: phase)
+                    results[overlapping, default: []].append(try measureSteps(parallel, trainer, &train, phase: phase))
                 }
             }
+            for overlapping in settings where rounds > 1 {
+                let r = results[overlapping] ?? []
+                let setting = alone ? "alone" : "overlap \(overlapping ? "on" : "off")"
+                summary.append("bench summary phase \(phase), \(setting), \(rounds) rounds: step \(Self.spread(r.map(\.step))) s, all-reduce exposed \(Self.spread(r.map(\.reduce))) s")
+            }
         }
+        if parallel.isPrimary { summary.forEach { print($0) } }
     }
 
-    private func measureSteps(_ parallel: DataParallel, _ trainer: Trainer, _ train: inout ArraySource, phase: Int) throws {
+    /// `median (min–max)` of `values`.
+    static func spread(_ values: [Double]) -> String {
+        let sorted = values.sorted()
+        guard let low = sorted.first, let high = sorted.last else { return "-" }
+        let mid = sorted.count / 2
+        let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+        return String(format: "%.4f (%.4f–%.4f)", median, low, high)
+    }
+
+    /// Times `steps` steps; returns the mean step and exposed all-reduce seconds.
+    @discardableResult
+    private func measureSteps(_ parallel: DataParallel, _ trainer: Trainer, _ train: inout ArraySource,
+                              phase: Int) throws -> (step: Double, reduce: Double) {
         let timer = StepTimer()
         let comm = parallel.communicator
         comm.resetCounters()
@@ -106,6 +126,7 @@ struct ScalingBenchmark: ParsableCommand {
                          bytes, trainer.parameterCounts.trainable))
             fflush(nil)
         }
+        return (stepSeconds, reduce)
     }
 
     static func mib(_ bytes: Int) -> String {
