@@ -54,7 +54,7 @@ extension DistributionStrategy {
     public var bucketBytes: Int { Int.max }
     /// Buckets begin after the backward pass.
     public var overlapsBackward: Bool { false }
-    /// Sums `bucket` at once with ``sum(_:)-([Float])``.
+    /// Sums `bucket` at once, through a copy, with the `[Float]` `sum(_:)`.
     public func beginSum(_ bucket: UnsafeMutableBufferPointer<Float>) throws {
         var copy = Array(bucket)
         try sum(&copy)
