@@ -10,6 +10,8 @@ public enum DistributedError: Error, CustomStringConvertible {
     case unshardedSource(role: String, expected: String, got: String)
     /// The package was built without the `MPI` trait.
     case notBuiltWithMPI
+    /// A bucket size under one float.
+    case invalidBucketSize(Int)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum DistributedError: Error, CustomStringConvertible {
             return "ranks disagree about \(what) (ranks \(ranks.map(String.init).joined(separator: ", ")) differ from rank 0): start every rank from the same checkpoint and configuration"
         case let .unshardedSource(role, expected, got):
             return "the \(role) source serves \(got), but this rank needs \(expected): pass `source.sharded(parallel.shard)`"
+        case let .invalidBucketSize(bytes):
+            return "a gradient bucket of \(bytes) bytes holds no float: use at least 4 bytes"
         case .notBuiltWithMPI:
             return "this program was built without MPI: rebuild with `swift build --traits MPI` (needs libopenmpi-dev)"
         }

@@ -15,13 +15,18 @@ public final class MPICommunicator: @unchecked Sendable {
     /// Payload bytes passed to the `sum` reductions so far (what each process contributes, not
     /// what crosses the network).
     public private(set) var bytesReduced = 0
-    /// Sum reductions made so far.
+    /// Sum reductions made so far (blocking and begun).
     public private(set) var reductions = 0
-    /// Wall-clock seconds spent inside sum reductions so far.
+    /// Wall-clock seconds the caller spent inside sum reductions so far: the whole of each
+    /// blocking one, and for the non-blocking ones the time spent starting, testing and waiting
+    /// on them — the reduction time the caller was exposed to; what ran while the caller computed
+    /// is not counted.
     public private(set) var reductionSeconds = 0.0
 
     private let world: MPI_Comm
     private var finalized = false
+    /// Requests of the non-blocking sums begun and not yet waited for, oldest first.
+    private var pending = Array(repeating: cmpi_request_null(), count: 0)
 
     /// Initializes MPI (`MPI_Init_thread`, funneled). Throws when MPI cannot start or offers
     /// less thread support than funneled.
@@ -54,12 +59,55 @@ public final class MPICommunicator: @unchecked Sendable {
     }
 
     /// Replaces `buffer` by its elementwise sum over all processes (`MPI_Allreduce`, in place).
+    public func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let status = MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(), world)
+        try record(status, call: "MPI_Allreduce", bytes: buffer.count * MemoryLayout<Float>.size, since: start)
+    }
+
+    /// Replaces `buffer` by its elementwise sum over all processes (`MPI_Allreduce`, in place).
     public func sum(_ buffer: inout [Double]) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let status = buffer.withUnsafeMutableBufferPointer { p in
             MPI_Allreduce(cmpi_in_place(), p.baseAddress, Int32(p.count), cmpi_double(), cmpi_sum(), world)
         }
         try record(status, call: "MPI_Allreduce", bytes: buffer.count * MemoryLayout<Double>.size, since: start)
+    }
+
+    /// Starts replacing `buffer` by its elementwise sum over all processes (`MPI_Iallreduce`,
+    /// in place) and returns at once. `buffer` must stay allocated and untouched until
+    /// ``waitForSums()`` returns; every process must begin the same sums in the same order.
+    public func beginSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var request = cmpi_request_null()
+        let status = MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(),
+                                    world, &request)
+        pending.append(request)
+        try record(status, call: "MPI_Iallreduce", bytes: buffer.count * MemoryLayout<Float>.size, since: start)
+    }
+
+    /// Lets the begun sums advance without waiting (`MPI_Testall`): with MPI progressing only
+    /// inside MPI calls, a caller that computes between sums calls this now and then.
+    public func progressSums() throws {
+        guard !pending.isEmpty else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var done: Int32 = 0
+        let status = pending.withUnsafeMutableBufferPointer { p in
+            MPI_Testall(Int32(p.count), p.baseAddress, &done, cmpi_statuses_ignore())
+        }
+        if done != 0 { pending.removeAll() }
+        try time(status, call: "MPI_Testall", since: start)
+    }
+
+    /// Returns when every begun sum is complete (`MPI_Waitall`).
+    public func waitForSums() throws {
+        guard !pending.isEmpty else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let status = pending.withUnsafeMutableBufferPointer { p in
+            MPI_Waitall(Int32(p.count), p.baseAddress, cmpi_statuses_ignore())
+        }
+        pending.removeAll()
+        try time(status, call: "MPI_Waitall", since: start)
     }
 
     /// Replaces `buffer` on every process by rank `root`'s (`MPI_Bcast`).
@@ -110,10 +158,14 @@ public final class MPICommunicator: @unchecked Sendable {
     }
 
     private func record(_ status: Int32, call: String, bytes: Int, since start: UInt64) throws {
-        guard status == cmpi_success() else { throw DistributedError.mpi(call: call, code: Int(status)) }
+        try time(status, call: call, since: start)
         bytesReduced += bytes
         reductions += 1
+    }
+
+    private func time(_ status: Int32, call: String, since start: UInt64) throws {
         reductionSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        guard status == cmpi_success() else { throw DistributedError.mpi(call: call, code: Int(status)) }
     }
 }
 #endif

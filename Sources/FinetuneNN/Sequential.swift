@@ -9,6 +9,8 @@ import FinetuneCore
 /// Back-propagation: child i is asked for its input gradient only when the caller needs one or a
 /// child before it has a trainable parameter; children before the first child that needs a
 /// pullback return none, so nothing below the earliest trainable layer is kept or computed.
+/// The pullback reports each leaf layer's finished gradients to
+/// ``ForwardContext/layerGradientsReady`` when the forward pass's context set it.
 public struct Sequential: LogitsExposing {
     /// The Keras model name (`"sequential"`, or `"vgg16"` for the base).
     public let name: String
@@ -114,11 +116,15 @@ public struct Sequential: LogitsExposing {
             return (x, activation, context.needsInputGradient ? Pullback { LayerGradients(input: $0) } : nil)
         }
         let needsInput = context.needsInputGradient
+        // Leaf children report to the hook; a nested container reports its own leaves.
+        let hook = context.layerGradientsReady
+        let reporting = hook == nil ? [] : layers[first...].map { $0.sublayers.isEmpty ? $0.name : nil }
         return (x, activation, Pullback { dy in
             var g = dy
             var parameters: [String: Tensor] = [:]
             for k in kept.indices.reversed() {
                 let r = kept[k](g)
+                if let hook, let name = reporting[k] { hook(name, r.parameters) }
                 parameters.merge(r.parameters) { new, _ in new }
                 if k > 0 || needsInput {
                     guard let input = r.input else {

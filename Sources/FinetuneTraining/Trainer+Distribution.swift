@@ -15,65 +15,45 @@ extension Trainer {
     /// ``DistributionStrategy``.
     public var isPrimaryProcess: Bool { distribution?.isPrimary ?? true }
 
-    /// One step on this process's shard of a batch, combined with the other processes' shards.
-    /// Alone (no ``distribution``) it is exactly ``trainStep(_:)``.
+    /// One step on this process's shard of a batch, combined with the other processes' shards
+    /// through a ``GradientBuckets`` buffer (reduced during the backward pass when the strategy
+    /// ``DistributionStrategy/overlapsBackward``). Alone (no ``distribution``) it is exactly
+    /// ``trainStep(_:)``.
     /// `observe` sees the (combined) gradients before the optimizer applies them.
     func step(_ batch: Batch, observe: ([String: Tensor]) -> Void = { _ in }) throws -> StepResult {
         guard let distribution else {
             let (loss, metric) = try trainStep(batch, observe: observe)
             return StepResult(loss: loss, metric: metric, count: batch.count)
         }
-        let keys = trainable.sorted()
         let shapes = Dictionary(model.parameters.filter { trainable.contains($0.key) }.map { ($0.key, $0.value.shape) },
                                 uniquingKeysWith: { first, _ in first })
+        let buckets = GradientBuckets(model: model, keys: trainable, strategy: distribution)
+        buckets.scale = Float(batch.count)
         var loss: Float = 0, metric: Float = 0
         var gradients: [String: Tensor] = [:]
         if batch.count > 0 {
             var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: false, rng: rng)
             context.batchPart = batch.part
+            if distribution.overlapsBackward {
+                context.layerGradientsReady = { [buckets] layer, gradients in buckets.receive(layer: layer, gradients: gradients) }
+            }
             let result = model.lossAndGradients(batch.images, labels: batch.labels, loss: self.loss, context: &context)
             rng = context.rng
             (loss, gradients) = (result.loss, result.gradients)
             metric = self.metric(result.prediction.output, labels: batch.labels)
         }
-        // [n·g for each trainable key (zeros for a key without a gradient)] + [n·loss, n·metric, n]
-        let n = Float(batch.count)
-        let length = keys.reduce(3) { $0 + (shapes[$1]?.scalarCount ?? 0) }
-        var buffer = [Float](unsafeUninitializedCapacity: length) { out, initialized in
-            var offset = 0
-            for key in keys {
-                let count = shapes[key]?.scalarCount ?? 0
-                if let g = gradients[key] {
-                    g.withUnsafeBufferPointer { p in for i in 0..<count { out[offset + i] = p[i] * n } }
-                } else {
-                    for i in 0..<count { out[offset + i] = 0 }
-                }
-                offset += count
-            }
-            out[offset] = loss * n
-            out[offset + 1] = metric * n
-            out[offset + 2] = n
-            initialized = length
-        }
-        try distribution.sum(&buffer)
+        let buffer = try buckets.finish(gradients: gradients, loss: loss, metric: metric)
         let total = buffer[buffer.count - 1]
         guard total > 0 else { throw TrainerError.invalidArgument("every process read an empty batch") }
         let globalLoss = buffer[buffer.count - 3] / total
         guard globalLoss.isFinite else { throw TrainerError.nonFiniteLoss(epoch: epochsCompleted + 1, value: globalLoss) }
-        var averaged: [String: Tensor] = [:]
-        var offset = 0
         let scale = 1 / total
-        for key in keys {
-            guard let shape = shapes[key] else { continue }
-            let count = shape.scalarCount
-            averaged[key] = Tensor(shape: shape) { out in
-                buffer.withUnsafeBufferPointer { b in for i in 0..<count { out[i] = b[offset + i] * scale } }
-            }
-            offset += count
-        }
+        var averaged: [String: Tensor] = [:]
+        for (key, shape) in shapes { averaged[key] = buckets.tensor(key, shape: shape, factor: scale) }
+        let globalMetric = buffer[buffer.count - 2] / total
         observe(averaged)
         try model.apply(optimizer: &optimizer, gradients: averaged)
-        return StepResult(loss: globalLoss, metric: buffer[buffer.count - 2] / total, count: Int(total))
+        return StepResult(loss: globalLoss, metric: globalMetric, count: Int(total))
     }
 
     /// Sums an evaluation pass's weighted loss and metric over all processes (nothing alone).

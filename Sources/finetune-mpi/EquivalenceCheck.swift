@@ -16,11 +16,15 @@ struct EquivalenceCheck: ParsableCommand {
     @Option(help: "Epochs per phase.") var epochs = 2
     @Option(help: "Steps per epoch (the 23-sample set has 4 batches of ≤ 7 a pass).") var steps = 3
     @Option(help: "Relative tolerance for losses and weights.") var tolerance = 1e-5
+    @Option(help: "Largest all-reduce of a step's gradient buffer, in bytes (DataParallel.bucketBytes).")
+    var bucketBytes = 4 << 20  // DataParallel.defaultBucketBytes (which exists only with the MPI trait)
+    @Flag(inversion: .prefixedNo, help: "Reduce each bucket during the backward pass (DataParallel.overlapsBackward).")
+    var overlap = false
 
     func run() throws {
         try requireMPI()
         #if MPI
-        let parallel = try DataParallel()
+        let parallel = try DataParallel(bucketBytes: bucketBytes, overlapsBackward: overlap)
         let failed = parallel.abortingOnError { try EquivalenceRun(parallel: parallel, options: self).run() }
         parallel.finalize()
         if failed > 0 { throw ExitCode.failure }
@@ -67,7 +71,8 @@ struct EquivalenceRun {
         let distributedPath = options.scratch + "/distributed-np\(n).ftckpt"
         if parallel.isPrimary {
             print("mpi check: \(n) ranks, global batch \(fixture.batchSize), \(fixture.samples) samples, "
-                  + "\(options.epochs) epochs × \(options.steps) steps per phase, reduced-width VGG16 + head")
+                  + "\(options.epochs) epochs × \(options.steps) steps per phase, reduced-width VGG16 + head, "
+                  + "buckets of \(parallel.bucketBytes) bytes, overlap \(parallel.overlapsBackward ? "on" : "off")")
         }
 
         // 1. The reference: this process alone, whole batches.
@@ -92,14 +97,14 @@ struct EquivalenceRun {
         let trainable1 = trainer.parameterCounts.trainable
         comm.resetCounters()
         distributed.phase1Losses = try fit(trainer, &train, sharded: true)
-        let bytes1 = comm.bytesReduced
+        let bytes1 = comm.bytesReduced, reductions1 = comm.reductions
         try trainer.saveCheckpoint(to: distributedPath)
         try comm.barrier()
         try trainer.beginPhase(freezing: Fixture.phase2Policy, optimizer: Fixture.phase2Optimizer())
         let counts2 = trainer.parameterCounts
         comm.resetCounters()
         distributed.phase2Losses = try fit(trainer, &train, sharded: true)
-        let bytes2 = comm.bytesReduced
+        let bytes2 = comm.bytesReduced, reductions2 = comm.reductions
         distributed.weights = trainer.currentWeights()
         distributed.history = trainer.history
 
@@ -120,15 +125,21 @@ struct EquivalenceRun {
         try checks.expect(Set(fingerprints).count == 1, "history identical on every rank",
                           "\(fingerprints.count) ranks, \(Set(fingerprints).count) distinct")
 
-        // Bytes: per step the trainable gradients + loss, metric, count (Float); per epoch the
-        // stop flag and the validation sums (Double).
+        // Bytes: per step the trainable gradients + loss, metric, count (Float), in buckets; per
+        // epoch the stop flag and the validation sums (Double), one reduction each.
         let perEpoch = 8 + 3 * 8
         let expected1 = options.epochs * (options.steps * 4 * (trainable1 + 3) + perEpoch)
         let expected2 = options.epochs * (options.steps * 4 * (counts2.trainable + 3) + perEpoch)
-        try checks.expect(bytes1 == expected1, "phase 1 reduces only the trainable parameters",
-                          "\(bytes1) bytes = \(options.epochs * options.steps) steps × 4 × (\(trainable1) trainable + 3) + epochs' sums; \(trainer.parameterCounts.trainable + trainer.parameterCounts.nonTrainable - trainable1) frozen never sent")
-        try checks.expect(bytes2 == expected2, "phase 2 reduces only the trainable parameters (block5 + head)",
-                          "\(bytes2) bytes for \(counts2.trainable) trainable, \(counts2.nonTrainable) frozen")
+        let perBucket = max(1, parallel.bucketBytes / 4)
+        let buckets1 = (trainable1 + 3 + perBucket - 1) / perBucket, buckets2 = (counts2.trainable + 3 + perBucket - 1) / perBucket
+        let expectedReductions1 = options.epochs * (options.steps * buckets1 + 2)
+        let expectedReductions2 = options.epochs * (options.steps * buckets2 + 2)
+        try checks.expect(bytes1 == expected1 && reductions1 == expectedReductions1,
+                          "phase 1 reduces only the trainable parameters, in \(buckets1) bucket(s) a step",
+                          "\(bytes1) bytes = \(options.epochs * options.steps) steps × 4 × (\(trainable1) trainable + 3) + epochs' sums; \(trainer.parameterCounts.trainable + trainer.parameterCounts.nonTrainable - trainable1) frozen never sent; \(reductions1) reductions (expected \(expectedReductions1))")
+        try checks.expect(bytes2 == expected2 && reductions2 == expectedReductions2,
+                          "phase 2 reduces only the trainable parameters (block5 + head), in \(buckets2) bucket(s) a step",
+                          "\(bytes2) bytes for \(counts2.trainable) trainable, \(counts2.nonTrainable) frozen; \(reductions2) reductions (expected \(expectedReductions2))")
 
         // Dropout: each rank draws the whole batch's masks and keeps its part's.
         do {

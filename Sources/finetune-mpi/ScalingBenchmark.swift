@@ -4,16 +4,23 @@ import Finetune
 import FinetuneDistributed
 
 /// `mpirun -np N finetune-mpi bench`: seconds per training step of the seed model (full widths,
-/// random weights and images) in both phases, and the all-reduce's share; `--alone` measures one
-/// process without any MPI calls in the step, the baseline.
+/// random weights and images) in both phases, the all-reduce time each step waits for (exposed)
+/// and the bytes each rank reduces per step; `--alone` measures one process without any MPI
+/// calls in the step, the baseline. `--overlap both` alternates steps without and with the
+/// reduction overlapped with the backward pass, `--rounds` times, so both see the same noise.
 struct ScalingBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Step time and all-reduce time per step, both phases (run under mpirun).")
+        commandName: "bench", abstract: "Step time, exposed all-reduce time and bytes per step, both phases (run under mpirun).")
+
+    enum Overlap: String, ExpressibleByArgument, CaseIterable { case off, on, both }
 
     @Option(help: "Image side.") var imageSize = 150
     @Option(help: "Global batch size (split over the ranks).") var batchSize = 20
-    @Option(help: "Timed steps per phase (after one untimed warm-up step).") var steps = 5
+    @Option(help: "Timed steps per phase and setting in each round (after one untimed warm-up step).") var steps = 5
+    @Option(help: "Rounds per phase; with --overlap both, each round times off then on.") var rounds = 1
     @Option(help: "Compute threads per process.") var threads = 1
+    @Option(help: "Largest all-reduce of a step's gradient buffer, in MiB (fractions allowed).") var bucketMib = 4.0
+    @Option(help: "Reduce buckets during the backward pass: off, on, or both (alternating).") var overlap = Overlap.both
     @Flag(help: "Train alone: no distribution strategy (run without mpirun or with -np 1).") var alone = false
     @Flag(help: "Time only the all-reduce of each phase's buffer (trainable floats + 3), no training.") var reduceOnly = false
 
@@ -21,26 +28,39 @@ struct ScalingBenchmark: ParsableCommand {
         try requireMPI()
         #if MPI
         Parallel.setThreadCount(threads)
-        let parallel = try DataParallel()
+        let parallel = try DataParallel(bucketBytes: max(4, Int(bucketMib * 1_048_576)))
         parallel.abortingOnError { try reduceOnly ? measureReduction(parallel) : measure(parallel) }
         parallel.finalize()
         #endif
     }
 
     #if MPI
-    /// Seconds per `MPI_Allreduce` of the buffers the two phases of the seed model reduce.
+    /// Seconds per all-reduce of the buffers the two phases of the seed model reduce: one
+    /// `MPI_Allreduce` of the whole buffer, and the same buffer in buckets.
     private func measureReduction(_ parallel: DataParallel) throws {
         for (phase, floats) in [(1, 2_097_665 + 3), (2, 9_177_089 + 3)] {
             var buffer = [Float](repeating: 1, count: floats)
-            for _ in 0..<2 { try parallel.sum(&buffer) }  // warm-up: shared-memory segments
-            try parallel.communicator.barrier()
-            parallel.communicator.resetCounters()
-            for _ in 0..<steps { try parallel.sum(&buffer) }
-            let seconds = parallel.communicator.reductionSeconds / Double(steps)
-            if parallel.isPrimary {
-                print(String(format: "bench all-reduce phase %d, %d ranks: %d floats (%.1f MB) in %.4f s = %.2f GB/s algorithm bandwidth",
-                             phase, parallel.worldSize, floats, Double(floats * 4) / 1e6, seconds, Double(floats * 4) / seconds / 1e9))
-                fflush(nil)
+            let perBucket = max(1, parallel.bucketBytes / 4)
+            for bucketed in [false, true] {
+                func reduce() throws {
+                    guard bucketed else { return try parallel.sum(&buffer) }
+                    try buffer.withUnsafeMutableBufferPointer { all in
+                        for start in stride(from: 0, to: floats, by: perBucket) {
+                            try parallel.communicator.sum(UnsafeMutableBufferPointer(rebasing: all[start ..< min(floats, start + perBucket)]))
+                        }
+                    }
+                }
+                for _ in 0..<2 { try reduce() }  // warm-up: shared-memory segments
+                try parallel.communicator.barrier()
+                parallel.communicator.resetCounters()
+                for _ in 0..<steps { try reduce() }
+                let seconds = parallel.communicator.reductionSeconds / Double(steps)
+                if parallel.isPrimary {
+                    let how = bucketed ? "in \((floats + perBucket - 1) / perBucket) buckets of \(Self.mib(parallel.bucketBytes))" : "in one call"
+                    print(String(format: "bench all-reduce phase %d, %d ranks: %d floats (%.1f MB) %@ in %.4f s = %.2f GB/s algorithm bandwidth",
+                                 phase, parallel.worldSize, floats, Double(floats * 4) / 1e6, how, seconds, Double(floats * 4) / seconds / 1e9))
+                    fflush(nil)
+                }
             }
         }
     }
@@ -55,23 +75,62 @@ struct ScalingBenchmark: ParsableCommand {
         if !alone { train = train.sharded(parallel.shard) }
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5), freezing: .all(of: "vgg16"))
         if !alone { try parallel.attach(to: trainer) }
-        let mode = alone ? "1 process alone" : "\(parallel.worldSize) ranks"
+        let settings: [Bool] = alone ? [false] : overlap == .both ? [false, true] : [overlap == .on]
+        var summary: [String] = []
         for phase in 1...2 {
             if phase == 2 { try trainer.beginPhase(freezing: .from("block5_conv1"), optimizer: RMSprop(learningRate: 1e-5)) }
             try trainer.fit(&train, epochs: 1, stepsPerEpoch: 1)  // warm-up: buffers, optimizer slots
-            let timer = StepTimer()
-            parallel.communicator.resetCounters()
-            try trainer.fit(&train, epochs: 1, stepsPerEpoch: steps, callbacks: [timer])
-            let comm = parallel.communicator
-            let stepSeconds = timer.seconds.reduce(0, +) / Double(timer.seconds.count)
-            let reduce = comm.reductionSeconds / Double(steps)
-            if parallel.isPrimary {
-                print(String(format: "bench phase %d, %@ × %d threads, global batch %d, %dx%d: %.3f s/step, all-reduce %.4f s/step, %d bytes/step (%d trainable floats)",
-                             phase, mode, threads, batchSize, imageSize, imageSize, stepSeconds, reduce,
-                             max(0, comm.bytesReduced - 8) / max(steps, 1), trainer.parameterCounts.trainable))  // less the end-of-epoch stop flag
-                fflush(nil)
+            var results: [Bool: [(step: Double, reduce: Double)]] = [:]
+            for _ in 0..<rounds {
+                for overlapping in settings {
+                    parallel.overlapsBackward = overlapping  // the same on every rank
+                    results[overlapping, default: []].append(try measureSteps(parallel, trainer, &train, phase: phase))
+                }
+            }
+            for overlapping in settings where rounds > 1 {
+                let r = results[overlapping] ?? []
+                let setting = alone ? "alone" : "overlap \(overlapping ? "on" : "off")"
+                summary.append("bench summary phase \(phase), \(setting), \(rounds) rounds: step \(Self.spread(r.map(\.step))) s, all-reduce exposed \(Self.spread(r.map(\.reduce))) s")
             }
         }
+        if parallel.isPrimary { summary.forEach { print($0) } }
+    }
+
+    /// `median (min–max)` of `values`.
+    static func spread(_ values: [Double]) -> String {
+        let sorted = values.sorted()
+        guard let low = sorted.first, let high = sorted.last else { return "-" }
+        let mid = sorted.count / 2
+        let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+        return String(format: "%.4f (%.4f–%.4f)", median, low, high)
+    }
+
+    /// Times `steps` steps; returns the mean step and exposed all-reduce seconds.
+    @discardableResult
+    private func measureSteps(_ parallel: DataParallel, _ trainer: Trainer, _ train: inout ArraySource,
+                              phase: Int) throws -> (step: Double, reduce: Double) {
+        let timer = StepTimer()
+        let comm = parallel.communicator
+        comm.resetCounters()
+        try trainer.fit(&train, epochs: 1, stepsPerEpoch: steps, callbacks: [timer])
+        let stepSeconds = timer.seconds.reduce(0, +) / Double(timer.seconds.count)
+        // Less the end-of-epoch stop flag (one Double, one reduction).
+        let reduce = comm.reductionSeconds / Double(steps)
+        let bytes = max(0, comm.bytesReduced - 8) / max(steps, 1)
+        let buckets = max(0, comm.reductions - 1) / max(steps, 1)
+        if parallel.isPrimary {
+            let mode = alone ? "1 process alone" : "\(parallel.worldSize) ranks"
+            let setting = alone ? "no reduction" : "buckets of \(Self.mib(parallel.bucketBytes)) (\(buckets) a step), overlap \(parallel.overlapsBackward ? "on" : "off")"
+            print(String(format: "bench phase %d, %@ × %d threads, global batch %d, %dx%d, %@: %.3f s/step, all-reduce exposed %.4f s/step, %d bytes/step (%d trainable floats)",
+                         phase, mode, threads, batchSize, imageSize, imageSize, setting, stepSeconds, reduce,
+                         bytes, trainer.parameterCounts.trainable))
+            fflush(nil)
+        }
+        return (stepSeconds, reduce)
+    }
+
+    static func mib(_ bytes: Int) -> String {
+        bytes >= Int.max / 2 ? "unlimited" : String(format: "%g MiB", Double(bytes) / 1_048_576)
     }
     #endif
 }
