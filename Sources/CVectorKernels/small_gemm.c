@@ -1,11 +1,11 @@
-// C = A·B for the short, equal GEMMs of Winograd convolutions with few channels (one per tile
-// position ξ: tiles × C times C × F, C and F ≤ 128), where OpenBLAS spends as long packing its
-// panels and zeroing C (β = 0) as multiplying. Here nothing is packed: for each strip of 64
-// columns of B and each block of KC rows of it (KC × 64 floats = 32 KiB, resident in L1 while
-// every row block of A passes over it), a 6 × 64 register tile accumulates the products of six
-// rows of A, read in place, and is stored once per block — the first block writes C, later ones
-// add to it, so C is never zero-filled. Only an AVX-512 version exists; without AVX-512 the
-// function returns 0 and the caller uses BLAS.
+// C = A·B for the short, equal GEMMs of Winograd convolutions (one per tile position ξ: tiles × C
+// times C × F), where OpenBLAS spends as long packing its panels and zeroing C (β = 0) as
+// multiplying when C and F are small. Here A is never packed: for each strip of 64 columns of B
+// and each block of KC rows of it (KC × 64 floats = 32 KiB, copied contiguous unless it already
+// is, resident in L1 while every row block of A passes over it), a 6 × 64 register tile
+// accumulates the products of six rows of A, read in place, and is stored once per block — the
+// first block writes C, later ones add to it, so C is never zero-filled. Only an AVX-512 version
+// exists; without AVX-512 the function returns 0 and the caller uses BLAS.
 #include "vector_kernels.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -51,24 +51,33 @@ DEFINE_MICRO(micro_16, 1)
 
 __attribute__((target("avx512f"))) static void gemm_avx512(long m, long n, long k, const float *a, long lda,
                                                            const float *b, long ldb, float *c, long ldc) {
-    long j = 0;
-    for (; j < n; j += 64) {
+    // One KC × 64 block of B, copied contiguous: rows of B 2 KiB apart (512 filters) would all map
+    // to a few L1 sets and evict each other; 256-byte rows fill L1 evenly.
+    float block[KC * 64] __attribute__((aligned(64)));
+    for (long j = 0; j < n; j += 64) {
         long width = n - j < 64 ? n - j : 64;
         for (long p = 0; p < k; p += KC) {
             long kc = k - p < KC ? k - p : KC;
+            const float *bj = b + p * ldb + j;
+            long ldbj = ldb;
+            if (width == 64 && ldb != 64) {
+                for (long q = 0; q < kc; q++)
+                    for (int v = 0; v < 4; v++) _mm512_store_ps(block + q * 64 + 16 * v, _mm512_loadu_ps(bj + q * ldb + 16 * v));
+                bj = block;
+                ldbj = 64;
+            }
             for (long i = 0; i < m; i += ROWS) {
                 int rows = m - i < ROWS ? (int)(m - i) : ROWS;
                 const float *ai = a + i * lda + p;
-                const float *bj = b + p * ldb + j;
                 float *cij = c + i * ldc + j;
                 if (width == 64) {
-                    micro_64(kc, ai, lda, rows, bj, ldb, cij, ldc, p > 0, 0xFFFF);
+                    micro_64(kc, ai, lda, rows, bj, ldbj, cij, ldc, p > 0, 0xFFFF);
                 } else {
                     // 16 columns at a time; the last strip masked to what is left.
                     for (long s = 0; s < width; s += 16) {
                         long left = width - s;
                         __mmask16 tail = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-                        micro_16(kc, ai, lda, rows, bj + s, ldb, cij + s, ldc, p > 0, tail);
+                        micro_16(kc, ai, lda, rows, bj + s, ldbj, cij + s, ldc, p > 0, tail);
                     }
                 }
             }

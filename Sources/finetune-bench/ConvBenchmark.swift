@@ -89,7 +89,7 @@ struct ConvBenchmark: ParsableCommand {
     @Option(help: "Fewest output pixels per GEMM call (default \(ConvolutionOptions.default.minimumChunkPixels)).")
     var minChunkPixels: Int?
 
-    @Option(help: "Winograd products with at most this many channels use the unpacked AVX-512 GEMM, the rest OpenBLAS; 0: OpenBLAS always (default \(ConvolutionOptions.default.unpackedProductsMaximumChannels)).")
+    @Option(help: "Winograd products with at most this many channels use the unpacked AVX-512 GEMM, the rest OpenBLAS; 0: OpenBLAS always (default: no limit).")
     var unpackedMaxChannels: Int?
 
     @Flag(help: "Unfold one whole image per GEMM call (the pre-chunking scheme), for comparison.")

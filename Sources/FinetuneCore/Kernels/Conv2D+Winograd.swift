@@ -8,9 +8,9 @@ import CVectorKernels
 /// transformed patches (Bᵀ d B)[ξ] for each of the α² positions ξ of the transform domain, the sum
 /// over channels is the GEMM M[ξ] = V[ξ]·U[ξ]; the output transform Aᵀ M A then yields the m × m
 /// outputs, with the bias (and a fused ReLU) added on the way out. The transforms are vectorised
-/// C (`CVectorKernels`, chosen per CPU at load time). The GEMMs are single-threaded: with at most
-/// ``ConvolutionOptions/unpackedProductsMaximumChannels`` channels in and out, CVectorKernels'
-/// `ft_sgemm_unpacked` (no packing, no zero-fill of M; AVX-512), otherwise OpenBLAS. Chunks of tile rows
+/// C (`CVectorKernels`, chosen per CPU at load time). The GEMMs are single-threaded calls of
+/// CVectorKernels' `ft_sgemm_unpacked` (V read in place, no zero-fill of M; AVX-512), or of
+/// OpenBLAS on CPUs without AVX-512 and above ``ConvolutionOptions/unpackedProductsMaximumChannels``. Chunks of tile rows
 /// and their threads follow a ``ChunkPlan``; every output tile is written by exactly one thread,
 /// so the same plan gives the same bits.
 ///

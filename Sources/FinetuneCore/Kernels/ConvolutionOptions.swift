@@ -52,16 +52,17 @@ public struct ConvolutionOptions: Sendable, Hashable {
     /// Winograd's output tile size m (2, 3, 4 or 6); `nil` lets the cost model choose per layer.
     public var winogradTileSize: Int?
     /// Winograd's α² products with at most this many channels in and out run on CVectorKernels'
-    /// unpacked AVX-512 GEMM instead of OpenBLAS (0: always OpenBLAS). Measured on one core
-    /// (`finetune-bench conv`, and in isolation against OpenBLAS's Cooperlake kernels including
-    /// their packing): 1.4× at 64 channels, 1.1× at 128, 0.9× at 256 and 512 — OpenBLAS's packed
-    /// panels win once B outgrows L1 many times over.
+    /// unpacked AVX-512 GEMM instead of OpenBLAS (0: always OpenBLAS; default: always the
+    /// unpacked GEMM where the CPU has AVX-512). Measured on one core against OpenBLAS's
+    /// Cooperlake kernels, packing and zero-fill included: 1.4–1.5× at 64 channels, 1.1–1.3× at
+    /// 128, 1.0–1.1× at 256 and 512; per layer (`finetune-bench conv --unpacked-max-channels`)
+    /// +12–14 % on blocks 1–2 and +5–18 % on the frozen forward passes of blocks 3–5.
     public var unpackedProductsMaximumChannels: Int
 
     public init(threads: Int? = nil, chunkBytes: Int = 1 << 20, minimumChunkPixels: Int = 256,
                 pixelsPerFilter: Int = 2, maximumChunkBytes: Int = 32 << 20, threading: Threading = .automatic,
                 algorithm: Algorithm = .automatic, winogradMinimumChannels: Int = 16, winogradTileSize: Int? = nil,
-                unpackedProductsMaximumChannels: Int = 128) {
+                unpackedProductsMaximumChannels: Int = .max) {
         precondition(winogradTileSize.map { WinogradTile.withTileSize($0) != nil } ?? true,
                      "Winograd tile size must be one of \(WinogradTile.all.map(\.m))")
         precondition(chunkBytes > 0 && minimumChunkPixels > 0 && pixelsPerFilter >= 0 && maximumChunkBytes > 0,
