@@ -45,9 +45,11 @@ import FinetuneCore
 /// Finetune's threads over chunks beat OpenBLAS's threads on the same chunks on every block
 /// (`--threading blas`, row 2): the per-call thread hand-off, and OpenBLAS's spinning workers
 /// competing with the unfold between calls, cost more than packing the kernel matrix once per
-/// thread. `automatic` therefore uses OpenBLAS threads only for problems too small to split
+/// thread. `automatic` therefore used OpenBLAS threads only for problems too small to split
 /// (fewer than 256 output pixels per thread, e.g. block5 at batch 1). `--cpu-time` (GFLOP per CPU-second ×
-/// threads) gave the same ranking with less noise while the machine was busy.
+/// threads) gave the same ranking with less noise while the machine was busy. Since then OpenBLAS
+/// never runs threads of its own: such problems split their GEMMs over Finetune's threads
+/// (`--threading split-gemm`), and Winograd's products run on CVectorKernels' unpacked GEMM.
 struct ConvBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conv",
