@@ -27,7 +27,8 @@ public struct DistributedRun {
     /// Runs the workflow on every rank of an MPI job; a rank that fails ends the job.
     static func run(_ configuration: TrainConfiguration, stop: StopSignal) throws {
         #if MPI
-        let parallel = try DataParallel()
+        let parallel = try DataParallel(bucketBytes: configuration.bucketBytes,
+                                        overlapsBackward: configuration.overlapsBackward)
         _ = parallel.abortingOnError {
             try TrainWorkflow(configuration: configuration, stop: stop, distribution: DistributedRun(parallel)).run()
         }

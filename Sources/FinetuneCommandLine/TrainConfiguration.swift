@@ -82,6 +82,11 @@ public struct TrainConfiguration: Sendable {
     public var quiet = false
     /// Data-parallel over the ranks of `mpirun -np N` (needs a build with `--traits MPI`).
     public var distributed = false
+    /// Under `distributed`: the largest bucket of gradients summed in one call, bytes
+    /// (`DataParallel`'s default, 4 MiB).
+    public var bucketBytes = 4 << 20
+    /// Under `distributed`: start each bucket's sum during the backward pass.
+    public var overlapsBackward = false
     /// The tool's name in messages (`finetune train: error: …`).
     public var commandName = "finetune train"
     /// The command line, for `run.json` and the command that resumes an interrupted run.

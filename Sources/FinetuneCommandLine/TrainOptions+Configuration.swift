@@ -36,6 +36,7 @@ extension TrainOptions {
         c.threads = threads
         c.quiet = quiet
         c.distributed = distributed
+        try distribution.apply(to: &c)
         try check(c)
         return c
     }

@@ -97,6 +97,8 @@ public struct TrainOptions: ParsableArguments {
     @Flag(help: "Data-parallel over the ranks of `mpirun -np N` (--batch-size is the global batch; rank 0 prints and writes). Needs a build with `--traits MPI`.")
     public var distributed = false
 
+    @OptionGroup(title: "Distributed runs") public var distribution: DistributedOptions
+
     @Flag(help: "No progress bar: one line an epoch.")
     public var quiet = false
 

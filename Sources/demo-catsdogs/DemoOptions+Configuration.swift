@@ -21,6 +21,7 @@ extension DemoOptions {
                                                         horizontalFlip: true, fillMode: try AugmentationOptions.fillMode(fillMode))
         c.augmentationRandomness = try AugmentationOptions.randomness(augmentationRandomness)
         (c.shuffle, c.preprocessing, c.seed, c.threads) = (!noShuffle, preprocessing, seed, threads)
+        try distribution.apply(to: &c)
         return c
     }
 }

@@ -102,6 +102,8 @@ struct DemoOptions: ParsableArguments {
     @Flag(help: "Data-parallel over the ranks of `mpirun -np N` (--batch-size is the global batch; rank 0 prints and writes). Needs a build with `--traits MPI`.")
     var distributed = false
 
+    @OptionGroup(title: "Distributed runs") var distribution: DistributedOptions
+
     @Flag(help: "No progress bar: one summary line per epoch, then the results.")
     var quiet = false
 }

@@ -55,6 +55,8 @@ struct BadInputTests {
         Case(name: "unknown augmentation randomness", flags: ["--augmentation-randomness", "numpy"], code: usage,
              mentions: ["--augmentation-randomness", "per-sample or keras"]),
         Case(name: "unknown preprocessing", flags: ["--preprocessing", "torch"], code: usage, mentions: ["--preprocessing", "caffe"]),
+        Case(name: "bucket size without --distributed", flags: ["--bucket-mib", "8"], code: usage,
+             mentions: ["--bucket-mib", "--distributed"]),
         Case(name: "unknown layer", flags: ["--unfreeze-from", "block9_conv1"], code: usage, mentions: ["--unfreeze-from", "block5_conv1"]),
         Case(name: "missing data folder", flags: ["--data", "/nonexistent/data"], code: usage, mentions: ["--data", "/nonexistent/data"]),
         Case(name: "missing checkpoint", flags: ["--resume", "/nonexistent/last.ftckpt"], code: usage, mentions: ["--resume"]),

@@ -29,10 +29,21 @@ struct CommandLineParsingTests {
         #expect(c.augmentation == nil && c.preprocessing == "caffe" && c.dropout == 0.5 && c.denseUnits == 32)
     }
 
+    @Test("--distributed's bucket size and overlap reach the configuration; DataParallel's defaults otherwise")
+    func distributedTuning() throws {
+        let plain = try TrainCommand.parse(["--data", "d", "--distributed"]).options.configuration()
+        #expect(plain.bucketBytes == 4 << 20 && !plain.overlapsBackward)
+        let tuned = try TrainCommand.parse(["--data", "d", "--distributed", "--bucket-mib", "16", "--overlap-backward"])
+            .options.configuration()
+        #expect(tuned.bucketBytes == 16 << 20 && tuned.overlapsBackward)
+    }
+
     @Test("bad values are usage errors (exit status 64) naming the flag", arguments: [
         (["--batch-size", "0"], "--batch-size"), (["--image-size", "16"], "--image-size"),
         (["--validation-split", "1.5"], "--validation-split"), (["--augmentation-randomness", "numpy"], "--augmentation-randomness"),
         (["--fill-mode", "mirror"], "--fill-mode"), (["--base-widths", "4,8"], "--base-widths"), (["--preprocessing", "x"], "--preprocessing"),
+        (["--bucket-mib", "8"], "--distributed"), (["--overlap-backward"], "--distributed"),
+        (["--distributed", "--bucket-mib", "0"], "--bucket-mib"),
     ])
     func usageErrors(flags: [String], named: String) throws {
         do {
