@@ -113,6 +113,39 @@ static const float AT6[6 * 8] = {
     0, 1, -1, 32, -32, 0.03125f, -0.03125f, 1,
 };
 
+// A = (Aᵀ)ᵀ (α × m), for the output-gradient transform of kernel gradients.
+static const float A2[4 * 2] = {
+    1, 0,
+    1, 1,
+    1, -1,
+    0, 1,
+};
+static const float A3[5 * 3] = {
+    1, 0, 0,
+    1, 1, 1,
+    1, -1, 1,
+    1, 0.5f, 0.25f,
+    0, 0, 1,
+};
+static const float A4[6 * 4] = {
+    1, 0, 0, 0,
+    1, 1, 1, 1,
+    1, -1, 1, -1,
+    1, 0.5f, 0.25f, 0.125f,
+    1, -0.5f, 0.25f, -0.125f,
+    0, 0, 0, 1,
+};
+static const float A6[8 * 6] = {
+    1, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1,
+    1, -1, 1, -1, 1, -1,
+    1, 2, 4, 8, 16, 32,
+    1, -2, 4, -8, 16, -32,
+    1, 0.5f, 0.25f, 0.125f, 0.0625f, 0.03125f,
+    1, -0.5f, 0.25f, -0.125f, 0.0625f, -0.03125f,
+    0, 0, 0, 0, 0, 1,
+};
+
 int ft_winograd_matrices(int m, const float **bt, const float **g, const float **at) {
     switch (m) {
     case 2: *bt = BT2; *g = G2; *at = AT2; return 1;
@@ -221,6 +254,69 @@ void ft_winograd_input_tile(int m, const float *x, long height, long width, long
     case 3: input_tile_3(x, height, width, channels, row0, col0, v, plane); break;
     case 4: input_tile_4(x, height, width, channels, row0, col0, v, plane); break;
     case 6: input_tile_6(x, height, width, channels, row0, col0, v, plane); break;
+    }
+}
+
+// ---- output-gradient transform (kernel gradients): W[ξ] = (A dy Aᵀ)[ξ] for one m × m patch ----
+
+// Kernel gradients by Winograd: dW[p][q] = Σ_ξ G[i][p]·G[j][q]·M[ξ] with M[ξ] = Σ_tiles V[ξ]ᵀ·W[ξ],
+// V the input transform of the tile's α × α input patch and W = A dy Aᵀ the transform of its m × m
+// output gradients (the adjoint of Y = Aᵀ[U ⊙ V]A with respect to U). dy is NHWC (height × width ×
+// filters); outputs outside it are zero. Writes w[ξ·plane + f] for f < filters.
+INLINE void gradient_tile(const int A, const int Mo, const float *amat, const float *dy, long height, long width,
+                          long filters, long row0, long col0, float *w, long plane) {
+    for (long f0 = 0; f0 < filters; f0 += V) {
+        const long n = filters - f0 < V ? filters - f0 : V;
+        vec t[6][8]; // t[s][i] = (A dy)[i][s]
+#pragma clang loop unroll(full)
+        for (int s = 0; s < Mo; s++) {
+            const long c = col0 + s;
+            vec column[6];
+#pragma clang loop unroll(full)
+            for (int r = 0; r < Mo; r++) {
+                const long row = row0 + r;
+                column[r] = (vec){0};
+                if (c < width && row < height) {
+                    const float *src = dy + (row * width + c) * filters + f0;
+                    if (n == V) column[r] = load(src);
+                    else for (long k = 0; k < n; k++) column[r][k] = src[k];
+                }
+            }
+            combine(Mo, A, amat, column, 0, t[s]);
+        }
+#pragma clang loop unroll(full)
+        for (int i = 0; i < A; i++) {
+            vec row[6], out[8];
+#pragma clang loop unroll(full)
+            for (int s = 0; s < Mo; s++) row[s] = t[s][i];
+            combine(Mo, A, amat, row, 0, out);
+#pragma clang loop unroll(full)
+            for (int j = 0; j < A; j++) {
+                float *dst = w + (long)(i * A + j) * plane + f0;
+                if (n == V) store(dst, out[j]);
+                else for (long k = 0; k < n; k++) dst[k] = out[j][k];
+            }
+        }
+    }
+}
+
+#define GRADIENT_TILE(M, ALPHA)                                                                           \
+    CLONES static void gradient_tile_##M(const float *dy, long h, long w, long f, long r0, long c0,     \
+                                         float *out, long plane) {                                      \
+        gradient_tile(ALPHA, M, A##M, dy, h, w, f, r0, c0, out, plane);                                 \
+    }
+GRADIENT_TILE(2, 4)
+GRADIENT_TILE(3, 5)
+GRADIENT_TILE(4, 6)
+GRADIENT_TILE(6, 8)
+
+void ft_winograd_gradient_tile(int m, const float *dy, long height, long width, long filters,
+                               long row0, long col0, float *w, long plane) {
+    switch (m) {
+    case 2: gradient_tile_2(dy, height, width, filters, row0, col0, w, plane); break;
+    case 3: gradient_tile_3(dy, height, width, filters, row0, col0, w, plane); break;
+    case 4: gradient_tile_4(dy, height, width, filters, row0, col0, w, plane); break;
+    case 6: gradient_tile_6(dy, height, width, filters, row0, col0, w, plane); break;
     }
 }
 

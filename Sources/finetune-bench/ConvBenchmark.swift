@@ -94,6 +94,9 @@ struct ConvBenchmark: ParsableCommand {
     @Option(help: "Winograd products with at most this many channels use the unpacked AVX-512 GEMM, the rest OpenBLAS; 0: OpenBLAS always (default: no limit).")
     var unpackedMaxChannels: Int?
 
+    @Flag(help: "Kernel gradients on im2col + GEMM even where the forward pass runs as Winograd (default: Winograd's adjoint there).")
+    var gemmKernelGradient = false
+
     @Flag(help: "Unfold one whole image per GEMM call (the pre-chunking scheme), for comparison.")
     var perImage = false
 
@@ -139,6 +142,7 @@ struct ConvBenchmark: ParsableCommand {
         if let chunkKib { base.chunkBytes = chunkKib << 10 }
         if let minChunkPixels { base.minimumChunkPixels = minChunkPixels }
         if let unpackedMaxChannels { base.unpackedProductsMaximumChannels = unpackedMaxChannels }
+        if gemmKernelGradient { base.winogradKernelGradient = false }
         let selected = VGG16Layer.all(imageSize: imageSize).filter { selectedNames?.contains($0.name) ?? true }
         print("conv benchmark: batch \(batch), \(imageSize)×\(imageSize) input, \(t) thread(s), algorithm \(algorithm.rawValue), threading \(threading.rawValue), "
               + (perImage ? "one image per GEMM" : "chunks ≈ \(base.chunkBytes >> 10) KiB / ≥ \(base.minimumChunkPixels) px")

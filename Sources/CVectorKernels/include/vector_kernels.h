@@ -21,6 +21,13 @@ void ft_winograd_input_tile(int m, const float *x, long height, long width, long
 void ft_winograd_output_tile(int m, const float *m_in, long plane, long filters, const float *bias, int relu,
                              float *y, long row_stride, int rows, int cols);
 
+/// Output-gradient transform of one tile, for kernel gradients: W[ξ] = (A dy Aᵀ)[ξ] (A = (Aᵀ)ᵀ,
+/// α × m) for the m × m output gradients whose first pixel is (row0, col0) of one NHWC image `dy`
+/// (height × width × filters); pixels outside it (row0, col0 ≥ 0) are zero. Writes
+/// w[ξ·plane + f] for ξ = i·α + j and f < filters.
+void ft_winograd_gradient_tile(int m, const float *dy, long height, long width, long filters,
+                               long row0, long col0, float *w, long plane);
+
 /// out[i] = Σ_k coefficients[k] · inputs[k][i] for i < count (a linear combination of `terms`
 /// arrays; zero coefficients are skipped). Used for Winograd kernel transforms.
 void ft_linear_combination(int terms, const float *coefficients, const float *const *inputs,

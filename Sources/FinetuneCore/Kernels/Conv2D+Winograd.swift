@@ -121,7 +121,7 @@ struct WinogradConv {
                 let tiles = chunk.count * tilesWide
                 Parallel.chunks(tiles, threads: plan.helperThreads) { part in
                     for t in part {
-                        let (n, r0, c0) = origin(of: chunk.lowerBound &* tilesWide &+ t)
+                        let (n, r0, c0) = tileOrigin(of: chunk.lowerBound &* tilesWide &+ t)
                         ft_winograd_input_tile(m, x + n &* inHeight &* inWidth &* C, inHeight, inWidth, C,
                                                r0 &- padTop, c0 &- padLeft, v + t &* C, tiles &* C)
                     }
@@ -136,7 +136,7 @@ struct WinogradConv {
                 }
                 Parallel.chunks(tiles, threads: plan.helperThreads) { part in
                     for t in part {
-                        let (n, i0, j0) = origin(of: chunk.lowerBound &* tilesWide &+ t)
+                        let (n, i0, j0) = tileOrigin(of: chunk.lowerBound &* tilesWide &+ t)
                         let out = y + ((n &* outHeight &+ i0) &* outWidth &+ j0) &* F
                         ft_winograd_output_tile(m, products + t &* F, tiles &* F, F, bias, relu ? 1 : 0, out,
                                                 outWidth &* F, Int32(min(tile.m, outHeight &- i0)),
@@ -145,14 +145,5 @@ struct WinogradConv {
                 }
             }
         }
-    }
-
-    /// Image, first output row and first output column of tile `index` (flattened over n, tile row, tile column).
-    @inline(__always)
-    private func origin(of index: Int) -> (n: Int, row: Int, column: Int) {
-        let perImage = tilesHigh &* tilesWide
-        let n = index / perImage, rest = index &- n &* perImage
-        let tr = rest / tilesWide
-        return (n, tr &* tile.m, (rest &- tr &* tilesWide) &* tile.m)
     }
 }

@@ -136,6 +136,16 @@ private func conv2DKernelGradient(_ g: ConvGeometry, _ x: Tensor, _ dy: Tensor,
     let k = plan.patch, f = g.outChannels, ow = g.outWidth
     let kernelShape = g.kernelShape
     guard k > 0, f > 0 else { return (Tensor.zeros(kernelShape), Tensor.zeros([f])) }
+    if options.winogradKernelGradient, let tile = options.winogradTile(g) {
+        let conv = WinogradConv(forward: g, tile: tile)
+        let dw = Tensor(shape: kernelShape) { out in
+            x.withUnsafeBufferPointer { xp in dy.withUnsafeBufferPointer { dyp in
+                conv.kernelGradient(input: xp.baseAddress!, outputGradient: dyp.baseAddress!, into: out.baseAddress!,
+                                    options: options)
+            } }
+        }
+        return (dw, biasGradient(dy, filters: f, threads: plan.threads))
+    }
     // Thread 0 accumulates into the result; threads 1… into partials summed afterwards.
     var dw = Tensor.zeros(kernelShape)
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(plan.threads - 1, 0) * k * f)
@@ -265,4 +275,34 @@ private func transformedKernel(_ w: Tensor, tile: WinogradTile, adjoint: Bool, c
 func clampBelowAtZero(_ p: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
     while i < count { p[i] = max(p[i], 0); i &+= 1 }
+}
+
+/// db[f] = Σ dy[…, f] over every pixel of the batch: per-thread sums in Double (of Float sums over
+/// 256 rows), added in thread order.
+private func biasGradient(_ dy: Tensor, filters f: Int, threads: Int) -> Tensor {
+    let rows = dy.scalarCount / max(f, 1)
+    let t = max(1, min(threads, rows))
+    var partial = [Double](repeating: 0, count: t * f)
+    dy.withUnsafeBufferPointer { dyp in partial.withUnsafeMutableBufferPointer { pp in
+        let base = dyp.baseAddress!, sums = pp.baseAddress!
+        Parallel.forEach(t, threads: t) { k in
+            // Float sums over blocks of 256 rows, the blocks' sums added in Double.
+            var columns = [Float](repeating: 0, count: f)
+            for c in 0..<f { sums[k * f + c] = 0 }
+            var r = rows * k / t
+            let end = rows * (k + 1) / t
+            while r < end {
+                let blockEnd = min(r + 256, end)
+                columns.withUnsafeMutableBufferPointer { cs in
+                    cs.update(repeating: 0)
+                    for row in r..<blockEnd { addInPlace(cs.baseAddress!, base + row * f, f) }
+                }
+                for c in 0..<f { sums[k * f + c] += Double(columns[c]) }
+                r = blockEnd
+            }
+        }
+    } }
+    var db = [Double](repeating: 0, count: f)
+    for k in 0..<t { for c in 0..<f { db[c] += partial[k * f + c] } }
+    return Tensor(shape: [f], scalars: db.map(Float.init))
 }

@@ -18,7 +18,8 @@ public struct ConvolutionOptions: Sendable, Hashable {
         case splitGEMM = "split-gemm"
     }
 
-    /// Which algorithm computes a convolution (and its input gradient; kernel gradients always use GEMM).
+    /// Which algorithm computes a convolution, its input gradient and (with
+    /// ``ConvolutionOptions/winogradKernelGradient``) its kernel gradient.
     public enum Algorithm: String, Sendable, CaseIterable, Codable {
         /// Per layer, whichever of im2col + GEMM and Winograd F(m×m, 3×3) (m = 2, 3, 4, 6) the cost
         /// model ``ConvolutionOptions/plan(_:inputGradient:)`` predicts to be fastest. Winograd
@@ -58,11 +59,15 @@ public struct ConvolutionOptions: Sendable, Hashable {
     /// 128, 1.0–1.1× at 256 and 512; per layer (`finetune-bench conv --unpacked-max-channels`)
     /// +12–14 % on blocks 1–2 and +5–18 % on the frozen forward passes of blocks 3–5.
     public var unpackedProductsMaximumChannels: Int
+    /// Kernel gradients of the convolutions that run as Winograd F(m×m, 3×3) run as Winograd too
+    /// (the adjoint algorithm: α² GEMMs over tiles instead of im2col's 9·C-deep GEMM); `false`
+    /// keeps them on im2col + GEMM.
+    public var winogradKernelGradient: Bool
 
     public init(threads: Int? = nil, chunkBytes: Int = 1 << 20, minimumChunkPixels: Int = 256,
                 pixelsPerFilter: Int = 2, maximumChunkBytes: Int = 32 << 20, threading: Threading = .automatic,
                 algorithm: Algorithm = .automatic, winogradMinimumChannels: Int = 16, winogradTileSize: Int? = nil,
-                unpackedProductsMaximumChannels: Int = .max) {
+                unpackedProductsMaximumChannels: Int = .max, winogradKernelGradient: Bool = true) {
         precondition(winogradTileSize.map { WinogradTile.withTileSize($0) != nil } ?? true,
                      "Winograd tile size must be one of \(WinogradTile.all.map(\.m))")
         precondition(chunkBytes > 0 && minimumChunkPixels > 0 && pixelsPerFilter >= 0 && maximumChunkBytes > 0,
@@ -77,6 +82,7 @@ public struct ConvolutionOptions: Sendable, Hashable {
         self.winogradMinimumChannels = winogradMinimumChannels
         self.winogradTileSize = winogradTileSize
         self.unpackedProductsMaximumChannels = unpackedProductsMaximumChannels
+        self.winogradKernelGradient = winogradKernelGradient
     }
 
     /// The Winograd algorithm these options run convolution `g` (`inputGradient`: its input
