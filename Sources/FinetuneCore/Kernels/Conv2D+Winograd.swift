@@ -120,11 +120,7 @@ struct WinogradConv {
             plan.forEachChunk(in: share) { chunk in
                 let tiles = chunk.count * tilesWide
                 Parallel.chunks(tiles, threads: plan.helperThreads) { part in
-                    for t in part {
-                        let (n, r0, c0) = tileOrigin(of: chunk.lowerBound &* tilesWide &+ t)
-                        ft_winograd_input_tile(m, x + n &* inHeight &* inWidth &* C, inHeight, inWidth, C,
-                                               r0 &- padTop, c0 &- padLeft, v + t &* C, tiles &* C)
-                    }
+                    for t in part { _ = transformInputTile(t, chunkStart: chunk.lowerBound, tiles: tiles, x: x, into: v) }
                 }
                 // The α² products are independent: when the threads share a chunk, each takes some of them.
                 Parallel.chunks(xiCount, threads: plan.helperThreads) { positions in
@@ -145,5 +141,27 @@ struct WinogradConv {
                 }
             }
         }
+    }
+
+    /// V of tile `index` of the chunk whose first tile row is `chunkStart` (`tiles` tiles in all):
+    /// the input transform of its α × α patch of x, at v + index·C (planes tiles·C apart).
+    /// Returns the tile's image, first output row and first output column.
+    @inline(__always)
+    func transformInputTile(_ index: Int, chunkStart: Int, tiles: Int, x: UnsafePointer<Float>,
+                            into v: UnsafeMutablePointer<Float>) -> (n: Int, row: Int, column: Int) {
+        let origin = tileOrigin(of: chunkStart &* tilesWide &+ index)
+        ft_winograd_input_tile(Int32(tile.m), x + origin.n &* inHeight &* inWidth &* inChannels, inHeight, inWidth,
+                               inChannels, origin.row &- padTop, origin.column &- padLeft, v + index &* inChannels,
+                               tiles &* inChannels)
+        return origin
+    }
+
+    /// Image, first output row and first output column of tile `index` (flattened over n, tile row, tile column).
+    @inline(__always)
+    func tileOrigin(of index: Int) -> (n: Int, row: Int, column: Int) {
+        let perImage = tilesHigh &* tilesWide
+        let n = index / perImage, rest = index &- n &* perImage
+        let tr = rest / tilesWide
+        return (n, tr &* tile.m, (rest &- tr &* tilesWide) &* tile.m)
     }
 }

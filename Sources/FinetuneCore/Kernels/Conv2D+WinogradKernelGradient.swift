@@ -33,9 +33,7 @@ extension WinogradConv {
                 let tiles = chunk.count * tilesWide
                 Parallel.chunks(tiles, threads: plan.helperThreads) { part in
                     for index in part {
-                        let (n, i0, j0) = tileOrigin(of: chunk.lowerBound &* tilesWide &+ index)
-                        ft_winograd_input_tile(m, x + n &* inHeight &* inWidth &* C, inHeight, inWidth, C,
-                                               i0 &- padTop, j0 &- padLeft, v + index &* C, tiles &* C)
+                        let (n, i0, j0) = transformInputTile(index, chunkStart: chunk.lowerBound, tiles: tiles, x: x, into: v)
                         ft_winograd_gradient_tile(m, dy + n &* outHeight &* outWidth &* F, outHeight, outWidth, F,
                                                   i0, j0, w + index &* F, tiles &* F)
                     }
@@ -77,14 +75,5 @@ extension WinogradConv {
                 }
             }
         } }
-    }
-
-    /// Image, first output row and first output column of tile `index` (flattened over n, tile row, tile column).
-    @inline(__always)
-    func tileOrigin(of index: Int) -> (n: Int, row: Int, column: Int) {
-        let perImage = tilesHigh &* tilesWide
-        let n = index / perImage, rest = index &- n &* perImage
-        let tr = rest / tilesWide
-        return (n, tr &* tile.m, (rest &- tr &* tilesWide) &* tile.m)
     }
 }
