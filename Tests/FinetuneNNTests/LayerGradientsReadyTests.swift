@@ -1,5 +1,4 @@
 import Testing
-import Synchronization
 import FinetuneCore
 import FinetuneNN
 
@@ -8,20 +7,12 @@ import FinetuneNN
 @Suite("Sequential's layer-gradients hook")
 struct LayerGradientsReadyTests {
     final class Reports: Sendable {
-        let list = Mutex<[(layer: String, gradients: [String: Tensor])]>([])
+        let list = Locked<[(layer: String, gradients: [String: Tensor])]>([])
     }
 
-    /// A nested model: `features` (conv_a, pool_a, conv_b, relu_b), then flatten and head.
-    static func model() throws -> Sequential {
-        var rng = SeededRNG(seed: 3)
-        let inner = try Sequential(name: "features", [
-            Conv2D(name: "conv_a", inputChannels: 2, filters: 3, padding: .same, activation: .relu, using: &rng),
-            MaxPool2D(name: "pool_a"),
-            Conv2D(name: "conv_b", inputChannels: 3, filters: 2, padding: .valid, using: &rng),
-            Activation(.relu, name: "relu_b"),
-        ])
-        return try Sequential([inner, Flatten(), Dense(name: "head", inputSize: 2 * 2 * 2, units: 1, activation: .sigmoid, using: &rng)])
-    }
+    /// The nested model of ``SequentialTests``: `features` (conv_a, pool_a, conv_b, relu_b), then
+    /// flatten and head.
+    static func model() throws -> Sequential { try SequentialTests().smallModel() }
 
     @Test("each leaf layer is reported once, last layer first, with its final gradients; results are bit-identical to no hook",
           arguments: [
