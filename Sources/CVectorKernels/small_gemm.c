@@ -6,6 +6,11 @@
 // accumulates the products of six rows of A, read in place, and is stored once per block — the
 // first block writes C, later ones add to it, so C is never zero-filled. Only an AVX-512 version
 // exists; without AVX-512 the function returns 0 and the caller uses BLAS.
+//
+// The same kernel serves GEMM-lowered convolutions with few input channels (VGG16's block1_conv1:
+// 27-deep patches, 64 filters), where OpenBLAS's packing and its separate bias and ReLU passes
+// over a 64-wide output cost more than the multiply-adds: `ft_sgemm_bias_relu` starts the
+// accumulators from the bias and clamps at zero as it stores the last block.
 #include "vector_kernels.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -19,12 +24,15 @@
 #define DEFINE_MICRO(NAME, NV)                                                                        \
     __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void NAME(       \
         long kc, const float *a, long lda, int rows, const float *b, long ldb, float *c, long ldc,    \
-        int add, __mmask16 tail) {                                                                    \
+        int add, const float *bias, int relu, __mmask16 tail) {                                       \
         const float *ar[ROWS];                                                                        \
         for (int i = 0; i < ROWS; i++) ar[i] = a + (i < rows ? i : rows - 1) * lda;                    \
         __m512 acc[ROWS][NV];                                                                         \
-        for (int i = 0; i < ROWS; i++)                                                                \
-            for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();                             \
+        for (int v = 0; v < NV; v++) {                                                                \
+            __mmask16 m = v == NV - 1 ? tail : (__mmask16)0xFFFF;                                     \
+            __m512 start = bias ? _mm512_maskz_loadu_ps(m, bias + 16 * v) : _mm512_setzero_ps();      \
+            for (int i = 0; i < ROWS; i++) acc[i][v] = start;                                         \
+        }                                                                                             \
         for (long p = 0; p < kc; p++) {                                                               \
             const float *bp = b + p * ldb;                                                            \
             __m512 bv[NV];                                                                            \
@@ -41,6 +49,7 @@
                 __mmask16 m = v == NV - 1 ? tail : (__mmask16)0xFFFF;                                 \
                 __m512 r = acc[i][v];                                                                 \
                 if (add) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, ci + 16 * v));                 \
+                if (relu) r = _mm512_max_ps(r, _mm512_setzero_ps());                                  \
                 _mm512_mask_storeu_ps(ci + 16 * v, m, r);                                             \
             }                                                                                         \
         }                                                                                             \
@@ -50,7 +59,8 @@ DEFINE_MICRO(micro_64, 4)
 DEFINE_MICRO(micro_16, 1)
 
 __attribute__((target("avx512f"))) static void gemm_avx512(long m, long n, long k, const float *a, long lda,
-                                                           const float *b, long ldb, float *c, long ldc) {
+                                                           const float *b, long ldb, float *c, long ldc,
+                                                           const float *bias, int relu) {
     // One KC × 64 block of B, copied contiguous: rows of B 2 KiB apart (512 filters) would all map
     // to a few L1 sets and evict each other; 256-byte rows fill L1 evenly.
     float block[KC * 64] __attribute__((aligned(64)));
@@ -70,14 +80,17 @@ __attribute__((target("avx512f"))) static void gemm_avx512(long m, long n, long 
                 int rows = m - i < ROWS ? (int)(m - i) : ROWS;
                 const float *ai = a + i * lda + p;
                 float *cij = c + i * ldc + j;
+                // The bias starts the first block's sums; the ReLU clamps the last block's.
+                const float *start = p == 0 && bias ? bias + j : NULL;
+                int clamp = relu && p + kc == k;
                 if (width == 64) {
-                    micro_64(kc, ai, lda, rows, bj, ldbj, cij, ldc, p > 0, 0xFFFF);
+                    micro_64(kc, ai, lda, rows, bj, ldbj, cij, ldc, p > 0, start, clamp, 0xFFFF);
                 } else {
                     // 16 columns at a time; the last strip masked to what is left.
                     for (long s = 0; s < width; s += 16) {
                         long left = width - s;
                         __mmask16 tail = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-                        micro_16(kc, ai, lda, rows, bj + s, ldbj, cij + s, ldc, p > 0, tail);
+                        micro_16(kc, ai, lda, rows, bj + s, ldbj, cij + s, ldc, p > 0, start ? start + s : NULL, clamp, tail);
                     }
                 }
             }
@@ -85,19 +98,33 @@ __attribute__((target("avx512f"))) static void gemm_avx512(long m, long n, long 
     }
 }
 
-int ft_sgemm_unpacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
-                      float *c, long ldc) {
+int ft_sgemm_bias_relu(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                       const float *bias, int relu, float *c, long ldc) {
     if (!__builtin_cpu_supports("avx512f")) return 0;
     if (m <= 0 || n <= 0) return 1;
     if (k <= 0) {
         for (long i = 0; i < m; i++)
-            for (long j = 0; j < n; j++) c[i * ldc + j] = 0;
+            for (long j = 0; j < n; j++) {
+                float v = bias ? bias[j] : 0;
+                c[i * ldc + j] = relu && !(v > 0) ? 0 : v;
+            }
         return 1;
     }
-    gemm_avx512(m, n, k, a, lda, b, ldb, c, ldc);
+    gemm_avx512(m, n, k, a, lda, b, ldb, c, ldc, bias, relu);
     return 1;
 }
+
+int ft_sgemm_unpacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                      float *c, long ldc) {
+    return ft_sgemm_bias_relu(m, n, k, a, lda, b, ldb, NULL, 0, c, ldc);
+}
 #else
+int ft_sgemm_bias_relu(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                       const float *bias, int relu, float *c, long ldc) {
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)bias; (void)relu; (void)c; (void)ldc;
+    return 0;
+}
+
 int ft_sgemm_unpacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
                       float *c, long ldc) {
     (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc;

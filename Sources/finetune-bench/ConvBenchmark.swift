@@ -93,6 +93,8 @@ struct ConvBenchmark: ParsableCommand {
 
     @Option(help: "Winograd products with at most this many channels use the unpacked AVX-512 GEMM, the rest OpenBLAS; 0: OpenBLAS always (default: no limit).")
     var unpackedMaxChannels: Int?
+    @Option(help: "GEMM-lowered convolutions with patches at most this deep (kh·kw·C; block1_conv1: 27) use the unpacked AVX-512 GEMM with bias and ReLU fused; 0: OpenBLAS always (default: 64).")
+    var unpackedMaxPatch: Int?
 
     @Flag(help: "Kernel gradients on im2col + GEMM even where the forward pass runs as Winograd (default: Winograd's adjoint there).")
     var gemmKernelGradient = false
@@ -135,6 +137,7 @@ struct ConvBenchmark: ParsableCommand {
     }
 
     func run() throws {
+        LargeBufferReuse.enable()   // as in training: activations reused, not page-faulted in on every call
         if let threads { Parallel.setThreadCount(threads) }
         let t = Parallel.threadCount
         var base = ConvolutionOptions(threads: t, threading: threading, algorithm: algorithm)
@@ -142,6 +145,7 @@ struct ConvBenchmark: ParsableCommand {
         if let chunkKib { base.chunkBytes = chunkKib << 10 }
         if let minChunkPixels { base.minimumChunkPixels = minChunkPixels }
         if let unpackedMaxChannels { base.unpackedProductsMaximumChannels = unpackedMaxChannels }
+        if let unpackedMaxPatch { base.unpackedLoweringMaximumPatch = unpackedMaxPatch }
         if gemmKernelGradient { base.winogradKernelGradient = false }
         let selected = VGG16Layer.all(imageSize: imageSize).filter { selectedNames?.contains($0.name) ?? true }
         print("conv benchmark: batch \(batch), \(imageSize)×\(imageSize) input, \(t) thread(s), algorithm \(algorithm.rawValue), threading \(threading.rawValue), "

@@ -43,6 +43,10 @@ struct OptionsCase: Sendable, CustomTestStringConvertible {
         OptionsCase(name: "Winograd, OpenBLAS products, 2 threads, 1-row chunks",
                     options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks,
                                                 algorithm: .winograd, unpackedProductsMaximumChannels: 0)),
+        // Shallow patches on OpenBLAS too (by default they run on the unpacked GEMM).
+        OptionsCase(name: "GEMM, OpenBLAS for shallow patches, 2 threads, 1-row chunks",
+                    options: ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks,
+                                                algorithm: .gemm, unpackedLoweringMaximumPatch: 0)),
         OptionsCase(name: "Winograd, unpacked products up to 8 channels, 2 split-GEMM threads",
                     options: ConvolutionOptions(threads: 2, threading: .splitGEMM, algorithm: .winograd,
                                                 unpackedProductsMaximumChannels: 8)),
@@ -141,6 +145,34 @@ struct Conv2DTests {
                                    options: o.options)
         #expect(conv2DForward(input: x, kernel: w, bias: b, strides: c.strides, padding: c.padding, options: o.options) == y)
         #expect(again.input == fast.input && again.kernel == fast.kernel && again.bias == fast.bias, "\(what): not reproducible")
+    }
+
+    /// The unpacked GEMM starts its sums from the bias and clamps them as it stores the last block
+    /// of 128 patch rows; OpenBLAS gets a bias pre-fill and a separate ReLU pass. Both must give the
+    /// naive twin's max(y, 0): patches 18 to 144 deep (one and two blocks), 85 filters (full 64-wide
+    /// strips, 16-wide ones and a 5-wide masked tail), pixel counts not a multiple of six.
+    @Test("ReLU and bias fused into the shallow-patch GEMM match separate passes", arguments: [
+        ConvCase(name: "3×3 same, C = 2", input: [2, 5, 7, 2], kernel: [3, 3, 2, 85], padding: .same),
+        ConvCase(name: "3×3 same, C = 16 (two patch blocks)", input: [1, 4, 5, 16], kernel: [3, 3, 16, 85], padding: .same),
+        ConvCase(name: "5×5 valid s2, C = 3", input: [2, 9, 11, 3], kernel: [5, 5, 3, 20], strides: (2, 2), padding: .valid),
+    ], [0, 64, Int.max])
+    func fusedReLU(_ c: ConvCase, _ maximumPatch: Int) {
+        let x = hashUniform(seed: 31, shape: c.input, low: -1, high: 1)
+        let w = hashUniform(seed: 32, shape: c.kernel, low: -0.5, high: 0.5)
+        let b = hashUniform(seed: 33, shape: [c.kernel[3]], low: -0.5, high: 0.5)
+        for threads in [1, 2] {
+            let options = ConvolutionOptions(threads: threads, chunkBytes: 1, minimumChunkPixels: 7, threading: .chunks,
+                                             algorithm: .gemm, unpackedLoweringMaximumPatch: maximumPatch)
+            for bias in [b, nil] {
+                let y = conv2DForward(input: x, kernel: w, bias: bias, strides: c.strides, padding: c.padding,
+                                      options: options, relu: true)
+                let linear = NaiveKernels.conv2DForward(input: x, kernel: w, bias: bias, strides: c.strides, padding: c.padding)
+                let expected = Tensor(shape: linear.shape, scalars: linear.scalars.map { max($0, 0) })
+                expectClose(y, expected, tolerance: 1e-5,
+                            "\(c.name), patches ≤ \(maximumPatch) unpacked, \(threads) thread(s), bias \(bias != nil)")
+                #expect(y.scalars.allSatisfy { $0 >= 0 })
+            }
+        }
     }
 
     @Test("the naive twin's gradients match central differences", arguments: [

@@ -40,6 +40,13 @@ void ft_linear_combination(int terms, const float *coefficients, const float *co
 int ft_sgemm_unpacked(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
                       float *c, long ldc);
 
+/// C = relu?(bias + A·B): ft_sgemm_unpacked with the bias row (n floats, or NULL for none) added
+/// to every row of C and, when `relu` is nonzero, max(·, 0) applied as C is stored (NaN gives +0,
+/// as in the Winograd output transform). For GEMM-lowered convolutions with shallow patches.
+/// Returns 0 (C untouched) on a CPU without AVX-512.
+int ft_sgemm_bias_relu(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                       const float *bias, int relu, float *c, long ldc);
+
 /// Multiply-adds per second one core sustains on independent AVX-512 fp32 FMA chains over
 /// `iterations` rounds (0 without AVX-512). A peak-rate probe for benchmarks, not a kernel.
 double ft_probe_fp32_fma_rate(long iterations);

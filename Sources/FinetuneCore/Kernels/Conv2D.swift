@@ -1,3 +1,4 @@
+import CVectorKernels
 /// Gradients returned by ``conv2DBackward(input:kernel:outputGradient:strides:padding:computeInputGradient:computeKernelGradient:)``;
 /// each is `nil` when it was not requested.
 public struct Conv2DGradients: Sendable {
@@ -58,19 +59,17 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
             } }
             return
         }
-        x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
+        // Shallow patches (block1_conv1's 27) on the unpacked GEMM, bias and ReLU in its registers.
+        let unpacked = k <= options.unpackedLoweringMaximumPatch && plan.helperThreads == 1
+        x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in (bias ?? []).withUnsafeBufferPointer { bp in
             let yBase = y.baseAddress!, xBase = xp.baseAddress!, wBase = wp.baseAddress!
+            let biasBase = bias == nil ? nil : bp.baseAddress
             plan.run { _, share in
                 let col = plan.pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: plan.maximumChunkPixels * k)
                 defer { col?.deallocate() }
                 plan.forEachChunk(in: share) { chunk in
                     let m = chunk.count * ow
                     let yc = yBase + chunk.lowerBound * ow * f
-                    if let bias {
-                        bias.withUnsafeBufferPointer { bp in
-                            for r in 0..<m { (yc + r * f).update(from: bp.baseAddress!, count: f) }
-                        }
-                    }
                     let a: UnsafePointer<Float>
                     if let col {
                         plan.im2colSplit(xBase, rows: chunk, into: col)
@@ -78,12 +77,18 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
                     } else {
                         a = xBase + chunk.lowerBound * ow * k
                     }
-                    sgemm(m: m, n: f, k: k, a, lda: k, wBase, ldb: f, beta: bias == nil ? 0 : 1, yc, ldc: f,
+                    if unpacked, ft_sgemm_bias_relu(m, f, k, a, k, wBase, f, biasBase, relu ? 1 : 0, yc, f) != 0 {
+                        return
+                    }
+                    if let biasBase {
+                        for r in 0..<m { (yc + r * f).update(from: biasBase, count: f) }
+                    }
+                    sgemm(m: m, n: f, k: k, a, lda: k, wBase, ldb: f, beta: biasBase == nil ? 0 : 1, yc, ldc: f,
                           threads: plan.helperThreads)
                     if relu { clampBelowAtZero(yc, count: m &* f) }
                 }
             }
-        } }
+        } } }
     }
 }
 

@@ -63,11 +63,18 @@ public struct ConvolutionOptions: Sendable, Hashable {
     /// (the adjoint algorithm: α² GEMMs over tiles instead of im2col's 9·C-deep GEMM); `false`
     /// keeps them on im2col + GEMM.
     public var winogradKernelGradient: Bool
+    /// GEMM-lowered forward convolutions whose patches are at most this deep (kh·kw·C; VGG16's
+    /// block1_conv1: 27) multiply on CVectorKernels' unpacked AVX-512 GEMM, with the bias and ReLU
+    /// applied in its registers, instead of OpenBLAS plus separate bias and ReLU passes (0: always
+    /// OpenBLAS). OpenBLAS packs both operands for every chunk, which at such depths costs as much
+    /// as the multiply-adds.
+    public var unpackedLoweringMaximumPatch: Int
 
     public init(threads: Int? = nil, chunkBytes: Int = 1 << 20, minimumChunkPixels: Int = 256,
                 pixelsPerFilter: Int = 2, maximumChunkBytes: Int = 32 << 20, threading: Threading = .automatic,
                 algorithm: Algorithm = .automatic, winogradMinimumChannels: Int = 16, winogradTileSize: Int? = nil,
-                unpackedProductsMaximumChannels: Int = .max, winogradKernelGradient: Bool = true) {
+                unpackedProductsMaximumChannels: Int = .max, winogradKernelGradient: Bool = true,
+                unpackedLoweringMaximumPatch: Int = 64) {
         precondition(winogradTileSize.map { WinogradTile.withTileSize($0) != nil } ?? true,
                      "Winograd tile size must be one of \(WinogradTile.all.map(\.m))")
         precondition(chunkBytes > 0 && minimumChunkPixels > 0 && pixelsPerFilter >= 0 && maximumChunkBytes > 0,
@@ -83,6 +90,7 @@ public struct ConvolutionOptions: Sendable, Hashable {
         self.winogradTileSize = winogradTileSize
         self.unpackedProductsMaximumChannels = unpackedProductsMaximumChannels
         self.winogradKernelGradient = winogradKernelGradient
+        self.unpackedLoweringMaximumPatch = unpackedLoweringMaximumPatch
     }
 
     /// The Winograd algorithm these options run convolution `g` (`inputGradient`: its input
