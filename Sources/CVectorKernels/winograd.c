@@ -219,11 +219,15 @@ INLINE void input_tile(const int A, const float *bt, const float *x, long height
             for (int b = 0; b < A; b++) {
                 float *dst = d + (a * A + b) * V;
                 const long r = row0 + a, c = col0 + b;
-                long k = 0;
-                if (r >= 0 && r < height && c >= 0 && c < width) {
-                    const float *src = x + (r * width + c) * channels + c0;
-                    for (; k < n; k++) dst[k] = src[k];
+                const int inside = r >= 0 && r < height && c >= 0 && c < width;
+                if (n == V) {
+                    // One vector move (the scalar loop below becomes a call to memmove per pixel).
+                    store(dst, inside ? load(x + (r * width + c) * channels + c0) : (vec){0});
+                    continue;
                 }
+                long k = 0;
+                if (inside)
+                    for (const float *src = x + (r * width + c) * channels + c0; k < n; k++) dst[k] = src[k];
                 for (; k < V; k++) dst[k] = 0;
             }
         if (n == V) {
@@ -351,8 +355,16 @@ INLINE void output_vector(const int A, const int Mo, const float *at, const floa
     }
 }
 
+// Swift's max(x, y) for each lane: y ≥ x ? y : x.
+INLINE vec vmax(vec x, vec y) {
+    mask take = y >= x;
+    return (vec)(((mask)y & take) | ((mask)x & ~take));
+}
+
+// With `pool`, the m × m outputs (m even) are max-pooled 2 × 2 with stride 2 before they are stored:
+// y then addresses the pooled output, and only ⌊rows/2⌋ × ⌊cols/2⌋ windows lie inside it.
 INLINE void output_tile(const int A, const int Mo, const float *at, const float *m_in, long plane, long filters,
-                        const float *bias, int relu, float *y, long row_stride, int rows, int cols) {
+                        const float *bias, int relu, int pool, float *y, long row_stride, int rows, int cols) {
     float out[6][6][V];
     for (long f0 = 0; f0 < filters; f0 += V) {
         const long n = filters - f0 < V ? filters - f0 : V;
@@ -365,7 +377,21 @@ INLINE void output_tile(const int A, const int Mo, const float *at, const float 
             for (int k = 0; k < V; k++) b[k] = bias && k < n ? bias[f0 + k] : 0;
             output_vector(A, Mo, at, src, V, b, relu, out);
         }
-        if (n == V) {
+        if (pool) {
+            for (int r = 0; r + 1 < rows; r += 2)
+                for (int s = 0; s + 1 < cols; s += 2) {
+                    float *dst = y + (r / 2) * row_stride + (s / 2) * filters + f0;
+                    // As maxPool2DForward: from −∞, Swift's max(x, y) = y ≥ x ? y : x over the window in
+                    // row-major order (the same bits for NaN and ±0 too).
+                    vec w = -__builtin_inff() + (vec){0};
+                    w = vmax(w, load(out[r][s]));
+                    w = vmax(w, load(out[r][s + 1]));
+                    w = vmax(w, load(out[r + 1][s]));
+                    w = vmax(w, load(out[r + 1][s + 1]));
+                    if (n == V) store(dst, w);
+                    else for (long k = 0; k < n; k++) dst[k] = w[k];
+                }
+        } else if (n == V) {
             for (int r = 0; r < rows; r++)
                 for (int s = 0; s < cols; s++) memcpy(y + r * row_stride + s * filters + f0, out[r][s], V * sizeof(float));
         } else {
@@ -378,8 +404,8 @@ INLINE void output_tile(const int A, const int Mo, const float *at, const float 
 
 #define OUTPUT_TILE(M, A)                                                                                   \
     CLONES static void output_tile_##M(const float *m_in, long plane, long filters, const float *bias,    \
-                                       int relu, float *y, long row_stride, int rows, int cols) {          \
-        output_tile(A, M, AT##M, m_in, plane, filters, bias, relu, y, row_stride, rows, cols);             \
+                                       int relu, int pool, float *y, long row_stride, int rows, int cols) {\
+        output_tile(A, M, AT##M, m_in, plane, filters, bias, relu, pool, y, row_stride, rows, cols);       \
     }
 OUTPUT_TILE(2, 4)
 OUTPUT_TILE(3, 5)
@@ -389,10 +415,20 @@ OUTPUT_TILE(6, 8)
 void ft_winograd_output_tile(int m, const float *m_in, long plane, long filters, const float *bias, int relu,
                              float *y, long row_stride, int rows, int cols) {
     switch (m) {
-    case 2: output_tile_2(m_in, plane, filters, bias, relu, y, row_stride, rows, cols); break;
-    case 3: output_tile_3(m_in, plane, filters, bias, relu, y, row_stride, rows, cols); break;
-    case 4: output_tile_4(m_in, plane, filters, bias, relu, y, row_stride, rows, cols); break;
-    case 6: output_tile_6(m_in, plane, filters, bias, relu, y, row_stride, rows, cols); break;
+    case 2: output_tile_2(m_in, plane, filters, bias, relu, 0, y, row_stride, rows, cols); break;
+    case 3: output_tile_3(m_in, plane, filters, bias, relu, 0, y, row_stride, rows, cols); break;
+    case 4: output_tile_4(m_in, plane, filters, bias, relu, 0, y, row_stride, rows, cols); break;
+    case 6: output_tile_6(m_in, plane, filters, bias, relu, 0, y, row_stride, rows, cols); break;
+    }
+}
+
+int ft_winograd_output_tile_pooled(int m, const float *m_in, long plane, long filters, const float *bias, int relu,
+                                   float *y, long row_stride, int rows, int cols) {
+    switch (m) {
+    case 2: output_tile_2(m_in, plane, filters, bias, relu, 1, y, row_stride, rows, cols); return 1;
+    case 4: output_tile_4(m_in, plane, filters, bias, relu, 1, y, row_stride, rows, cols); return 1;
+    case 6: output_tile_6(m_in, plane, filters, bias, relu, 1, y, row_stride, rows, cols); return 1;
+    default: return 0; // odd m: 2 × 2 windows would straddle tiles
     }
 }
 

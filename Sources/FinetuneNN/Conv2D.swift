@@ -112,6 +112,19 @@ public struct Conv2D: LogitsExposing {
 
     /// conv(x, W) + b (then max(·, 0) when `relu`), and the pullback of the convolution itself
     /// (its output gradient is dL/d(conv + b)).
+    /// This layer's output max-pooled by `pool`, in one pass (``conv2DForwardMaxPooled(input:kernel:bias:strides:padding:options:winogradCache:relu:)``),
+    /// or `nil` when the pair cannot be fused: the activation is not ReLU, the pool is not 2 × 2
+    /// with stride 2 and 'valid' padding, or this layer would need a pullback (it trains, or its
+    /// input gradient is asked for), which needs the unpooled output.
+    func forwardMaxPooled(_ x: Tensor, by pool: MaxPool2D, context: ForwardContext) -> Tensor? {
+        guard activation == .relu, pool.poolSize == (2, 2), pool.strides == (2, 2), pool.padding == .valid,
+              !context.needsInputGradient, !context.trainable.contains(kernelKey),
+              !(bias != nil && context.trainable.contains(biasKey)),
+              x.rank == 4, x.shape[3] == inputChannels else { return nil }
+        return conv2DForwardMaxPooled(input: x, kernel: kernel, bias: bias, strides: strides, padding: padding,
+                                      options: .default, winogradCache: winogradCache, relu: true)
+    }
+
     private func convolve(_ x: Tensor, relu: Bool, context: inout ForwardContext) -> (Tensor, Pullback?) {
         precondition(x.rank == 4 && x.shape[3] == inputChannels,
                      "Conv2D '\(name)': input \(x.shape) does not have \(inputChannels) channels (NHWC)")

@@ -93,9 +93,19 @@ public struct Sequential: LogitsExposing {
         var activation = ActivationFunction.linear
         var kept: [Pullback] = []   // pullbacks of children first ..< layers.count
         let first = plan.needsPullback.firstIndex(of: true) ?? layers.count
+        var fusedPool = false   // the previous child already applied this one (a max-pool)
         for (i, layer) in layers.enumerated() {
+            if fusedPool { fusedPool = false; continue }
             var child = context
             child.needsInputGradient = plan.needsInput[i]
+            // A convolution followed by a max-pool, neither needing a pullback (VGG16's frozen block
+            // ends): pooled as the convolution writes its output.
+            if i + 1 < first, i + 1 < layers.count - 1, let conv = layer as? Conv2D,
+               let pool = layers[i + 1] as? MaxPool2D, let y = conv.forwardMaxPooled(x, by: pool, context: child) {
+                x = y
+                fusedPool = true
+                continue
+            }
             let y: Tensor, pullback: Pullback?
             if i == layers.count - 1 {
                 (y, activation, pullback) = last(layer, x, &child)

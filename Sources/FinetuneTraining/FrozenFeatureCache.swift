@@ -23,10 +23,14 @@ struct ModelSplit {
               let suffix = try? Sequential(name: model.name + "_trainable_part", Array(all[cut...])) else { return nil }
         prefix = Array(all[..<cut])
         self.suffix = suffix
+        // As one Sequential, the prefix runs its fused pairs (a convolution and the max-pool after it).
+        frozenPart = try? Sequential(name: model.name + "_frozen_part", prefix)
     }
 
+    private let frozenPart: Sequential?
+
     /// The frozen prefix's output (inference mode).
-    func features(_ x: Tensor) -> Tensor { prefix.reduce(x) { $1($0) } }
+    func features(_ x: Tensor) -> Tensor { frozenPart.map { $0(x) } ?? prefix.reduce(x) { $1($0) } }
 }
 
 /// Frozen-prefix outputs of repeatable sources, by (source identity, batch index).

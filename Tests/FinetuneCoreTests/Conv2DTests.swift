@@ -175,6 +175,38 @@ struct Conv2DTests {
         }
     }
 
+    /// Pooled in the Winograd output transform (even tile sizes) or, for F(3), after the
+    /// convolution: either way the same bits as the convolution followed by the max-pool. Odd
+    /// output sizes drop the last row or column; 20 filters leave a masked 4-wide tail; 1-row chunks
+    /// on 2 threads cross chunk and thread boundaries inside an image.
+    @Test("a max-pool fused into the convolution gives the bits of the two run in turn", arguments: [
+        ConvCase(name: "3×3 same, 9×11 → 4×5", input: [2, 9, 11, 5], kernel: [3, 3, 5, 20], padding: .same),
+        ConvCase(name: "3×3 same, 12×14 → 6×7", input: [1, 12, 14, 16], kernel: [3, 3, 16, 16], padding: .same),
+        ConvCase(name: "3×3 valid, 9×8 → 3×3", input: [2, 9, 8, 17], kernel: [3, 3, 17, 33], padding: .valid),
+        ConvCase(name: "3×3 same, 3×3 → 1×1", input: [3, 3, 3, 16], kernel: [3, 3, 16, 16], padding: .same),
+    ], [2, 3, 4, 6])
+    func fusedMaxPool(_ c: ConvCase, _ tileSize: Int) {
+        let x = hashUniform(seed: 41, shape: c.input, low: -1, high: 1)
+        let w = hashUniform(seed: 42, shape: c.kernel, low: -0.5, high: 0.5)
+        let b = hashUniform(seed: 43, shape: [c.kernel[3]], low: -0.5, high: 0.5)
+        for options in [
+            ConvolutionOptions(algorithm: .winograd, winogradTileSize: tileSize),
+            ConvolutionOptions(threads: 2, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks, algorithm: .winograd,
+                               winogradTileSize: tileSize),
+            ConvolutionOptions(threads: 2, threading: .splitGEMM, algorithm: .winograd, winogradTileSize: tileSize),
+        ] {
+            for (bias, relu) in [(b, true), (nil, true), (b, false)] {
+                let y = conv2DForward(input: x, kernel: w, bias: bias, padding: c.padding, options: options, relu: relu)
+                let expected = maxPool2DForward(input: y, pool: (2, 2), strides: (2, 2), padding: .valid)
+                let (fused, counts) = KernelCounters.counting {
+                    conv2DForwardMaxPooled(input: x, kernel: w, bias: bias, padding: c.padding, options: options, relu: relu)
+                }
+                #expect(fused == expected, "\(c.name), F(\(tileSize)), \(options.threading), bias \(bias != nil), relu \(relu)")
+                #expect(counts[.conv2DForward] == 1 && counts[.maxPoolForward] == 1)
+            }
+        }
+    }
+
     @Test("the naive twin's gradients match central differences", arguments: [
         ConvCase(name: "3×3 same s1", input: [2, 4, 5, 2], kernel: [3, 3, 2, 3], padding: .same),
         ConvCase(name: "2×2 same s2", input: [1, 5, 4, 2], kernel: [2, 2, 2, 2], strides: (2, 2), padding: .same),

@@ -170,6 +170,32 @@ struct SequentialTests {
         #expect(Set(g.parameters.keys) == ["d.kernel"])
     }
 
+    /// The pair is fused only when neither needs a pullback; fused or not, the outputs are the same
+    /// bits as the layers called one by one, and every kernel is still counted once.
+    @Test("a frozen convolution and the max-pool after it run fused, with the layers' own result")
+    func fusedConvolutionAndPool() throws {
+        var rng = SeededRNG(seed: 5)
+        let model = try Sequential(name: "m", [
+            Conv2D(name: "c1", inputChannels: 3, filters: 16, padding: .same, activation: .relu, using: &rng),
+            MaxPool2D(name: "p1"),
+            Conv2D(name: "c2", inputChannels: 16, filters: 64, padding: .same, activation: .relu, using: &rng),
+            MaxPool2D(name: "p2"),
+            Flatten(name: "f"),
+        ])
+        let x = Tensor.uniform([2, 49, 50, 3], low: 0, high: 1, using: &rng)
+        let layerByLayer = model.layers.reduce(x) { $1($0) }
+        let (y, counts) = KernelCounters.counting { model(x) }
+        #expect(y == layerByLayer)
+        #expect(counts[.conv2DForward] == 2 && counts[.maxPoolForward] == 2)
+        // c2 trains: only c1 and p1 may fuse; the gradients still flow through an unfused c2 and p2.
+        var context = ForwardContext(mode: .training, trainable: ["c2.kernel", "c2.bias"], needsInputGradient: false)
+        let (trained, pullback) = model.forward(x, context: &context)
+        #expect(trained == layerByLayer)
+        let backward = try #require(pullback)
+        let gradients = backward(Tensor(repeating: 1, shape: trained.shape))
+        #expect(gradients.parameters.keys.sorted() == ["c2.bias", "c2.kernel"])
+    }
+
     @Test("inference with nothing trainable returns no pullback")
     func noPullbackWhenNothingNeeded() throws {
         let model = try smallModel()

@@ -21,6 +21,14 @@ void ft_winograd_input_tile(int m, const float *x, long height, long width, long
 void ft_winograd_output_tile(int m, const float *m_in, long plane, long filters, const float *bias, int relu,
                              float *y, long row_stride, int rows, int cols);
 
+/// ft_winograd_output_tile followed by a 2 × 2, stride-2 max-pool of the tile's outputs (m even,
+/// so no window straddles two tiles): y addresses the pooled output (the tile's first pooled row
+/// and column), row_stride is the pooled output's, and rows × cols is still the part of the m × m
+/// outputs inside the unpooled image (windows reaching past it are dropped, as a 'valid' pool
+/// does). Each window's maximum is taken in row-major order. Returns 0 (nothing written) for odd m.
+int ft_winograd_output_tile_pooled(int m, const float *m_in, long plane, long filters, const float *bias, int relu,
+                                   float *y, long row_stride, int rows, int cols);
+
 /// Output-gradient transform of one tile, for kernel gradients: W[ξ] = (A dy Aᵀ)[ξ] (A = (Aᵀ)ᵀ,
 /// α × m) for the m × m output gradients whose first pixel is (row0, col0) of one NHWC image `dy`
 /// (height × width × filters); pixels outside it (row0, col0 ≥ 0) are zero. Writes

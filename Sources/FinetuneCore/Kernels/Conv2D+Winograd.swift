@@ -103,9 +103,12 @@ struct WinogradConv {
     }
 
     /// y = conv(x, U) (+ bias, ReLU when `relu`), x (batch, inHeight, inWidth, inChannels) →
-    /// y (batch, outHeight, outWidth, outChannels).
+    /// y (batch, outHeight, outWidth, outChannels); with `pool` (even tile sizes only), y is that
+    /// output max-pooled 2 × 2 with stride 2, 'valid' (batch, outHeight / 2, outWidth / 2,
+    /// outChannels), pooled in the output transform so the full-size output is never written.
     func run(input x: UnsafePointer<Float>, transformedKernel u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-             relu: Bool = false, output y: UnsafeMutablePointer<Float>, options: ConvolutionOptions) {
+             relu: Bool = false, pool: Bool = false, output y: UnsafeMutablePointer<Float>, options: ConvolutionOptions) {
+        precondition(!pool || tile.m % 2 == 0, "a pooled Winograd output needs an even tile size")
         let C = inChannels, F = outChannels, xiCount = tile.alpha * tile.alpha
         let plan = ChunkPlan(rows: batch * tilesHigh, unitsPerRow: tilesWide,
                              bytesPerUnit: xiCount * (C + F) * MemoryLayout<Float>.size, filters: F, options: options)
@@ -133,10 +136,17 @@ struct WinogradConv {
                 Parallel.chunks(tiles, threads: plan.helperThreads) { part in
                     for t in part {
                         let (n, i0, j0) = tileOrigin(of: chunk.lowerBound &* tilesWide &+ t)
-                        let out = y + ((n &* outHeight &+ i0) &* outWidth &+ j0) &* F
-                        ft_winograd_output_tile(m, products + t &* F, tiles &* F, F, bias, relu ? 1 : 0, out,
-                                                outWidth &* F, Int32(min(tile.m, outHeight &- i0)),
-                                                Int32(min(tile.m, outWidth &- j0)))
+                        let rows = Int32(min(tile.m, outHeight &- i0)), columns = Int32(min(tile.m, outWidth &- j0))
+                        if pool {
+                            let pooledHeight = outHeight / 2, pooledWidth = outWidth / 2
+                            let out = y + ((n &* pooledHeight &+ i0 / 2) &* pooledWidth &+ j0 / 2) &* F
+                            _ = ft_winograd_output_tile_pooled(m, products + t &* F, tiles &* F, F, bias, relu ? 1 : 0,
+                                                               out, pooledWidth &* F, rows, columns)
+                        } else {
+                            let out = y + ((n &* outHeight &+ i0) &* outWidth &+ j0) &* F
+                            ft_winograd_output_tile(m, products + t &* F, tiles &* F, F, bias, relu ? 1 : 0, out,
+                                                    outWidth &* F, rows, columns)
+                        }
                     }
                 }
             }
