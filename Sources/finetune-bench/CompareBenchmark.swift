@@ -5,7 +5,9 @@ import Finetune
 /// Finetune against Keras 3 / TF-CPU (oneDNN) on the same CPU, in one run: images per second of
 /// the three kinds of step of Chollet's fine-tuning recipe (inference, phase 1 with the VGG16 base
 /// frozen, phase 2 trainable from block5_conv1) at batch 20 and 150×150, and the wall time of one
-/// recipe epoch (100 augmented training steps + 50 validation steps read from photo folders).
+/// recipe epoch (100 augmented training steps + 50 validation steps read from photo folders) of
+/// each phase (`epoch`: the base frozen; `epoch2`: trainable from block5_conv1). With both epoch
+/// rows it projects the recipe's 30 + 100 epochs for each side from them.
 ///
 /// Every measurement runs in a fresh process — Finetune's `finetune-bench measure`, or the Keras
 /// peer `Peers/keras_peer.py` — so each reports its own peak RSS. The two alternate, row by row and
@@ -15,7 +17,7 @@ import Finetune
 struct CompareBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Finetune vs Keras 3 (same CPU, same run): step rates, one recipe epoch, peak RSS.",
+        abstract: "Finetune vs Keras 3 (same CPU, same run): step rates, one recipe epoch of each phase, peak RSS.",
         discussion: """
             Install the peer once with `bash .ci/install-keras-peer` (a venv in .venv-keras), then:
               swift run -c release finetune-bench compare --data ../shared/data/cats_and_dogs_mini
@@ -23,19 +25,19 @@ struct CompareBenchmark: ParsableCommand {
 
     @Option(help: "Python of the Keras peer (a venv with tensorflow-cpu and keras; see .ci/install-keras-peer).")
     var python = ".venv-keras/bin/python"
-    @Option(help: "Photo folders (train/ and validation/, a folder per class) for the epoch row; without it the epoch row is skipped.")
+    @Option(help: "Photo folders (train/ and validation/, a folder per class) for the epoch rows; without it the epoch rows are skipped.")
     var data: String?
     @Option(help: "Timed steps per step measurement (after two warm-up steps).")
     var steps = 5
     @Option(help: "Rounds of alternating measurements; each row reports its best round.")
     var rounds = 2
-    @Option(help: "Training steps of the epoch row (the recipe: 100).")
+    @Option(help: "Training steps of the epoch rows (the recipe: 100).")
     var epochSteps = 100
-    @Option(help: "Validation steps of the epoch row (the recipe: 50).")
+    @Option(help: "Validation steps of the epoch rows (the recipe: 50).")
     var validationSteps = 50
     @Option(help: "Threads for both (default: all cores).")
     var threads: Int?
-    @Option(help: "Comma-separated rows to measure (inference, phase1, phase2, epoch); default: all.")
+    @Option(help: "Comma-separated rows to measure (inference, phase1, phase2, epoch, epoch2); default: all.")
     var rows: String?
 
     func validate() throws {
@@ -54,7 +56,7 @@ struct CompareBenchmark: ParsableCommand {
         print("CPU: \(cpuModel()), \(threads ?? Parallel.threadCount) threads")
         let peer = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/keras_peer.py").path
         var modes = ["inference", "phase1", "phase2"]
-        if data != nil { modes.append("epoch") }
+        if data != nil { modes += ["epoch", "epoch2"] }
         if let rows {
             let wanted = Set(rows.split(separator: ",").map(String.init))
             modes = modes.filter(wanted.contains)
@@ -72,18 +74,25 @@ struct CompareBenchmark: ParsableCommand {
         print("row          Finetune            Keras               Finetune/Keras   peak RSS Finetune / Keras")
         for mode in modes {
             guard let (ours, theirs) = best[mode] else { continue }
-            let ratio = mode == "epoch" ? ours.seconds / theirs.seconds : (ours.rate ?? 0) / (theirs.rate ?? 1)
-            print(String(format: "%-11@  %-18@  %-18@  %6.2f×          %@ / %@", mode as NSString,
-                         ours.summary as NSString, theirs.summary as NSString, ratio,
-                         mebibytes(ours.peakRSS) as NSString, mebibytes(theirs.peakRSS) as NSString))
+            let ratio = mode.hasPrefix("epoch") ? ours.seconds / theirs.seconds : (ours.rate ?? 0) / (theirs.rate ?? 1)
+            func padded(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+            print(padded(mode, 11) + "  " + padded(ours.summary, 18) + "  " + padded(theirs.summary, 18) + "  "
+                  + String(format: "%6.2f×", ratio) + "          " + mebibytes(ours.peakRSS) + " / " + mebibytes(theirs.peakRSS))
         }
-        print("(rates: images/s, higher is better; epoch: seconds, lower is better — its ratio is Finetune's share of Keras' time)")
+        print("(rates: images/s, higher is better; epochs: seconds, lower is better — their ratio is Finetune's share of Keras' time)")
+        if let phase1 = best["epoch"], let phase2 = best["epoch2"] {
+            // The recipe: 30 epochs of phase 1 and 100 of phase 2, each like the measured one.
+            let ours = 30 * phase1.ours.seconds + 100 * phase2.ours.seconds
+            let theirs = 30 * phase1.theirs.seconds + 100 * phase2.theirs.seconds
+            print(String(format: "recipe projection (30 × epoch + 100 × epoch2): Finetune %.2f h, Keras %.2f h (%.2f×)",
+                         ours / 3600, theirs / 3600, ours / theirs))
+        }
     }
 
     private func sharedArguments(_ mode: String) -> [String] {
-        var arguments = ["--steps", "\(mode == "epoch" ? epochSteps : steps)"]
+        var arguments = ["--steps", "\(mode.hasPrefix("epoch") ? epochSteps : steps)"]
         if let threads { arguments += ["--threads", "\(threads)"] }
-        if mode == "epoch", let data { arguments += ["--data", data, "--validation-steps", "\(validationSteps)"] }
+        if mode.hasPrefix("epoch"), let data { arguments += ["--data", data, "--validation-steps", "\(validationSteps)"] }
         return arguments
     }
 

@@ -8,7 +8,7 @@ struct MeasureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "measure", abstract: "One measurement for `compare` (prints a JSON line).", shouldDisplay: false)
 
-    @Argument(help: "phase1, phase2, inference or epoch.")
+    @Argument(help: "phase1, phase2, inference, epoch (phase 1's trainable set) or epoch2 (phase 2's).")
     var mode: String
     @Option var batch = 20
     @Option var image = 150
@@ -23,7 +23,7 @@ struct MeasureCommand: ParsableCommand {
         var rng = SeededRNG(seed: 1)
         let model = try VGG16.seedModel(inputShape: [image, image, 3], using: &rng)
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5), freezing: .all(of: "vgg16"))
-        if mode == "phase2" {
+        if mode == "phase2" || mode == "epoch2" {
             try trainer.beginPhase(freezing: .from("block5_conv1"), optimizer: RMSprop(learningRate: 1e-5))
         }
         let seconds: Double, rate: Double?
@@ -38,8 +38,8 @@ struct MeasureCommand: ParsableCommand {
             for _ in 0..<steps { try step() }
             seconds = Date().timeIntervalSince(start)
             rate = Double(batch * steps) / seconds
-        case "epoch":
-            guard let data else { throw ValidationError("epoch needs --data") }
+        case "epoch", "epoch2":
+            guard let data else { throw ValidationError("\(mode) needs --data") }
             let workers = threads ?? Parallel.threadCount
             var train = try DirectorySource(directory: data + "/train", targetSize: (image, image), classMode: .binary,
                                             batchSize: batch, shuffle: true, seed: 1, preprocessing: .rescale255,
@@ -53,7 +53,7 @@ struct MeasureCommand: ParsableCommand {
             seconds = Date().timeIntervalSince(start)
             rate = nil
         default:
-            throw ValidationError("unknown mode '\(mode)' (phase1, phase2, inference, epoch)")
+            throw ValidationError("unknown mode '\(mode)' (phase1, phase2, inference, epoch, epoch2)")
         }
         let json: [String: Any] = ["rate": rate ?? NSNull(), "seconds": seconds, "peak_rss_kib": peakRSSKiB()]
         print(String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))

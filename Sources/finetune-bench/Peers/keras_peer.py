@@ -9,7 +9,9 @@ does not depend on them):
   epoch                         `fit` of one epoch with `ImageDataGenerator(...).flow_from_directory`,
                                 fed through endless generators as in the book
                                 (Chollet's augmentation, rescale 1/255) on DATA/train, validating on
-                                DATA/validation, after a one-step warm-up fit that is not timed.
+                                DATA/validation, after a one-step warm-up fit that is not timed;
+                                the base frozen, as in phase 1;
+  epoch2                        the same epoch with phase 2's trainable set (from block5_conv1).
 """
 import argparse, json, os, resource, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -18,7 +20,7 @@ import tensorflow as tf
 import keras
 
 p = argparse.ArgumentParser()
-p.add_argument("mode", choices=["phase1", "phase2", "inference", "epoch"])
+p.add_argument("mode", choices=["phase1", "phase2", "inference", "epoch", "epoch2"])
 p.add_argument("--batch", type=int, default=20)
 p.add_argument("--image", type=int, default=150)
 p.add_argument("--steps", type=int, default=5)
@@ -34,21 +36,22 @@ base = keras.applications.VGG16(weights=None, include_top=False, input_shape=(a.
 model = keras.Sequential([keras.Input((a.image, a.image, 3)), base, keras.layers.Flatten(),
                           keras.layers.Dense(256, activation="relu"),
                           keras.layers.Dense(1, activation="sigmoid")])
-if a.mode == "phase2":
+phase2 = a.mode in ("phase2", "epoch2")
+if phase2:
     on = False
     for layer in base.layers:
         on = on or layer.name == "block5_conv1"
         layer.trainable = on
 else:
     base.trainable = False
-model.compile(keras.optimizers.RMSprop(2e-5 if a.mode != "phase2" else 1e-5), "binary_crossentropy", metrics=["acc"])
+model.compile(keras.optimizers.RMSprop(1e-5 if phase2 else 2e-5), "binary_crossentropy", metrics=["acc"])
 
 
 def peak_rss_kib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
-if a.mode == "epoch":
+if a.mode in ("epoch", "epoch2"):
     from keras.src.legacy.preprocessing.image import ImageDataGenerator  # Keras 3 keeps it here
     train = ImageDataGenerator(rescale=1 / 255, rotation_range=40, width_shift_range=0.2, height_shift_range=0.2,
                                shear_range=0.2, zoom_range=0.2, horizontal_flip=True, fill_mode="nearest") \
