@@ -28,7 +28,7 @@ public struct InspectCommand: ParsableCommand {
 
     public func output() throws -> String {
         guard FileManager.default.fileExists(atPath: file) else { throw CommandLineError.missingFile(flag: "WEIGHTS", path: file) }
-        let weights = try KerasWeights.read(from: URL(fileURLWithPath: file))
+        let weights = try KerasWeights.readIsolated(from: URL(fileURLWithPath: file))
         var lines = ["file: \(file)", "layout: \(weights.layout)",
                      "layers with weights: \(weights.entries.count), parameters: \(ModelSummary.grouped(weights.parameterCount))", ""]
         var convolutions = 0

@@ -24,7 +24,7 @@ enum KerasArchive {
         let weights = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-\(UUID().uuidString).weights.h5")
         try AtomicFile.write(Array(try member("model.weights.h5")), to: weights)
         defer { try? FileManager.default.removeItem(at: weights) }
-        _ = try KerasWeights.read(from: weights).load(into: &model, scope: .all)
+        _ = try KerasWeights.readIsolated(from: weights).load(into: &model, scope: .all)
         return model
     }
 }

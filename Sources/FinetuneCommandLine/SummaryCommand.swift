@@ -30,7 +30,7 @@ public struct SummaryCommand: ParsableCommand {
 
     public func output() throws -> String {
         guard FileManager.default.fileExists(atPath: file) else { throw CommandLineError.missingFile(flag: "FILE", path: file) }
-        if file.hasSuffix(".h5") { return try Self.weightsSummary(KerasWeights.read(from: URL(fileURLWithPath: file))) }
+        if file.hasSuffix(".h5") { return try Self.weightsSummary(KerasWeights.readIsolated(from: URL(fileURLWithPath: file))) }
         let trained = try TrainedModel.load(file, argument: "FILE")
         if file.hasSuffix(".keras") {
             let d = trained.description

@@ -25,7 +25,7 @@ extension TrainWorkflow {
                 throw CommandLineError.missingFile(flag: "--initial-weights", path: initial)
             }
             do {
-                _ = try KerasWeights.read(from: URL(fileURLWithPath: initial)).load(into: &model, scope: .all)
+                _ = try KerasWeights.readIsolated(from: URL(fileURLWithPath: initial)).load(into: &model, scope: .all)
             } catch {
                 throw RunError.badInput(flag: "--initial-weights", path: initial, underlying: error)
             }
@@ -35,7 +35,7 @@ extension TrainWorkflow {
         switch try PretrainedWeights.locate(flag: configuration.weights) {
         case let .file(url, origin):
             do {
-                let file = try KerasWeights.read(from: url)
+                let file = try KerasWeights.readIsolated(from: url)
                 _ = try file.load(into: &model, scope: .convolutions)
                 say("Pretrained VGG16 convolution weights from \(origin): \(url.path) (\(file.layout) layout)")
             } catch {

@@ -27,6 +27,16 @@ enum HDF5 {
         return try body()
     }
 
+    #if canImport(Glibc)
+    /// `fork()` while holding the HDF5 lock, so that the child never starts with it held by a
+    /// thread that does not exist there; released again on both sides.
+    static func forkHoldingLock() -> pid_t {
+        lock.lock()
+        defer { lock.unlock() }
+        return fork()
+    }
+    #endif
+
     /// Throws a ``Failure`` for `operation` with the current error stack when `status < 0`.
     @discardableResult
     static func check<T: BinaryInteger>(_ status: T, _ operation: @autoclosure () -> String) throws -> T {

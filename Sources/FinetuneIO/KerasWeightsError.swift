@@ -45,7 +45,7 @@ public enum KerasWeightsError: Error, Sendable, Equatable, CustomStringConvertib
             return "\(file) is HDF5 but not in a Keras weights layout this reader knows (\(detail)); expected "
                 + "Keras 2 (root attribute layer_names), Keras 3 (groups …/vars/0) or HED (block1…block5, dsn*, fuse)"
         case let .hdf5(file, detail):
-            return "reading \(file) failed: \(detail). The file may be damaged or still being written"
+            return "reading \(file) failed: \(detail). The file may be damaged or still being written: download or copy it again"
         case let .layerCountMismatch(file, kind, fileLayers, modelLayers):
             var text = "\(file) holds \(fileLayers.count) \(kind) layers, the model has \(modelLayers.count); "
                 + "they must pair up in order. File: \(Self.list(fileLayers)). Model: \(Self.list(modelLayers))."
