@@ -29,7 +29,8 @@ public struct DistributedRun {
         #if MPI
         let parallel = try DataParallel(bucketBytes: configuration.bucketBytes,
                                         overlapsBackward: configuration.overlapsBackward)
-        _ = parallel.abortingOnError {
+        let messages = ErrorMessages(program: configuration.commandName)
+        _ = parallel.abortingOnError(program: configuration.commandName, describe: { messages.describe($0).message }) {
             try TrainWorkflow(configuration: configuration, stop: stop, distribution: DistributedRun(parallel)).run()
         }
         parallel.finalize()

@@ -119,13 +119,16 @@ public final class DataParallel: DistributionStrategy {
     /// `callbacks` on rank 0, none elsewhere: for callbacks that write files or print.
     public func onPrimary(_ callbacks: [any Callback]) -> [any Callback] { isPrimary ? callbacks : [] }
 
-    /// Runs `body`; when it throws, prints `rank R of N failed: <error>` and ends every process
-    /// of the job (`MPI_Abort`, exit code 1) instead of leaving the other ranks waiting.
-    public func abortingOnError<T>(_ body: () throws -> T) -> T {
+    /// Runs `body`; when it throws, prints `<program>: rank R of N failed: <error>` and ends every
+    /// process of the job (`MPI_Abort`, exit code 1) instead of leaving the other ranks waiting.
+    /// `describe` turns the error into the words shown (a command-line tool passes its own
+    /// messages, naming flags and files; the default is the error's description).
+    public func abortingOnError<T>(program: String = "finetune", describe: (any Error) -> String = { "\($0)" },
+                                   _ body: () throws -> T) -> T {
         do {
             return try body()
         } catch {
-            communicator.abort("finetune: rank \(rank) of \(worldSize) failed: \(error)")
+            communicator.abort("\(program): rank \(rank) of \(worldSize) failed: \(describe(error))")
         }
     }
 
