@@ -60,8 +60,10 @@ struct OptimizerSlots: Sendable {
 /// An empty stand-in for a slot the optimizer's configuration does not use.
 let unusedSlot = Tensor.zeros([0])
 
-/// Runs `body` once over the raw scalars of a parameter `w` (written in place), its gradient `g`
-/// and three slots (written in place; `nil` for a slot that is ``unusedSlot``).
+/// Runs `body` over the raw scalars of a parameter `w` (written in place), its gradient `g` and
+/// three slots (written in place; `nil` for a slot that is ``unusedSlot``). The update is
+/// element-wise, so a large parameter is cut into contiguous pieces that Finetune's threads update
+/// side by side (the same bits as one pass); `body` sees each piece's count and offset pointers.
 @inline(__always)
 func updateInPlace(_ w: inout Tensor, gradient g: Tensor, _ a: inout Tensor, _ b: inout Tensor, _ c: inout Tensor,
                    _ body: (_ count: Int, _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
@@ -73,10 +75,21 @@ func updateInPlace(_ w: inout Tensor, gradient g: Tensor, _ a: inout Tensor, _ b
         a.withUnsafeMutableBufferPointer { ap in b.withUnsafeMutableBufferPointer { bp in
             c.withUnsafeMutableBufferPointer { cp in
                 guard n > 0 else { return }
-                body(n, wp.baseAddress!, gp.baseAddress!,
-                     ap.count == n ? ap.baseAddress : nil, bp.count == n ? bp.baseAddress : nil,
-                     cp.count == n ? cp.baseAddress : nil)
+                let w = wp.baseAddress!, g = gp.baseAddress!
+                let a = ap.count == n ? ap.baseAddress : nil, b = bp.count == n ? bp.baseAddress : nil
+                let c = cp.count == n ? cp.baseAddress : nil
+                // Below this many scalars, waking a second thread costs more than it saves.
+                let pieces = min(Parallel.threadCount, max(1, n / parallelUpdateMinimumScalars))
+                Parallel.chunks(pieces, threads: pieces) { range in
+                    for piece in range {
+                        let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
+                        body(hi - lo, w + lo, g + lo, a.map { $0 + lo }, b.map { $0 + lo }, c.map { $0 + lo })
+                    }
+                }
             }
         } }
     } }
 }
+
+/// Parameters with fewer scalars than this are updated on one thread.
+let parallelUpdateMinimumScalars = 1 << 16

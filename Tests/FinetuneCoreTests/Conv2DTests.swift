@@ -147,6 +147,35 @@ struct Conv2DTests {
         #expect(again.input == fast.input && again.kernel == fast.kernel && again.bias == fast.bias, "\(what): not reproducible")
     }
 
+    /// Threads take the chunks of a Winograd convolution as they become free, so which thread runs
+    /// which chunk changes from run to run; each chunk writes only its own output tiles from its own
+    /// scratch, so the forward pass and the input gradient must not depend on it, nor on the number
+    /// of threads (repeated to give a race between the threads' scratch a chance to show).
+    @Test("Winograd forward and input gradient: the same bits on 1, 2 and 3 threads sharing 1-row chunks",
+          arguments: WinogradTile.all)
+    func winogradChunksShared(_ tile: WinogradTile) {
+        let x = hashUniform(seed: 41, shape: [3, 13, 11, 5], low: -1, high: 1)
+        let w = hashUniform(seed: 42, shape: [3, 3, 5, 7], low: -0.5, high: 0.5)
+        let b = hashUniform(seed: 43, shape: [7], low: -0.5, high: 0.5)
+        let dy = hashUniform(seed: 44, shape: [3, 13, 11, 7], low: -1, high: 1)
+        func run(_ threads: Int) -> (Tensor, Tensor?) {
+            let options = ConvolutionOptions(threads: threads, chunkBytes: 1, minimumChunkPixels: 1, threading: .chunks,
+                                             algorithm: .winograd, winogradTileSize: tile.m)
+            let y = conv2DForward(input: x, kernel: w, bias: b, strides: (1, 1), padding: .same, options: options, relu: true)
+            let dx = conv2DBackward(input: x, kernel: w, outputGradient: dy, strides: (1, 1), padding: .same,
+                                    computeKernelGradient: false, options: options).input
+            return (y, dx)
+        }
+        let (y1, dx1) = run(1)
+        let linear = NaiveKernels.conv2DForward(input: x, kernel: w, bias: b, strides: (1, 1), padding: .same)
+        expectClose(y1, Tensor(shape: linear.shape, scalars: linear.scalars.map { max($0, 0) }), tolerance: 1e-5, "\(tile): y")
+        for threads in [2, 3, 2, 3, 2] {
+            let (y, dx) = run(threads)
+            #expect(y == y1, "\(tile), \(threads) threads: y")
+            #expect(dx == dx1, "\(tile), \(threads) threads: dx")
+        }
+    }
+
     /// The unpacked GEMM starts its sums from the bias and clamps them as it stores the last block
     /// of 128 patch rows; OpenBLAS gets a bias pre-fill and a separate ReLU pass. Both must give the
     /// naive twin's max(y, 0): patches 18 to 144 deep (one and two blocks), 85 filters (full 64-wide

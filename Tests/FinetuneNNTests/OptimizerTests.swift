@@ -127,6 +127,45 @@ struct OptimizerTests {
         #expect(sgd.learningRate == 0.5)
     }
 
+    /// A parameter above `parallelUpdateMinimumScalars` (65,536) is updated in pieces by several
+    /// threads. The update is element-wise, so cutting the same scalars into small parameters
+    /// (each updated on one thread) must give the same bits, slot by slot, step by step.
+    @Test("a large parameter updated by several threads matches the same scalars updated in small pieces",
+          arguments: [
+              RMSprop(learningRate: 0.01, momentum: 0.5, centered: true) as any Optimizer,
+              Adam(learningRate: 0.01, amsgrad: true), SGD(learningRate: 0.1, momentum: 0.9, nesterov: true),
+          ])
+    func largeParameterInPieces(_ template: any Optimizer) {
+        let count = 3 * 65_536 + 7, piece = 1_000
+        var rng = SeededRNG(seed: 11)
+        var whole = Tensor.uniform([count], low: -1, high: 1, using: &rng)
+        let pieceCount = (count + piece - 1) / piece
+        func slice(_ t: Tensor, _ i: Int) -> Tensor {
+            Tensor(shape: [min(piece, count - i * piece)], scalars: Array(t.scalars[(i * piece)..<min(count, (i + 1) * piece)]))
+        }
+        var pieces = (0..<pieceCount).map { slice(whole, $0) }
+        var big = template, small = template
+        for _ in 0..<3 {
+            let g = Tensor.uniform([count], low: -1, high: 1, using: &rng)
+            whole = big.step(parameters: ["w": whole], gradients: ["w": g])["w"]!
+            let keys = (0..<pieceCount).map { "w\($0)" }
+            let updated = small.step(parameters: Dictionary(uniqueKeysWithValues: zip(keys, pieces)),
+                                     gradients: Dictionary(uniqueKeysWithValues: keys.indices.map { (keys[$0], slice(g, $0)) }))
+            pieces = keys.map { updated[$0]! }
+            // (Compared as Bools: a failure names the first differing scalar instead of printing 200,000.)
+            func firstDifference(_ a: [Float], _ b: [Float]) -> Int? {
+                a.count == b.count ? a.indices.first { a[$0].bitPattern != b[$0].bitPattern } : -1
+            }
+            let parameterDifference = firstDifference(whole.scalars, pieces.flatMap(\.scalars))
+            #expect(parameterDifference == nil, "parameter differs first at scalar \(parameterDifference ?? 0)")
+            for (name, slot) in big.state {
+                let suffix = name.dropFirst(2)   // "w/rms" → "rms"
+                let difference = firstDifference(slot.scalars, keys.flatMap { small.state["\($0)/\(suffix)"]!.scalars })
+                #expect(difference == nil, "slot \(name) differs first at scalar \(difference ?? 0)")
+            }
+        }
+    }
+
     @Test("apply(optimizer:gradients:) updates exactly the keys with gradients and validates them")
     func applyToModel() throws {
         var rng = SeededRNG(seed: 3)

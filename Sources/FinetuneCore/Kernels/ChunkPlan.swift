@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How a convolution-like kernel splits its output rows over threads and chunks.
 ///
 /// The output is `rows` rows of `unitsPerRow` units each (output pixels for im2col, 2×2 output
@@ -67,6 +69,36 @@ struct ChunkPlan {
     /// Largest chunk in units (for sizing scratch): ``forEachChunk(in:_:)`` never makes a chunk
     /// longer than ``rowsPerChunk`` or than a share.
     var maximumChunkUnits: Int { min(rowsPerChunk, (rows + threads - 1) / threads) * unitsPerRow }
+
+    /// Runs `body(t, next)` on every thread, where `next()` hands out the chunks of all shares
+    /// (the chunks of ``forEachChunk(in:_:)`` of each ``share(_:)``, each share's last one cut in
+    /// two) to whichever thread asks
+    /// first, and nil when none are left. A thread that the host slows down, or whose chunks were
+    /// cheaper, no longer leaves the other idle at the end of the layer. Only for work whose
+    /// results do not depend on which thread runs a chunk (each chunk writes its own outputs).
+    func runSharingChunks(_ body: (_ thread: Int, _ next: () -> Range<Int>?) -> Void) {
+        // Every share's chunks but its last, then those last ones cut in two: the big pieces go
+        // first and the halves fill in at the end, so the threads finish at most half a chunk apart.
+        var list: [Range<Int>] = [], tail: [Range<Int>] = []
+        for t in 0..<threads {
+            var last: Range<Int>?
+            forEachChunk(in: share(t)) { chunk in
+                if let last { list.append(last) }
+                last = chunk
+            }
+            guard let last else { continue }
+            let middle = last.lowerBound + last.count / 2
+            tail += threads > 1 && middle > last.lowerBound ? [last.lowerBound..<middle, middle..<last.upperBound] : [last]
+        }
+        let chunks = list + tail
+        let taken = Atomic<Int>(0)
+        run { t, _ in
+            body(t) {
+                let index = taken.wrappingAdd(1, ordering: .relaxed).oldValue
+                return index < chunks.count ? chunks[index] : nil
+            }
+        }
+    }
 
     /// Runs `body(t, share(t))` for every thread.
     func run(_ body: (Int, Range<Int>) -> Void) {

@@ -115,12 +115,12 @@ struct WinogradConv {
         guard plan.rows > 0, tilesWide > 0 else { return }
         let m = Int32(tile.m)
         let unpacked = max(C, F) <= options.unpackedProductsMaximumChannels
-        plan.run { _, share in
+        plan.runSharingChunks { _, nextChunk in
             let capacity = plan.maximumChunkUnits
             let v = UnsafeMutablePointer<Float>.allocate(capacity: xiCount * capacity * C)
             let products = UnsafeMutablePointer<Float>.allocate(capacity: xiCount * capacity * F)
             defer { v.deallocate(); products.deallocate() }
-            plan.forEachChunk(in: share) { chunk in
+            while let chunk = nextChunk() {
                 let tiles = chunk.count * tilesWide
                 Parallel.chunks(tiles, threads: plan.helperThreads) { part in
                     for t in part { _ = transformInputTile(t, chunkStart: chunk.lowerBound, tiles: tiles, x: x, into: v) }
