@@ -80,11 +80,9 @@ func updateInPlace(_ w: inout Tensor, gradient g: Tensor, _ a: inout Tensor, _ b
                 let c = cp.count == n ? cp.baseAddress : nil
                 // Below this many scalars, waking a second thread costs more than it saves.
                 let pieces = min(Parallel.threadCount, max(1, n / parallelUpdateMinimumScalars))
-                Parallel.chunks(pieces, threads: pieces) { range in
-                    for piece in range {
-                        let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
-                        body(hi - lo, w + lo, g + lo, a.map { $0 + lo }, b.map { $0 + lo }, c.map { $0 + lo })
-                    }
+                Parallel.forEach(pieces, threads: pieces) { piece in
+                    let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
+                    body(hi - lo, w + lo, g + lo, a.map { $0 + lo }, b.map { $0 + lo }, c.map { $0 + lo })
                 }
             }
         } }

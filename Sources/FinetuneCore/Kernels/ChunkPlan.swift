@@ -72,10 +72,10 @@ struct ChunkPlan {
 
     /// Runs `body(t, next)` on every thread, where `next()` hands out the chunks of all shares
     /// (the chunks of ``forEachChunk(in:_:)`` of each ``share(_:)``, each share's last one cut in
-    /// two) to whichever thread asks
-    /// first, and nil when none are left. A thread that the host slows down, or whose chunks were
-    /// cheaper, no longer leaves the other idle at the end of the layer. Only for work whose
-    /// results do not depend on which thread runs a chunk (each chunk writes its own outputs).
+    /// two) to whichever thread asks first, and nil when none are left. A thread that the host
+    /// slows down, or whose chunks were cheaper, no longer leaves the other idle at the end of the
+    /// layer. Only for work whose results do not depend on which thread runs a chunk (each chunk
+    /// writes its own outputs from its own scratch).
     func runSharingChunks(_ body: (_ thread: Int, _ next: () -> Range<Int>?) -> Void) {
         // Every share's chunks but its last, then those last ones cut in two: the big pieces go
         // first and the halves fill in at the end, so the threads finish at most half a chunk apart.
