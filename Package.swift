@@ -52,6 +52,9 @@ let package = Package(
 
         // Tensor, RNG, threads, CPU kernels (forward/backward pairs + naive reference twins).
         .target(name: "FinetuneCore", dependencies: ["CBLAS", "CVectorKernels"]),
+        // The process-wide settings (OpenBLAS core and threads, allocator) the executables opt into;
+        // nothing below it can reach it, so no kernel or layer changes its host process.
+        .target(name: "FinetuneRuntime", dependencies: ["CBLAS"]),
         // Layer protocol, layers, VGG16, freeze policies, losses, metrics, optimizers.
         .target(name: "FinetuneNN", dependencies: ["FinetuneCore"]),
         // DataSource, image decoding, resize, flow_from_directory, augmentation, prefetch.
@@ -69,7 +72,7 @@ let package = Package(
         // the old struct layouts and corrupts memory; PackageDependencyTests checks the lists).
         .target(name: "Finetune",
                 dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
-                               "FinetuneTraining"]),
+                               "FinetuneTraining", "FinetuneRuntime"]),
 
         // DataParallel: sharded batches, one MPI_Allreduce of the trainable gradients a step.
         .target(name: "FinetuneDistributed",
@@ -79,24 +82,24 @@ let package = Package(
         // The `finetune` command line: train / predict / evaluate / … as testable library code.
         .target(name: "FinetuneCommandLine",
                 dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO", "FinetuneTraining",
-                               "FinetuneDistributed",
+                               "FinetuneDistributed", "FinetuneRuntime",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine", "FinetuneCore"]),
+        .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine", "FinetuneRuntime"]),
         // Chollet's cats-vs-dogs recipe as a preset of `finetune train`'s workflow.
         .executableTarget(name: "demo-catsdogs",
                           dependencies: ["FinetuneCommandLine", "Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData",
-                                         "FinetuneIO", "FinetuneTraining",
+                                         "FinetuneIO", "FinetuneTraining", "FinetuneRuntime",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "finetune-bench",
                           dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
-                                         "FinetuneTraining", "CBLAS", "CVectorKernels",
+                                         "FinetuneTraining", "FinetuneRuntime", "CBLAS", "CVectorKernels",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           exclude: ["Peers", "Profile"]),
         // Runs under mpirun: equivalence and failure checks (.ci/mpi) and the scaling benchmark.
         .executableTarget(name: "finetune-mpi",
                           dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO",
-                                         "FinetuneTraining", "FinetuneDistributed",
+                                         "FinetuneTraining", "FinetuneDistributed", "FinetuneRuntime",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .plugin(name: "RegenerateGoldens",
@@ -114,9 +117,9 @@ let package = Package(
                     dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneIO", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneCommandLineTests",
                     dependencies: ["FinetuneCommandLine", "Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData",
-                                   "FinetuneIO", "FinetuneTraining", "FinetuneTestSupport"]),
+                                   "FinetuneIO", "FinetuneTraining", "FinetuneRuntime", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneTrainingTests",
-                    dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneTraining", "FinetuneIO",
+                    dependencies: ["CBLAS", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneTraining", "FinetuneIO",
                                    "FinetuneTestSupport"]),
         // Runs the built demo-catsdogs as a user would (bad flags, bad data) and checks each
         // message and exit code; `swift build --build-tests` (and so `swift test`) builds it.

@@ -3,3 +3,4 @@
 @_exported import FinetuneData
 @_exported import FinetuneIO
 @_exported import FinetuneTraining
+@_exported import FinetuneRuntime

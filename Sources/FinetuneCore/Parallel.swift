@@ -3,10 +3,10 @@ import Synchronization
 
 /// The CPU threads Finetune's kernels may use, and a parallel-for over them.
 ///
-/// Kernels split their outer loop with ``Parallel/forEach(_:_:)``. These are the only threads that
-/// compute: OpenBLAS is kept on one thread (``OpenBLASCore/ensureTuned()``) and called from them,
-/// and a GEMM worth splitting is split by Finetune (`sgemm(…, threads:)`), so no second pool of
-/// threads spins or competes for the cores.
+/// Kernels split their outer loop with ``Parallel/forEach(_:_:)``. When the application runs
+/// OpenBLAS on one thread (the executables do, through `Runtime.configureProcess()`), these are the
+/// only threads that compute: a GEMM worth splitting is split by Finetune, so no second pool of
+/// threads spins or competes for the cores. Finetune never changes OpenBLAS's thread count itself.
 public enum Parallel {
     private static let configured = Atomic<Int>(0)
 
@@ -16,7 +16,7 @@ public enum Parallel {
         return n > 0 ? n : max(1, ProcessInfo_activeProcessorCount())
     }
 
-    /// Sets the thread count for Finetune's kernels (OpenBLAS stays on one thread). Values < 1
+    /// Sets the thread count for Finetune's kernels (OpenBLAS's own is the application's). Values < 1
     /// mean "all cores".
     public static func setThreadCount(_ n: Int) {
         configured.store(max(0, n), ordering: .relaxed)

@@ -27,15 +27,14 @@ enum HDF5 {
         return try body()
     }
 
-    #if canImport(Glibc)
-    /// `fork()` while holding the HDF5 lock, so that the child never starts with it held by a
-    /// thread that does not exist there; released again on both sides.
-    static func forkHoldingLock() -> pid_t {
+    /// Runs `body` holding the HDF5 lock and nothing else: the command-line tools fork their
+    /// trial-read child inside it, so that the child never starts with the lock held by a thread
+    /// that does not exist there.
+    static func holdingLock<R>(_ body: () -> R) -> R {
         lock.lock()
         defer { lock.unlock() }
-        return fork()
+        return body()
     }
-    #endif
 
     /// Throws a ``Failure`` for `operation` with the current error stack when `status < 0`.
     @discardableResult
@@ -287,4 +286,10 @@ enum HDF5 {
 private func cString(_ chars: [CChar]) -> String {
     let end = chars.firstIndex(of: 0) ?? chars.endIndex
     return String(decoding: chars[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+extension KerasWeights {
+    /// Runs `body` holding the lock every libhdf5 call of this process takes (see `HDF5`), for code
+    /// that must not run while another thread is inside libhdf5: the tools' trial-read fork.
+    package static func holdingHDF5Lock<R>(_ body: () -> R) -> R { HDF5.holdingLock(body) }
 }

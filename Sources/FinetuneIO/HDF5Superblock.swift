@@ -8,7 +8,7 @@ import Foundation
 /// here: the signature, a superblock version libhdf5 knows, offset/length sizes it supports, and an
 /// end-of-file address that the file really reaches (a truncated download fails here, with a
 /// message saying so, instead of inside libhdf5).
-struct HDF5Superblock: Equatable {
+package struct HDF5Superblock: Equatable {
     static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
 
     var offset: Int
@@ -17,7 +17,7 @@ struct HDF5Superblock: Equatable {
     var baseAddress: UInt64
     var endOfFileAddress: UInt64
 
-    enum Problem: Error, Equatable {
+    package enum Problem: Error, Equatable {
         case noSignature
         case unsupported(String)
         case truncated(expected: UInt64, actual: Int)
@@ -63,7 +63,7 @@ struct HDF5Superblock: Equatable {
     }
 
     /// Checks the superblock of the file at `path` (reads its first 4 KiB).
-    static func check(path: String) throws(Problem) {
+    package static func check(path: String) throws(Problem) {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw .noSignature }
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 4096)) ?? Data())

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Finetune
 import FinetuneCommandLine
+import FinetuneRuntime
 
 /// `swift run -c release demo-catsdogs` — Chollet's whole workflow: VGG16 base + new head,
 /// phase 1 (frozen base), phase 2 (unfrozen from block5_conv1), test evaluation, history, plots.
@@ -32,7 +33,7 @@ struct DemoCatsDogs: ParsableCommand {
     func validate() throws { try options.validateFlags() }
 
     func run() throws {
-        LargeBufferReuse.enable()
+        Runtime.configureProcess()   // the process settings Finetune is fastest with (see Runtime)
         try TrainWorkflow.runAsCommand(try options.configuration())
     }
 }

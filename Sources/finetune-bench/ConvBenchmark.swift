@@ -6,6 +6,7 @@ import Foundation
 import Glibc
 #endif
 import FinetuneCore
+import FinetuneRuntime
 
 /// `swift run -c release finetune-bench conv [--batch N] [--threads N] …`
 ///
@@ -137,7 +138,6 @@ struct ConvBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        LargeBufferReuse.enable()   // as in training: activations reused, not page-faulted in on every call
         if let threads { Parallel.setThreadCount(threads) }
         let t = Parallel.threadCount
         var base = ConvolutionOptions(threads: t, threading: threading, algorithm: algorithm)
@@ -151,9 +151,9 @@ struct ConvBenchmark: ParsableCommand {
         print("conv benchmark: batch \(batch), \(imageSize)×\(imageSize) input, \(t) thread(s), algorithm \(algorithm.rawValue), threading \(threading.rawValue), "
               + (perImage ? "one image per GEMM" : "chunks ≈ \(base.chunkBytes >> 10) KiB / ≥ \(base.minimumChunkPixels) px")
               + ", best of \(repeats)" + (cpuTime ? ", GFLOP per CPU-second × threads" : ""))
-        OpenBLASCore.ensureTuned()
-        print("OpenBLAS \(String(cString: openblas_get_config())), core \(OpenBLASCore.name)"
-              + (OpenBLASCore.adjustment.map { " (\($0): the library did not recognise this CPU)" } ?? ""))
+        let runtime = Runtime.configureProcess()   // as the executables run: the same call again does nothing new
+        print("OpenBLAS \(String(cString: openblas_get_config())), core \(runtime.openBLASCore)"
+              + (runtime.openBLASCoreChange.map { " (\($0): the library did not recognise this CPU)" } ?? ""))
         let header = ["layer", "input → output", "GFLOP", "fwd GF/s", "frozen fwd GF/s", "dx GF/s", "dW GF/s", "fwd / dx algorithm"]
         var rows: [[String]] = []
         var totals = (flops: 0.0, forward: 0.0, frozen: 0.0, input: 0.0, kernel: 0.0)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FinetuneRuntime
 
 /// `swift run -c release finetune-bench <benchmark>` — measurements, never tests. Each benchmark
 /// prints its peer (OpenBLAS, Keras) measured in the same run, so ratios survive a noisy machine.
@@ -9,4 +10,10 @@ struct FinetuneBench: ParsableCommand {
         abstract: "Finetune's benchmarks: kernels, data pipeline, checkpoints, training steps.",
         subcommands: [ConvBenchmark.self, DataBenchmark.self, CheckpointBenchmark.self, TrainBenchmark.self,
                       SoakBenchmark.self, CompareBenchmark.self, PeakBenchmark.self, MeasureCommand.self])
+
+    /// Every benchmark measures the process as the executables run it (``Runtime/configureProcess(_:)``).
+    static func main() {
+        Runtime.configureProcess()
+        main(nil)
+    }
 }

@@ -18,7 +18,6 @@ struct MeasureCommand: ParsableCommand {
     @Option var validationSteps = 50
 
     func run() throws {
-        LargeBufferReuse.enable()
         if let threads { Parallel.setThreadCount(threads) }
         var rng = SeededRNG(seed: 1)
         let model = try VGG16.seedModel(inputShape: [image, image, 3], using: &rng)

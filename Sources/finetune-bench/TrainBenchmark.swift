@@ -28,7 +28,6 @@ struct TrainBenchmark: ParsableCommand {
     var peer: String?
 
     func run() throws {
-        LargeBufferReuse.enable()
         if let threads { Parallel.setThreadCount(threads) }
         var rng = SeededRNG(seed: 1)
         let model = try VGG16.seedModel(inputShape: [image, image, 3], using: &rng)

@@ -1,5 +1,5 @@
 import FinetuneCommandLine
-import FinetuneCore
+import FinetuneRuntime
 
-LargeBufferReuse.enable()   // reuse multi-megabyte activations between steps (see its documentation)
+Runtime.configureProcess()   // the process settings Finetune is fastest with (see Runtime in FinetuneRuntime)
 FinetuneCommand.main()

@@ -7,7 +7,9 @@ import Synchronization
 /// one contiguous share of rows and call single-threaded OpenBLAS on their own chunks, or (when a
 /// share would be too small to amortise packing the k × f matrix) one chunk after another runs
 /// on the calling thread and Finetune's threads split each GEMM (``sgemm(transposeA:transposeB:m:n:k:alpha:_:lda:_:ldb:beta:_:ldc:threads:)``)
-/// and the chunk's gather/scatter work. OpenBLAS never runs threads of its own. A chunk's scratch (its patch
+/// and the chunk's gather/scatter work. This assumes OpenBLAS runs one thread per call, as the
+/// application sets with `Runtime.configureProcess()`; where it runs threads of its own, the results
+/// are the same and the two pools share the cores. A chunk's scratch (its patch
 /// matrix) is `bytesPerUnit` per unit and aims at ``ConvolutionOptions/chunkBytes``.
 struct ChunkPlan {
     let rows: Int
@@ -102,7 +104,6 @@ struct ChunkPlan {
 
     /// Runs `body(t, share(t))` for every thread.
     func run(_ body: (Int, Range<Int>) -> Void) {
-        OpenBLASCore.ensureTuned()
         if threads == 1 { body(0, 0..<rows); return }
         Parallel.forEach(threads, threads: threads) { t in body(t, share(t)) }
     }

@@ -1,7 +1,6 @@
 /// Fully connected layer: y = x · W + b, x (n, in), W (in, out), b (out) — Keras' Dense layout.
 public func denseForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?) -> Tensor {
     KernelCounters.record(.denseForward)
-    OpenBLASCore.ensureTuned()
     precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0],
                  "dense: input \(x.shape) × kernel \(w.shape)")
     let n = x.shape[0], k = w.shape[0], m = w.shape[1]
@@ -22,7 +21,6 @@ public func denseBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: 
     -> (input: Tensor?, kernel: Tensor?, bias: Tensor?) {
     let n = x.shape[0], k = w.shape[0], m = w.shape[1]
     precondition(dy.shape == [n, m], "dense backward: dy \(dy.shape) ≠ \([n, m] as Shape)")
-    OpenBLASCore.ensureTuned()
     var dx: Tensor?, dw: Tensor?, db: Tensor?
     if computeInputGradient {
         KernelCounters.record(.denseInputGradient)

@@ -1,4 +1,5 @@
 import Foundation
+import FinetuneIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,14 +17,15 @@ extension KerasWeights {
     /// `timeout` (default: 30 s plus 1 s per 10 MB of file), becomes
     /// ``KerasWeightsError/hdf5(file:detail:)`` naming the file.
     ///
-    /// The file is read twice (a VGG16 base, 59 MB: a fraction of a second). Call it where a bad
-    /// file must not end the process (the `finetune` and `demo-catsdogs` commands do, for every
-    /// weights file they are given); ``read(from:)`` is the plain read. Without `fork` (not Linux)
+    /// The file is read twice (a VGG16 base, 59 MB: a fraction of a second). The `finetune` and
+    /// `demo-catsdogs` commands call it for every weights file they are given; it belongs to the
+    /// tools, not the library, because forking is the application's decision (the library's
+    /// ``read(from:)`` is the plain read). Without `fork` (not Linux)
     /// this is ``read(from:)``. Best called at start-up, as the commands do: the child is a copy of
     /// this thread only, so a lock another thread held at the fork (the Swift runtime's, say) stays
     /// locked in the child. Such a child sleeps without using the CPU; it is detected within 2 s
     /// and replaced, and after three of them the file is read here without a trial.
-    public static func readIsolated(from url: URL, timeout: Duration? = nil) throws -> KerasWeights {
+    package static func readIsolated(from url: URL, timeout: Duration? = nil) throws -> KerasWeights {
         #if canImport(Glibc)
         // The cheap refusals (missing, a directory, not HDF5, truncated) need no child.
         let path = url.path
@@ -40,7 +42,7 @@ extension KerasWeights {
         // read here without a trial, as `read(from:)` would.
         for _ in 0..<3 where outcome == .stalled {
             fflush(nil)   // nothing buffered is written twice by the child's exit
-            let pid = HDF5.forkHoldingLock()
+            let pid = KerasWeights.holdingHDF5Lock { fork() }
             if pid == 0 {
                 // The child: read, then leave without running exit handlers or flushing the parent's
                 // buffers. Its only answer is how it ends: a crash ends it by the signal, silently

@@ -13,11 +13,11 @@ import Glibc
 /// not grow (the same buffers are live at the same time); the process just keeps its high-water
 /// mark instead of handing pages back between steps.
 ///
-/// A process-wide setting: executables (the demo, the `finetune` tool, the benchmarks) call it at
-/// start; a library user decides for their own process. Does nothing outside glibc.
-public enum LargeBufferReuse {
-    /// Raises glibc's mmap and trim thresholds to 1 GiB (once; later calls do nothing).
-    public static func enable() { _ = enabled }
+/// A process-wide allocator setting: it runs only when the application asks, through
+/// ``Runtime/configureProcess(_:)``. Does nothing outside glibc.
+enum LargeBufferReuse {
+    /// Raises glibc's mmap and trim thresholds to 1 GiB (once; later calls do nothing). Whether it took.
+    static func enable() -> Bool { enabled }
 
     private static let enabled: Bool = {
         #if canImport(Glibc)

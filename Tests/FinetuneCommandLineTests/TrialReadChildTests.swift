@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 import Testing
-@testable import FinetuneIO
+import FinetuneIO
+@testable import FinetuneCommandLine
 
 /// How `KerasWeights.readIsolated` tells its trial-read child's endings apart. A child forked
 /// while another thread of the process held a lock (the Swift runtime's, say) waits for it

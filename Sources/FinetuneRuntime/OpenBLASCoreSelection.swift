@@ -3,43 +3,28 @@ import CBLAS
 import Glibc
 #endif
 
-/// Which OpenBLAS kernel set ("core") runs the GEMMs, and a fix for CPUs newer than the library.
+/// A fix for OpenBLAS builds that do not recognise the CPU they run on.
 ///
 /// OpenBLAS built with DYNAMIC_ARCH (Debian's) picks its kernels from the CPU model when it is
 /// loaded. A CPU newer than the library is not recognised — Debian 12's OpenBLAS 0.3.21 on an
 /// Emerald Rapids Xeon (family 6, model 207) falls back to its SSE3 "Prescott" kernels and runs
 /// SGEMM about 4× slower than its AVX-512 kernels. Unless the user chose a core with
-/// `OPENBLAS_CORETYPE`, the first kernel that calls BLAS checks for such a fallback and, when the
-/// CPU reports AVX-512 (or AVX2 + FMA), reruns OpenBLAS's own core selection with
+/// `OPENBLAS_CORETYPE`, ``reselectIfFallback()`` checks for such a fallback and, when the CPU
+/// reports AVX-512 (or AVX2 + FMA), reruns OpenBLAS's own core selection with
 /// `OPENBLAS_CORETYPE` set to the best kernel set the CPU supports (Cooperlake, SkylakeX or
 /// Haswell). Results only change by float rounding; correctness never depends on the core.
-public enum OpenBLASCore {
+///
+/// This changes a library the whole process shares (its environment and OpenBLAS's globals), so
+/// it runs only when the application asks, through ``Runtime/configureProcess(_:)``.
+enum OpenBLASCoreSelection {
     /// The kernel set OpenBLAS uses now (e.g. "Cooperlake").
-    public static var name: String {
+    static var name: String {
         guard let p = openblas_get_corename() else { return "unknown" }
         return String(cString: p)
     }
 
-    /// Threads OpenBLAS runs inside one call: 1 once ``ensureTuned()`` has run.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
-
-    /// What the one-time check did: `nil` if nothing needed changing, else "Prescott → Cooperlake".
-    public static var adjustment: String? { ensured }
-
-    /// Runs the one-time set-up (cheap after the first call): the core check, and OpenBLAS limited
-    /// to one thread, since Finetune's own threads call it and split the GEMMs worth splitting.
-    /// Kernels call it before BLAS work. It runs inside a `static let` initialiser, so exactly once;
-    /// a second thread arriving meanwhile waits for it to finish before it calls OpenBLAS.
-    @inline(__always) public static func ensureTuned() { _ = ensured }
-
-    private static let ensured: String? = {
-        let change = reselectCore()
-        openblas_set_num_threads(1)
-        return change
-    }()
-
     /// Reruns OpenBLAS's core selection when it fell back to an old kernel set; "old → new", or nil.
-    private static func reselectCore() -> String? {
+    static func reselectIfFallback() -> String? {
         #if os(Linux) && arch(x86_64)
         if getenv("OPENBLAS_CORETYPE") != nil { return nil }
         let before = name
