@@ -49,7 +49,8 @@
                 __mmask16 m = v == NV - 1 ? tail : (__mmask16)0xFFFF;                                 \
                 __m512 r = acc[i][v];                                                                 \
                 if (add) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, ci + 16 * v));                 \
-                if (relu) r = _mm512_max_ps(r, _mm512_setzero_ps());                                  \
+                if (relu) r = _mm512_maskz_mov_ps(                                                    \
+                    _mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_NLE_UQ), r); /* NaN stays */       \
                 _mm512_mask_storeu_ps(ci + 16 * v, m, r);                                             \
             }                                                                                         \
         }                                                                                             \
@@ -106,7 +107,7 @@ int ft_sgemm_bias_relu(long m, long n, long k, const float *a, long lda, const f
         for (long i = 0; i < m; i++)
             for (long j = 0; j < n; j++) {
                 float v = bias ? bias[j] : 0;
-                c[i * ldc + j] = relu && !(v > 0) ? 0 : v;
+                c[i * ldc + j] = relu && v <= 0 ? 0 : v;   // NaN stays NaN, as TensorFlow's ReLU
             }
         return 1;
     }

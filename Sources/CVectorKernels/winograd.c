@@ -349,7 +349,7 @@ INLINE void output_vector(const int A, const int Mo, const float *at, const floa
 #pragma clang loop unroll(full)
         for (int s = 0; s < Mo; s++) {
             vec y = res[s];
-            if (relu) y = (vec)((mask)y & (y > 0)); // +0 where y ≤ 0 or y is NaN
+            if (relu) y = (vec)((mask)y & ~(y <= 0)); // +0 where y ≤ 0; NaN stays NaN (as TensorFlow's ReLU)
             store(out[r][s], y);
         }
     }
@@ -381,9 +381,10 @@ INLINE void output_tile(const int A, const int Mo, const float *at, const float 
             for (int r = 0; r + 1 < rows; r += 2)
                 for (int s = 0; s + 1 < cols; s += 2) {
                     float *dst = y + (r / 2) * row_stride + (s / 2) * filters + f0;
-                    // As maxPool2DForward: from −∞, Swift's max(x, y) = y ≥ x ? y : x over the window in
-                    // row-major order (the same bits for NaN and ±0 too).
-                    vec w = -__builtin_inff() + (vec){0};
+                    // As maxPool2DForward: from −FLT_MAX (TensorFlow's start, so NaN and −∞ alone give
+                    // −FLT_MAX), Swift's max(x, y) = y ≥ x ? y : x over the window in row-major order
+                    // (the same bits for NaN and ±0 too).
+                    vec w = -__FLT_MAX__ + (vec){0};
                     w = vmax(w, load(out[r][s]));
                     w = vmax(w, load(out[r][s + 1]));
                     w = vmax(w, load(out[r + 1][s]));

@@ -87,6 +87,17 @@ public struct ErrorMessages {
                 + "is intact.\(retry)", Self.runtime)
         case let .unusableFiles(errors):
             return (unusable(errors), Self.runtime)
+        case let .diverged(epoch, step, steps, value, checkpoint, completed, resume):
+            let at = "epoch \(epoch)" + (step.map { ", step \($0 + 1) of \(steps)" } ?? "")
+            var text = "the training loss became \(value) in \(at); training stopped there without applying that step "
+                + "(a non-finite loss never trains on). The learning rate is too high for this model and data "
+                + "(lower --lr1/--lr2), or the inputs are badly scaled (--preprocessing)."
+            if let checkpoint, let resume {
+                text += " \(checkpoint) holds the run after epoch \(completed), before the loss diverged; resume it with:\n  \(resume)"
+            } else {
+                text += " No epoch had finished, so there is no checkpoint to resume: run again with other settings."
+            }
+            return (text, Self.runtime)
         }
     }
 
@@ -136,8 +147,9 @@ public struct ErrorMessages {
 
     func trainer(_ e: TrainerError) -> String {
         switch e {
-        case let .nonFiniteLoss(epoch, value):
-            return "the loss became \(value) in epoch \(epoch): lower --lr1/--lr2, or use --preprocessing caffe with pretrained weights"
+        case let .nonFiniteLoss(epoch, step, value):
+            return "the loss became \(value) in epoch \(epoch)\(step.map { ", step \($0 + 1)" } ?? ""): lower --lr1/--lr2, "
+                + "or use --preprocessing caffe with pretrained weights"
         case .interrupted: return "interrupted"
         default: return plain(e.description)
         }

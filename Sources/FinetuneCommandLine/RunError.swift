@@ -14,6 +14,11 @@ public enum RunError: Error {
     case saveFailed(file: String, reason: String, resume: String?)
     /// Bad image files found before training (all of them).
     case unusableFiles([DataError])
+    /// The training loss became NaN or infinite at step `step` (0-based) of `epoch` (Keras'
+    /// `TerminateOnNaN`, always on): that step was not applied and the epoch is discarded.
+    /// `checkpoint` holds the run after `completedEpochs` epochs (nil when none finished).
+    case diverged(epoch: Int, step: Int?, stepsPerEpoch: Int, value: Float, checkpoint: String?, completedEpochs: Int,
+                  resume: String?)
 }
 
 /// Training stopped on SIGINT/SIGTERM; the message says how to resume.

@@ -27,6 +27,13 @@ extension TrainWorkflow {
             if stop.isRequested { throw TrainerError.interrupted(epoch: trainer.epochsCompleted, step: nil) }
         } catch let TrainerError.interrupted(epoch, _) {
             throw interruption(epoch: epoch, completed: trainer.epochsCompleted)
+        } catch let TrainerError.nonFiniteLoss(epoch, step, value) {
+            // last.ftckpt is written after every finished epoch, so it holds the last good one.
+            let checkpoint = URL(fileURLWithPath: c.out).appendingPathComponent("last.ftckpt").path
+            let kept = trainer.epochsCompleted > 0 && FileManager.default.fileExists(atPath: checkpoint)
+            throw RunError.diverged(epoch: epoch, step: step, stepsPerEpoch: c.stepsPerEpoch ?? 0, value: value,
+                                    checkpoint: kept ? checkpoint : nil, completedEpochs: trainer.epochsCompleted,
+                                    resume: kept ? resumeCommand(checkpoint) : nil)
         }
         try save(trainer, as: "phase2.ftckpt")
     }

@@ -118,11 +118,11 @@ extension Checkpoint {
         }
     }
 
-    /// Parses a checkpoint file's bytes, checking magic, version, sizes and both checksums.
-    /// `file` names the source in errors.
-    public init(decoding bytes: [UInt8], file: String = "(in memory)") throws {
+    /// Parses a checkpoint file's bytes, checking magic, version, sizes, both checksums and (unless
+    /// `allowingNonFinite`) that every tensor is finite. `file` names the source in errors.
+    public init(decoding bytes: [UInt8], file: String = "(in memory)", allowingNonFinite: Bool = false) throws {
         let payload = try bytes.withUnsafeBytes { try Self.verifiedPayload($0, file: file) }
-        try self.init(payload: payload, file: file)
+        try self.init(payload: payload, file: file, allowingNonFinite: allowingNonFinite)
     }
 
     /// Checks the preamble and checksums and returns the decompressed payload.
@@ -177,7 +177,7 @@ extension Checkpoint {
     }
 
     /// Builds a checkpoint from a verified, decompressed payload.
-    init(payload: [UInt8], file: String) throws {
+    init(payload: [UInt8], file: String, allowingNonFinite: Bool) throws {
         typealias Header = CheckpointHeader
         func malformed(_ detail: String) -> CheckpointError { .malformed(file: file, detail: detail) }
         let parsed: (Header, Int) = try payload.withUnsafeBytes { raw in
@@ -237,6 +237,9 @@ extension Checkpoint {
                         }
                     }
                 }
+            }
+            if !allowingNonFinite, let values = tensor.nonFiniteValues() {
+                throw CheckpointError.nonFinite(file: file, key: record.key, group: record.group, values: values)
             }
             switch record.group {
             case Header.Group.weights:

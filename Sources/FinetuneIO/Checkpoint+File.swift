@@ -31,15 +31,17 @@ extension Checkpoint {
     }
 
     /// Reads and checks a checkpoint file: magic, format version, sizes, both checksums, and the
-    /// header's consistency. Keys and shapes are checked against a model by
-    /// ``verify(against:)`` / ``restore(into:)``.
-    public static func read(from url: URL) throws -> Checkpoint {
+    /// header's consistency, and that every weight and optimizer slot is finite (NaN or ±∞ throws
+    /// ``CheckpointError/nonFinite(file:key:group:values:)`` naming the key, unless
+    /// `allowingNonFinite`, for tools that inspect such a file). Keys and shapes are checked
+    /// against a model by ``verify(against:)`` / ``restore(into:)``.
+    public static func read(from url: URL, allowingNonFinite: Bool = false) throws -> Checkpoint {
         let bytes: [UInt8]
         do { bytes = try AtomicFile.readAll(url.path) } catch {
             if error.code == ENOENT { throw CheckpointError.fileNotFound(file: url.path) }
             throw CheckpointError.unreadable(file: url.path, reason: String(cString: strerror(error.code)))
         }
-        var checkpoint = try Checkpoint(decoding: bytes, file: url.path)
+        var checkpoint = try Checkpoint(decoding: bytes, file: url.path, allowingNonFinite: allowingNonFinite)
         checkpoint.source = url
         return checkpoint
     }

@@ -51,6 +51,8 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidArgument(String)
     /// Writing the file failed; any previous file at this path is unchanged.
     case writeFailed(file: String, reason: String)
+    /// A weight or optimizer slot holds NaN or ±∞ (`group`: "weights" or "optimizer").
+    case nonFinite(file: String, key: String, group: String, values: NonFiniteValues)
 
     /// How many mismatches a description lists before summarising the rest.
     static let listedProblems = 12
@@ -99,6 +101,9 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
             return "cannot write checkpoint: \(reason)"
         case let .writeFailed(file, reason):
             return "could not write checkpoint \(file): \(reason). Any earlier file at that path is unchanged"
+        case let .nonFinite(file, key, group, values):
+            return "checkpoint \(file): \(group == "optimizer" ? "optimizer slot" : "weight") '\(key)' holds \(values): "
+                + "it was saved from a run whose training diverged. Nothing trains from it; resume from an earlier checkpoint"
         }
     }
 }

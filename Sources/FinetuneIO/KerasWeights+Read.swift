@@ -92,6 +92,7 @@ extension KerasWeights {
                 }
                 let owner = weight.lastIndex(of: "/").map { String(weight[..<$0]) } ?? layer
                 let tensor = try HDF5.readFloats(layerGroup, weight)
+                try requireFinite(tensor, file: file, layer: layer, weight: weight)
                 let path = owner == layer ? layer : layer + "/" + owner
                 if current?.path == path {
                     current!.tensors.append(tensor)
@@ -104,6 +105,13 @@ extension KerasWeights {
             if let done = current { entries.append(done) }
         }
         return entries
+    }
+
+    /// Throws ``KerasWeightsError/nonFinite(file:layer:weight:values:)`` unless every scalar is finite.
+    private static func requireFinite(_ tensor: Tensor, file: String, layer: String, weight: String) throws {
+        if let values = tensor.nonFiniteValues() {
+            throw KerasWeightsError.nonFinite(file: file, layer: layer, weight: weight, values: values)
+        }
     }
 
     // MARK: Keras 3 and HED
@@ -141,6 +149,34 @@ extension KerasWeights {
             }
         }
         try visit(prefix)
-        return entries.sorted { NaturalOrder.isOrderedBefore(path: $0.path, $1.path) }
+        let sorted = entries.sorted { NaturalOrder.isOrderedBefore(path: $0.path, $1.path) }
+        try requireFinite(sorted, file: file)
+        return sorted
+    }
+
+    /// Throws for the first Keras 3 / HED variable holding NaN or ±∞. These files name layers by
+    /// class (`layers/conv2d_3`), so the error also says which convolution or dense layer of the
+    /// file it is, counted in the order the layers pair up with a model's, and which tensor.
+    private static func requireFinite(_ entries: [Entry], file: String) throws {
+        var ordinals: [KerasLayerKind: Int] = [:]
+        for entry in entries {
+            let ordinal = entry.kind.map { kind -> Int in ordinals[kind, default: 0] += 1; return ordinals[kind]! }
+            for (index, tensor) in entry.tensors.enumerated() {
+                guard let values = tensor.nonFiniteValues() else { continue }
+                var layer = entry.path
+                if let name = entry.layerName { layer += " ('\(name)')" }
+                if let kind = entry.kind, let ordinal {
+                    layer += ", the file's \(ordinal)\(Self.ordinalSuffix(ordinal)) \(kind) layer"
+                }
+                let role = entry.kind == nil ? "" : index == 0 ? ", its kernel" : index == 1 ? ", its bias" : ""
+                throw KerasWeightsError.nonFinite(file: file, layer: layer, weight: "vars/\(index)\(role) \(tensor.shape)",
+                                                  values: values)
+            }
+        }
+    }
+
+    private static func ordinalSuffix(_ n: Int) -> String {
+        if (11...13).contains(n % 100) { return "th" }
+        switch n % 10 { case 1: return "st"; case 2: return "nd"; case 3: return "rd"; default: return "th" }
     }
 }

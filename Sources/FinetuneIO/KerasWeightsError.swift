@@ -23,6 +23,8 @@ public enum KerasWeightsError: Error, Sendable, Equatable, CustomStringConvertib
     case modelRejected(file: String, key: String, reason: String)
     /// Writing failed; any previous file at that path is unchanged.
     case writeFailed(file: String, reason: String)
+    /// A weight holds NaN or ±∞: `layer` is the file's layer (group) and `weight` the dataset in it.
+    case nonFinite(file: String, layer: String, weight: String, values: NonFiniteValues)
 
     static let listedLayers = 16
 
@@ -68,6 +70,9 @@ public enum KerasWeightsError: Error, Sendable, Equatable, CustomStringConvertib
             return "\(file): the model refused '\(key)': \(reason)"
         case let .writeFailed(file, reason):
             return "could not write Keras weights \(file): \(reason). Any earlier file at that path is unchanged"
+        case let .nonFinite(file, layer, weight, values):
+            return "\(file): layer '\(layer)', weight '\(weight)' holds \(values): the file is damaged, or was saved "
+                + "from a run whose training diverged. Nothing trains from it; use another copy or an earlier save"
         }
     }
 }

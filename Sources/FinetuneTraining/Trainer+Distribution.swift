@@ -46,7 +46,7 @@ extension Trainer {
         let total = buffer[buffer.count - 1]
         guard total > 0 else { throw TrainerError.invalidArgument("every process read an empty batch") }
         let globalLoss = buffer[buffer.count - 3] / total
-        guard globalLoss.isFinite else { throw TrainerError.nonFiniteLoss(epoch: epochsCompleted + 1, value: globalLoss) }
+        guard globalLoss.isFinite else { throw TrainerError.nonFiniteLoss(epoch: epochsCompleted + 1, step: nil, value: globalLoss) }
         let scale = 1 / total
         var averaged: [String: Tensor] = [:]
         for (key, shape) in shapes { averaged[key] = buckets.tensor(key, shape: shape, factor: scale) }

@@ -150,8 +150,14 @@ public final class Trainer {
                 if let stopSignal, stopSignal.isRequested { throw TrainerError.interrupted(epoch: epoch, step: step) }
                 for c in callbacks { c.batchBegin(step) }
                 let batch = try train.next()
-                let result = try self.step(batch) { gradients in
-                    for c in callbacks { c.batchGradients(gradients, step: step) }
+                let result: StepResult
+                do {
+                    result = try self.step(batch) { gradients in
+                        for c in callbacks { c.batchGradients(gradients, step: step) }
+                    }
+                } catch let TrainerError.nonFiniteLoss(_, _, value) {
+                    // Keras' TerminateOnNaN, always on: the step is not applied, the epoch not recorded.
+                    throw TrainerError.nonFiniteLoss(epoch: epoch, step: step, value: value)
                 }
                 trainingPosition = train.position
                 mean.add(loss: Double(result.loss), accuracy: Double(result.metric), weight: result.count)
@@ -207,7 +213,7 @@ public final class Trainer {
         let (value, prediction, gradients) = model.lossAndGradients(batch.images, labels: batch.labels,
                                                                     loss: loss, context: &context)
         rng = context.rng
-        guard value.isFinite else { throw TrainerError.nonFiniteLoss(epoch: epochsCompleted + 1, value: value) }
+        guard value.isFinite else { throw TrainerError.nonFiniteLoss(epoch: epochsCompleted + 1, step: nil, value: value) }
         observe(gradients)
         try model.apply(optimizer: &optimizer, gradients: gradients)
         return (value, metric(prediction.output, labels: batch.labels))
@@ -297,8 +303,10 @@ public enum TrainerError: Error, CustomStringConvertible {
     case nothingToTrain
     /// An argument is out of range (epochs, steps).
     case invalidArgument(String)
-    /// The loss became NaN or infinite.
-    case nonFiniteLoss(epoch: Int, value: Float)
+    /// The loss of training step `step` (0-based; nil outside `fit`) of `epoch` became NaN or
+    /// infinite. That step was not applied: the weights are as the previous step left them, and
+    /// the epoch is not in `history` (Keras' `TerminateOnNaN`, always on).
+    case nonFiniteLoss(epoch: Int, step: Int?, value: Float)
     /// A checkpoint written by a run of `saved` processes was restored into one of `current`.
     case worldSizeMismatch(saved: Int, current: Int)
     /// ``Trainer/stopSignal`` was set: `fit` stopped before training step `step` of `epoch` (nil:
@@ -316,8 +324,9 @@ public enum TrainerError: Error, CustomStringConvertible {
             return message
         case let .worldSizeMismatch(saved, current):
             return "the checkpoint was written by a run of \(saved) processes and this run has \(current); resume it with `mpirun -np \(saved)`, or in a single process"
-        case let .nonFiniteLoss(epoch, value):
-            return "the loss became \(value) in epoch \(epoch); lower the learning rate or check the input scaling"
+        case let .nonFiniteLoss(epoch, step, value):
+            return "the loss became \(value) in epoch \(epoch)\(step.map { ", step \($0 + 1)" } ?? ""), so training stopped "
+                + "without applying that step; lower the learning rate or check the input scaling"
         case let .interrupted(epoch, step):
             return "training was interrupted in epoch \(epoch) (\(step.map { "before step \($0 + 1)" } ?? "during validation"))"
         }

@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 extension NaiveKernels {
-    /// max(x, 0).
+    /// max(x, 0); NaN stays NaN (TensorFlow's ReLU).
     public static func reluForward(_ x: ReferenceTensor) -> ReferenceTensor {
-        ReferenceTensor(shape: x.shape, scalars: x.scalars.map { $0 > 0 ? $0 : 0 })
+        ReferenceTensor(shape: x.shape, scalars: x.scalars.map { $0 <= 0 ? 0 : $0 })
     }
 
     /// dx = dy where y > 0, else 0 (TensorFlow: no gradient at 0).

@@ -11,7 +11,8 @@ func elementwise(_ count: Int, _ body: (Range<Int>) -> Void) {
     if count < 1 << 16 { body(0..<count) } else { Parallel.chunks(count, body) }
 }
 
-/// max(x, 0), elementwise.
+/// max(x, 0), elementwise; NaN stays NaN, as TensorFlow's ReLU keeps it (Swift's `max(x, 0)` is
+/// `0 ≥ x ? 0 : x`, which is false for NaN).
 public func reluForward(_ x: Tensor) -> Tensor {
     Tensor(shape: x.shape) { y in
         x.withUnsafeBufferPointer { xp in

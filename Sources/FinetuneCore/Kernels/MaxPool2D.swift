@@ -1,5 +1,9 @@
 /// 2-D max pooling over NHWC, window `pool`, stride `strides`, Keras padding (default `valid`:
 /// the last partial window is dropped, so 75 → 37).
+///
+/// NaN as TensorFlow 2.21 treats it: the maximum starts at −Float.greatestFiniteMagnitude and
+/// skips NaN, so a window with a NaN gives the largest of its other values, and a window of NaN
+/// and −∞ alone gives −3.4028235e38.
 public func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides: (Int, Int)? = nil,
                              padding: Padding = .valid) -> Tensor {
     KernelCounters.record(.maxPoolForward)
@@ -12,7 +16,7 @@ public func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides
                 let n = ni / g.outHeight, i = ni &- n &* g.outHeight
                 for j in 0..<g.outWidth {
                     let dst = yBase + ((n &* g.outHeight &+ i) &* g.outWidth &+ j) &* channels
-                    dst.update(repeating: -.infinity, count: channels)
+                    dst.update(repeating: -.greatestFiniteMagnitude, count: channels)
                     forEachTap(g, n, i, j) { src in
                         let s = xBase + src
                         var c = 0
@@ -26,6 +30,12 @@ public func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides
 
 /// Gradient of ``maxPool2DForward(input:pool:strides:padding:)``: each output gradient flows to
 /// the first (row-major) maximum of its window, as TensorFlow does; overlapping windows add up.
+///
+/// The maximum is found as TensorFlow's gradient finds it (`SpatialMaxPoolWithArgMaxHelper`): the
+/// window's first tap, replaced by each later tap strictly greater. With NaN in a window the two
+/// passes of TensorFlow disagree, and so does this one, the same way: a NaN first tap receives the
+/// gradient (nothing compares greater than it), a NaN later tap never does. `y` is only checked
+/// for its shape.
 ///
 /// Work is split over output rows when windows never overlap vertically (stride ≥ pool height,
 /// VGG16's 2×2/2), else over images; either way each input element is written by one thread in a
@@ -44,21 +54,25 @@ public func maxPool2DBackward(input x: Tensor, output y: Tensor, outputGradient 
         guard g.outHeight > 0, g.outWidth > 0 else { return }
         x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dyp in
             Parallel.chunks(units) { range in
-                // done[c]: output gradient of channel c already routed for the current window.
-                let done = UnsafeMutablePointer<Bool>.allocate(capacity: max(channels, 1))
-                defer { done.deallocate() }
+                // Per channel of the current window: the largest value so far and its tap's offset.
+                let best = UnsafeMutablePointer<Float>.allocate(capacity: max(channels, 1))
+                let source = UnsafeMutablePointer<Int>.allocate(capacity: max(channels, 1))
+                defer { best.deallocate(); source.deallocate() }
                 for u in range {
                     let n = rowsIndependent ? u / g.outHeight : u
                     let rowsOfUnit = rowsIndependent ? (u % g.outHeight)..<(u % g.outHeight + 1) : 0..<g.outHeight
                     for i in rowsOfUnit { for j in 0..<g.outWidth {
                         let o = ((n * g.outHeight + i) * g.outWidth + j) * channels
-                        done.update(repeating: false, count: channels)
+                        var first = true
                         forEachTap(g, n, i, j) { src in
-                            for c in 0..<channels where !done[c] && xp[src + c] == yp[o + c] {
-                                dx[src + c] += dyp[o + c]
-                                done[c] = true
+                            if first {
+                                for c in 0..<channels { best[c] = xp[src + c]; source[c] = src }
+                                first = false
+                            } else {
+                                for c in 0..<channels where best[c] < xp[src + c] { best[c] = xp[src + c]; source[c] = src }
                             }
                         }
+                        if !first { for c in 0..<channels { dx[source[c] + c] += dyp[o + c] } }
                     } }
                 }
             }
