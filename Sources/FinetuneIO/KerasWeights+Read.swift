@@ -163,11 +163,12 @@ extension KerasWeights {
             let ordinal = entry.kind.map { kind -> Int in ordinals[kind, default: 0] += 1; return ordinals[kind]! }
             for (index, tensor) in entry.tensors.enumerated() {
                 guard let values = tensor.nonFiniteValues() else { continue }
-                var layer = entry.path
-                if let name = entry.layerName { layer += " ('\(name)')" }
+                var about: [String] = []
+                if let name = entry.layerName { about.append("named \(name)") }
                 if let kind = entry.kind, let ordinal {
-                    layer += ", the file's \(ordinal)\(Self.ordinalSuffix(ordinal)) \(kind) layer"
+                    about.append("the file's \(ordinal)\(Self.ordinalSuffix(ordinal)) \(kind) layer")
                 }
+                let layer = entry.path + (about.isEmpty ? "" : " (\(about.joined(separator: ", ")))")
                 let role = entry.kind == nil ? "" : index == 0 ? ", its kernel" : index == 1 ? ", its bias" : ""
                 throw KerasWeightsError.nonFinite(file: file, layer: layer, weight: "vars/\(index)\(role) \(tensor.shape)",
                                                   values: values)
