@@ -18,7 +18,9 @@
 // instrument them and crash at load time. Those builds (tests only) get the baseline code.
 #if defined(__x86_64__) && defined(__linux__) && !__has_feature(thread_sanitizer) && \
     !__has_feature(memory_sanitizer) && !__has_feature(coverage_sanitizer)
-#define CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+// One clone per level: AVX-512, AVX2 + FMA (clang's "arch=haswell"; a string "avx2,fma" would be
+// two clones, one without FMA and one without AVX2), and baseline x86-64.
+#define CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 #else
 #define CLONES
 #endif
@@ -161,8 +163,11 @@ int ft_winograd_matrices(int m, const float **bt, const float **g, const float *
 typedef float vec __attribute__((vector_size(V * sizeof(float))));
 typedef int mask __attribute__((vector_size(V * sizeof(int))));
 
-INLINE vec load(const float *p) { vec v; memcpy(&v, p, sizeof v); return v; }
-INLINE void store(float *p, vec v) { memcpy(p, &v, sizeof v); }
+// Vectors move through statement-expression macros rather than functions that take or return
+// them by value: a 64-byte vector has no agreed calling convention in the clones built without
+// AVX-512 (clang's -Wpsabi), even where such a function is always inlined.
+#define load(p) ({ vec load_v_; memcpy(&load_v_, (p), sizeof load_v_); load_v_; })
+#define store(p, v) do { vec store_v_ = (v); memcpy((p), &store_v_, sizeof store_v_); } while (0)
 
 // out[i] = init[i] + Σ_a mat[i·A + a] · in[a] for i < rows (init: zero when null), the terms
 // added in order of a. Instantiated with a constant matrix, the unrolled loops keep every vector
@@ -356,10 +361,8 @@ INLINE void output_vector(const int A, const int Mo, const float *at, const floa
 }
 
 // Swift's max(x, y) for each lane: y ≥ x ? y : x.
-INLINE vec vmax(vec x, vec y) {
-    mask take = y >= x;
-    return (vec)(((mask)y & take) | ((mask)x & ~take));
-}
+#define vmax(x, y) ({ vec vmax_x_ = (x), vmax_y_ = (y); mask vmax_take_ = vmax_y_ >= vmax_x_; \
+                      (vec)(((mask)vmax_y_ & vmax_take_) | ((mask)vmax_x_ & ~vmax_take_)); })
 
 // With `pool`, the m × m outputs (m even) are max-pooled 2 × 2 with stride 2 before they are stored:
 // y then addresses the pooled output, and only ⌊rows/2⌋ × ⌊cols/2⌋ windows lie inside it.
