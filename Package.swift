@@ -12,7 +12,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Finetune", targets: ["Finetune"]),
-        .library(name: "FinetuneCommandLine", targets: ["FinetuneCommandLine"]),
         .executable(name: "finetune", targets: ["finetune"]),
         .executable(name: "demo-catsdogs", targets: ["demo-catsdogs"]),
         .executable(name: "finetune-bench", targets: ["finetune-bench"]),
@@ -79,7 +78,8 @@ let package = Package(
                 dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneTraining",
                                .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
 
-        // The `finetune` command line: train / predict / evaluate / … as testable library code.
+        // The `finetune` command line: train / predict / evaluate / … as testable code of this
+        // package (no product: its declarations are `package`, for the executables and tests only).
         .target(name: "FinetuneCommandLine",
                 dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO", "FinetuneTraining",
                                "FinetuneDistributed", "FinetuneRuntime",

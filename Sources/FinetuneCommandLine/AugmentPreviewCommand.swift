@@ -3,8 +3,8 @@ import Foundation
 import Finetune
 
 /// `finetune augment-preview`: what the training augmentation does to an image.
-public struct AugmentPreviewCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AugmentPreviewCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "augment-preview",
         abstract: "Draw a grid of randomly augmented versions of one training image.",
         discussion: """
@@ -18,43 +18,43 @@ public struct AugmentPreviewCommand: ParsableCommand {
         """)
 
     @Argument(help: ArgumentHelp("A folder of images (or one image).", valueName: "data-dir"))
-    public var data: String
+    package var data: String
 
     @Argument(help: ArgumentHelp("The PNG to write.", valueName: "out.png"))
-    public var output: String
+    package var output: String
 
     @Option(help: "Which image of the folder (0-based, in sorted order).")
-    public var index: Int = 0
+    package var index: Int = 0
 
     @Option(name: .customLong("image-size"), help: "Images are resized to this height and width first.")
-    public var imageSize: Int = 150
+    package var imageSize: Int = 150
 
     @Option(help: "Rows of the grid.")
-    public var rows: Int = 3
+    package var rows: Int = 3
 
     @Option(help: "Columns of the grid.")
-    public var columns: Int = 4
+    package var columns: Int = 4
 
     @Option(help: "Seed of the augmentation draws.")
-    public var seed: Int = 1
+    package var seed: Int = 1
 
-    @OptionGroup(title: "Augmentation") public var augmentation: AugmentationOptions
+    @OptionGroup(title: "Augmentation") package var augmentation: AugmentationOptions
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         guard imageSize >= 1, rows >= 1, columns >= 1, index >= 0 else {
             throw ValidationError("--image-size, --rows and --columns must be ≥ 1 and --index ≥ 0")
         }
         guard augmentation.noAugment == false else { throw ValidationError("--no-augment leaves nothing to preview") }
     }
 
-    public func run() throws {
+    package func run() throws {
         try runReportingErrors("augment-preview") { try write() }
         print("Wrote \(output)")
     }
 
-    public func write() throws {
+    package func write() throws {
         let files = try ImageFiles.collect([data], argument: "DATA_DIR")
         guard index < files.count else {
             throw CommandLineError.invalidValue(flag: "--index", value: String(index), expected: "0…\(files.count - 1) (\(data) has \(files.count) images)")

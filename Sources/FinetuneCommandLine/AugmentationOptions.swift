@@ -3,44 +3,44 @@ import Finetune
 
 /// Random augmentation flags (Keras' `ImageDataGenerator` arguments), shared by `train` and
 /// `augment-preview`; the defaults are Chollet's recipe.
-public struct AugmentationOptions: ParsableArguments {
+package struct AugmentationOptions: ParsableArguments {
     @Option(help: "Random rotation range in degrees.")
-    public var rotation: Double = 40
+    package var rotation: Double = 40
 
     @Option(name: .customLong("width-shift"), help: "Random horizontal shift, fraction of width.")
-    public var widthShift: Double = 0.2
+    package var widthShift: Double = 0.2
 
     @Option(name: .customLong("height-shift"), help: "Random vertical shift, fraction of height.")
-    public var heightShift: Double = 0.2
+    package var heightShift: Double = 0.2
 
     @Option(help: "Random shear angle in degrees.")
-    public var shear: Double = 0.2
+    package var shear: Double = 0.2
 
     @Option(help: "Random zoom range: zoom drawn from [1 − z, 1 + z].")
-    public var zoom: Double = 0.2
+    package var zoom: Double = 0.2
 
     @Option(name: .customLong("fill-mode"), help: "How points outside the image are filled: nearest, constant, reflect, wrap.")
-    public var fillMode: String = "nearest"
+    package var fillMode: String = "nearest"
 
     @Flag(name: .customLong("no-flip"), help: "No random horizontal flips.")
-    public var noFlip = false
+    package var noFlip = false
 
     @Flag(name: .customLong("no-augment"), help: "Train on un-augmented images.")
-    public var noAugment = false
+    package var noAugment = false
 
     @Option(name: .customLong("augmentation-randomness"), help: Self.randomnessHelp)
-    public var augmentationRandomness: String = "per-sample"
+    package var augmentationRandomness: String = "per-sample"
 
     /// The help of `--augmentation-randomness`, for every tool that has the flag.
-    public static let randomnessHelp = ArgumentHelp(
+    package static let randomnessHelp = ArgumentHelp(
         "per-sample (each image's draws depend only on seed, pass and image) or keras (Keras' ImageDataGenerator stream, for side-by-side runs).",
         valueName: "per-sample|keras")
 
-    public init() {}
+    package init() {}
 
     /// The augmentation these flags describe (`nil` with `--no-augment`); throws a
     /// `ValidationError` naming the flag.
-    public func augmentation() throws -> Augmentation? {
+    package func augmentation() throws -> Augmentation? {
         guard !noAugment else { return nil }
         let augmentation = Augmentation(rotationRange: rotation, widthShiftRange: widthShift, heightShiftRange: heightShift,
                                         shearRange: shear, zoom: zoom, horizontalFlip: !noFlip, fillMode: try fillModeValue())
@@ -51,7 +51,7 @@ public struct AugmentationOptions: ParsableArguments {
     func fillModeValue() throws -> Augmentation.FillMode { try Self.fillMode(fillMode) }
 
     /// `--fill-mode`'s word as the library's value.
-    public static func fillMode(_ fillMode: String) throws -> Augmentation.FillMode {
+    package static func fillMode(_ fillMode: String) throws -> Augmentation.FillMode {
         switch fillMode {
         case "nearest": return .nearest
         case "constant": return .constant(0)
@@ -62,10 +62,10 @@ public struct AugmentationOptions: ParsableArguments {
     }
 
     /// `--augmentation-randomness` as the library's value.
-    public func randomness() throws -> AugmentationRandomness { try Self.randomness(augmentationRandomness) }
+    package func randomness() throws -> AugmentationRandomness { try Self.randomness(augmentationRandomness) }
 
     /// `--augmentation-randomness`'s word as the library's value.
-    public static func randomness(_ augmentationRandomness: String) throws -> AugmentationRandomness {
+    package static func randomness(_ augmentationRandomness: String) throws -> AugmentationRandomness {
         switch augmentationRandomness {
         case "per-sample": return .perSample
         case "keras": return .kerasStream

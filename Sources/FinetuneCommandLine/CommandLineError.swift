@@ -1,6 +1,6 @@
 /// What went wrong on the command line, in command-line terms: each case names the flag or file
 /// and says what to do.
-public enum CommandLineError: Error, CustomStringConvertible, Equatable {
+package enum CommandLineError: Error, CustomStringConvertible, Equatable {
     /// A file or folder named by a flag or argument does not exist.
     case missingFile(flag: String, path: String)
     /// A flag's value is out of range or not one of the accepted words.
@@ -16,7 +16,7 @@ public enum CommandLineError: Error, CustomStringConvertible, Equatable {
     /// A file type the subcommand does not read.
     case unsupportedFile(path: String, expected: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .missingFile(flag, path):
             return "\(flag): no file or folder at '\(path)'. Check the path."

@@ -4,7 +4,7 @@ import FinetuneDistributed
 /// What the training workflow needs to know about a data-parallel job (`--distributed`, under
 /// mpirun), without naming MPI: the tools build without the MPI trait and only `--distributed`
 /// needs it.
-public struct DistributedRun {
+package struct DistributedRun {
     let strategy: any DistributionStrategy
     let shard: DataShard
     /// Makes a trainer train with the job and start from rank 0's state.

@@ -5,13 +5,13 @@ import Finetune
 /// The one place where errors of a training run become what a command-line user reads: the file
 /// or flag, what is wrong, and the fix in command-line terms — never a library API name or a raw
 /// error dump. `program` names the tool in messages (`demo-catsdogs`, `finetune train`).
-public struct ErrorMessages {
-    public let program: String
+package struct ErrorMessages {
+    package let program: String
     /// Whether `program` trains (its bad-file hint names `--skip-bad-files`) or only reads the
     /// images it is given (`finetune predict`, `evaluate`, `explain`: the hint says to leave the file out).
-    public let trains: Bool
+    package let trains: Bool
 
-    public init(program: String, trains: Bool = true) {
+    package init(program: String, trains: Bool = true) {
         self.program = program
         self.trains = trains
     }
@@ -24,7 +24,7 @@ public struct ErrorMessages {
 
     /// The message for `error` raised by a subcommand that reads images and checkpoints but does
     /// not train: an unusable image is named with what to do, everything else in plain terms.
-    public func describeReading(_ error: any Error) -> String {
+    package func describeReading(_ error: any Error) -> String {
         switch error {
         case let e as DataError where e.isFileProblem: return e.problem + ". " + badFileHint
         case let e as CommandLineError: return e.description
@@ -47,7 +47,7 @@ public struct ErrorMessages {
     static let usage = ExitStatus.usageError, runtime = ExitStatus.runtimeError
 
     /// The message and exit code for `error`.
-    public func describe(_ error: any Error) -> (message: String, code: Int32) {
+    package func describe(_ error: any Error) -> (message: String, code: Int32) {
         switch error {
         case let e as RunError: return describe(e)
         case let e as CommandLineError: return (e.description, e.isUsage ? Self.usage : Self.runtime)

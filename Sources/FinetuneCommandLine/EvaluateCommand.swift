@@ -4,8 +4,8 @@ import Finetune
 
 /// `finetune evaluate`: scores on a labelled folder, with PNGs of the confusion matrix and the
 /// most confidently wrong images.
-public struct EvaluateCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct EvaluateCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Score a trained model on a folder of labelled images.",
         discussion: """
@@ -23,32 +23,32 @@ public struct EvaluateCommand: ParsableCommand {
         """)
 
     @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt), or a Keras 3 .keras archive.", valueName: "checkpoint|model.keras"))
-    public var checkpoint: String
+    package var checkpoint: String
 
     @Argument(help: ArgumentHelp("A folder with one sub-folder of images per class.", valueName: "data-dir"))
-    public var dataDirectory: String
+    package var dataDirectory: String
 
     @Option(help: ArgumentHelp("Folder for confusion_matrix.png and mistakes.png.", valueName: "dir"))
-    public var out: String = "evaluation"
+    package var out: String = "evaluation"
 
     @Option(help: "How many of the most confidently wrong images mistakes.png shows.")
-    public var mistakes: Int = 16
+    package var mistakes: Int = 16
 
     @Option(name: .customLong("batch-size"), help: "Images per batch.")
-    public var batchSize: Int = 32
+    package var batchSize: Int = 32
 
-    @OptionGroup(title: "Keras archives") public var archive: KerasArchiveOptions
+    @OptionGroup(title: "Keras archives") package var archive: KerasArchiveOptions
 
-    @OptionGroup(title: "TensorBoard") public var logs: EvaluationLogOptions
+    @OptionGroup(title: "TensorBoard") package var logs: EvaluationLogOptions
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         guard mistakes >= 0 else { throw ValidationError("--mistakes must be ≥ 0, got \(mistakes)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1, got \(batchSize)") }
     }
 
-    public func run() throws {
+    package func run() throws {
         try runReportingErrors("evaluate") {
             var step: Int?
             let evaluation = try evaluate(loggedAt: &step)
@@ -61,7 +61,7 @@ public struct EvaluateCommand: ParsableCommand {
     }
 
     /// Scores the model and writes the PNGs (and logs, with `--tensorboard`).
-    public func evaluate() throws -> Evaluation {
+    package func evaluate() throws -> Evaluation {
         var step: Int?
         return try evaluate(loggedAt: &step)
     }

@@ -2,17 +2,17 @@ import Foundation
 
 /// Scores of a classifier on labelled images: accuracy, per-class precision / recall / F1, the
 /// confusion matrix and the most confidently wrong images.
-public struct Evaluation: Sendable {
-    public var classNames: [String]
-    public var files: [String]
+package struct Evaluation: Sendable {
+    package var classNames: [String]
+    package var files: [String]
     /// True class index of each file.
-    public var labels: [Int]
+    package var labels: [Int]
     /// Class probabilities of each file.
-    public var probabilities: [[Float]]
+    package var probabilities: [[Float]]
     /// Mean loss over the files (the training loss: binary or categorical cross-entropy).
-    public var loss: Double
+    package var loss: Double
 
-    public init(classNames: [String], files: [String], labels: [Int], probabilities: [[Float]], loss: Double) {
+    package init(classNames: [String], files: [String], labels: [Int], probabilities: [[Float]], loss: Double) {
         self.classNames = classNames
         self.files = files
         self.labels = labels
@@ -21,17 +21,17 @@ public struct Evaluation: Sendable {
     }
 
     /// The predicted class of each file: the most probable (ties: the lower index, as `argmax`).
-    public var predicted: [Int] {
+    package var predicted: [Int] {
         probabilities.map { row in row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) } ?? 0 }
     }
 
-    public var accuracy: Double {
+    package var accuracy: Double {
         let hits = zip(labels, predicted).filter { $0 == $1 }.count
         return labels.isEmpty ? 0 : Double(hits) / Double(labels.count)
     }
 
     /// `matrix[true][predicted]` counts.
-    public var confusion: [[Int]] {
+    package var confusion: [[Int]] {
         var m = Array(repeating: Array(repeating: 0, count: classNames.count), count: classNames.count)
         for (t, p) in zip(labels, predicted) { m[t][p] += 1 }
         return m
@@ -39,12 +39,12 @@ public struct Evaluation: Sendable {
 
     /// Precision, recall and F1 of one class, and its number of true images (support); a ratio
     /// with nothing to divide by is 0 (scikit-learn's `zero_division=0`).
-    public struct ClassScores: Sendable, Equatable {
-        public var precision, recall, f1: Double
-        public var support: Int
+    package struct ClassScores: Sendable, Equatable {
+        package var precision, recall, f1: Double
+        package var support: Int
     }
 
-    public var perClass: [ClassScores] {
+    package var perClass: [ClassScores] {
         let m = confusion
         return classNames.indices.map { c in
             let tp = Double(m[c][c])
@@ -57,15 +57,15 @@ public struct Evaluation: Sendable {
     }
 
     /// A misclassified image and how sure the model was of its wrong answer.
-    public struct Mistake: Sendable, Equatable {
-        public var file: String
-        public var trueClass: Int
-        public var predictedClass: Int
-        public var confidence: Float
+    package struct Mistake: Sendable, Equatable {
+        package var file: String
+        package var trueClass: Int
+        package var predictedClass: Int
+        package var confidence: Float
     }
 
     /// Up to `limit` wrong predictions, most confident first.
-    public func mostConfidentlyWrong(limit: Int) -> [Mistake] {
+    package func mostConfidentlyWrong(limit: Int) -> [Mistake] {
         let predicted = self.predicted
         return files.indices.filter { predicted[$0] != labels[$0] }
             .map { Mistake(file: files[$0], trueClass: labels[$0], predictedClass: predicted[$0], confidence: probabilities[$0][predicted[$0]]) }
@@ -74,7 +74,7 @@ public struct Evaluation: Sendable {
     }
 
     /// The printed report: loss, accuracy, a per-class table and the confusion matrix.
-    public var report: String {
+    package var report: String {
         let nameWidth = max(classNames.map(\.count).max() ?? 5, 5)
         func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
         var lines = [String(format: "loss: %.4f", loss), String(format: "accuracy: %.4f (%d of %d)", accuracy,

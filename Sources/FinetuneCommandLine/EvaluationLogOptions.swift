@@ -11,19 +11,19 @@ import Finetune
 /// beside the training curves. The step defaults to the checkpoint's optimizer step count, the
 /// step Keras logs `model.evaluate` at (`evaluation_*_vs_iterations`), which is also where
 /// `finetune train --tensorboard` logs its test scores.
-public struct EvaluationLogOptions: ParsableArguments {
+package struct EvaluationLogOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Also log what is printed and drawn to the `evaluation` run of this TensorBoard folder "
                                + "(e.g. the one given to `finetune train --tensorboard`); watch with `tensorboard --logdir dir`.",
                                valueName: "dir"))
-    public var tensorboard: String?
+    package var tensorboard: String?
 
     @Option(help: ArgumentHelp("With --tensorboard: the step to log at (default: the checkpoint's optimizer step count, "
                                + "Keras' optimizer.iterations; 0 for a .keras archive).", valueName: "n"))
-    public var step: Int?
+    package var step: Int?
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         if let step, step < 0 { throw ValidationError("--step must be ≥ 0, got \(step)") }
         if step != nil, tensorboard == nil {
             throw ValidationError("--step only sets the step of TensorBoard logs: add --tensorboard DIR, or drop --step")

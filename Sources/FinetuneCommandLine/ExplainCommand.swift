@@ -3,8 +3,8 @@ import Foundation
 import Finetune
 
 /// `finetune explain`: Grad-CAM heatmaps showing where the model looked.
-public struct ExplainCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct ExplainCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Draw Grad-CAM heatmaps of where the model looked, over each image.",
         discussion: """
@@ -22,25 +22,25 @@ public struct ExplainCommand: ParsableCommand {
         """)
 
     @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt).", valueName: "checkpoint"))
-    public var checkpoint: String
+    package var checkpoint: String
 
     @Argument(help: ArgumentHelp("Image files or folders of images.", valueName: "image|dir"))
-    public var inputs: [String]
+    package var inputs: [String]
 
     @Option(help: ArgumentHelp("Folder for the heatmap PNGs.", valueName: "dir"))
-    public var out: String = "explained"
+    package var out: String = "explained"
 
     @Option(help: "The layer to explain (default: the last convolution).")
-    public var layer: String?
+    package var layer: String?
 
     @Option(name: .customLong("class"), help: "Explain this class instead of the predicted one.")
-    public var className: String?
+    package var className: String?
 
-    @OptionGroup(title: "TensorBoard") public var logs: EvaluationLogOptions
+    @OptionGroup(title: "TensorBoard") package var logs: EvaluationLogOptions
 
-    public init() {}
+    package init() {}
 
-    public func run() throws {
+    package func run() throws {
         try runReportingErrors("explain") {
             for row in try explain() {
                 print("\(row.file)  \(row.label) " + String(format: "%.4f", row.probability) + "  → \(row.output)")
@@ -52,15 +52,15 @@ public struct ExplainCommand: ParsableCommand {
     }
 
     /// One explained image.
-    public struct Explained {
-        public var file: String
-        public var label: String
-        public var probability: Float
-        public var output: String
-        public var heatmap: Tensor
+    package struct Explained {
+        package var file: String
+        package var label: String
+        package var probability: Float
+        package var output: String
+        package var heatmap: Tensor
     }
 
-    public func explain() throws -> [Explained] {
+    package func explain() throws -> [Explained] {
         let trained = try TrainedModel.load(checkpoint)
         let d = trained.description
         let files = try ImageFiles.collect(inputs)

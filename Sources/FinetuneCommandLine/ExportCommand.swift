@@ -3,8 +3,8 @@ import Foundation
 import Finetune
 
 /// `finetune export`: a trained model's weights as a Keras 3 `.weights.h5`.
-public struct ExportCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct ExportCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a checkpoint's weights as a Keras 3 .weights.h5.",
         discussion: """
@@ -16,20 +16,20 @@ public struct ExportCommand: ParsableCommand {
         """)
 
     @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt).", valueName: "checkpoint"))
-    public var checkpoint: String
+    package var checkpoint: String
 
     @Argument(help: ArgumentHelp("Where to write the Keras weights (should end in .weights.h5).", valueName: "out.weights.h5"))
-    public var output: String
+    package var output: String
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         guard output.hasSuffix(".weights.h5") else {
             throw ValidationError("OUT must end in .weights.h5 (Keras 3 refuses other names in load_weights), got '\(output)'")
         }
     }
 
-    public func run() throws {
+    package func run() throws {
         try runReportingErrors("export") {
             let trained = try TrainedModel.load(checkpoint)
             try KerasWeights.write(model: trained.model, to: URL(fileURLWithPath: output))
@@ -39,7 +39,7 @@ public struct ExportCommand: ParsableCommand {
     }
 
     /// Python that builds the architecture in Keras 3 and loads the exported weights.
-    public static func kerasCode(_ d: ModelDescription, weights: String) -> String {
+    package static func kerasCode(_ d: ModelDescription, weights: String) -> String {
         let base = d.baseWidths == VGG16.standardWidths
             ? "keras.applications.VGG16(include_top=False, weights=None, input_shape=(\(d.imageHeight), \(d.imageWidth), 3))"
             : "vgg16_with_widths(\(d.baseWidths))"

@@ -7,8 +7,8 @@ import Foundation
 /// message names the flag), 1 a runtime error (missing or unreadable file — the message names it
 /// and says what to do), 130 interrupted with Ctrl-C (files are written atomically, so each one
 /// is either the previous or the new version).
-public struct FinetuneCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct FinetuneCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "finetune",
         abstract: "Transfer learning on your own images: VGG16 + a new head, trained in two phases.",
         discussion: """
@@ -28,7 +28,7 @@ public struct FinetuneCommand: ParsableCommand {
         subcommands: [TrainCommand.self, PredictCommand.self, EvaluateCommand.self, ExplainCommand.self, SummaryCommand.self,
                       InspectCommand.self, ExportCommand.self, AugmentPreviewCommand.self])
 
-    public init() {}
+    package init() {}
 }
 
 /// Runs a subcommand's body; library errors (which describe themselves: file, key, what to do)

@@ -7,18 +7,18 @@ import Finetune
 /// maximum (all zeros when nothing is positive).
 ///
 /// For a sigmoid head the score of class 1 is the logit z and the score of class 0 is −z.
-public struct GradCAM {
+package struct GradCAM {
     /// The model's leaf layers up to and including the explained layer.
     let prefix: Sequential
     /// The rest of the model, ending in the output layer.
     let suffix: Sequential
     let isBinary: Bool
     /// The explained layer's name.
-    public let layerName: String
+    package let layerName: String
 
     /// Explains `layer` (default: the last ``Conv2D``) of `model`, a ``Sequential`` whose nested
     /// models are flattened into their layers. Throws when the layer does not exist or is last.
-    public init(model: Sequential, layer: String? = nil, isBinary: Bool) throws {
+    package init(model: Sequential, layer: String? = nil, isBinary: Bool) throws {
         let leaves = Self.leaves(of: model)
         let target: Int
         if let layer {
@@ -48,7 +48,7 @@ public struct GradCAM {
 
     /// The heatmap (h × w of the explained layer, values in [0, 1]) of one image (1 × H × W × 3,
     /// preprocessed) for class `classIndex`.
-    public func heatmap(_ image: Tensor, classIndex: Int) -> Tensor {
+    package func heatmap(_ image: Tensor, classIndex: Int) -> Tensor {
         let features = prefix(image)
         let (h, w, k) = (features.shape[1], features.shape[2], features.shape[3])
         var context = ForwardContext(mode: .inference, trainable: [], needsInputGradient: true)

@@ -3,8 +3,8 @@ import Foundation
 import Finetune
 
 /// `finetune inspect`: what a Keras weights file holds, as Finetune reads it.
-public struct InspectCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct InspectCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "List the weights in a Keras .h5 file: keys, shapes and the detected layout.",
         discussion: """
@@ -18,15 +18,15 @@ public struct InspectCommand: ParsableCommand {
         """)
 
     @Argument(help: ArgumentHelp("A Keras .h5 weights file.", valueName: "weights.h5"))
-    public var file: String
+    package var file: String
 
-    public init() {}
+    package init() {}
 
-    public func run() throws {
+    package func run() throws {
         try runReportingErrors("inspect") { print(try output()) }
     }
 
-    public func output() throws -> String {
+    package func output() throws -> String {
         guard FileManager.default.fileExists(atPath: file) else { throw CommandLineError.missingFile(flag: "WEIGHTS", path: file) }
         let weights = try KerasWeights.readIsolated(from: URL(fileURLWithPath: file))
         var lines = ["file: \(file)", "layout: \(weights.layout)",

@@ -2,13 +2,13 @@ import ArgumentParser
 
 /// What a Keras `.keras` archive does not record: the class names and the input scaling.
 /// Ignored for checkpoints written by `finetune train`, which store both.
-public struct ArchiveOverrides: Sendable, Equatable {
+package struct ArchiveOverrides: Sendable, Equatable {
     /// Class names in output order (`nil`: "0", "1", …).
-    public var classes: [String]?
+    package var classes: [String]?
     /// `rescale`, `caffe` or `none`.
-    public var preprocessing: String
+    package var preprocessing: String
 
-    public init(classes: [String]? = nil, preprocessing: String = "rescale") {
+    package init(classes: [String]? = nil, preprocessing: String = "rescale") {
         self.classes = classes
         self.preprocessing = preprocessing
     }
@@ -24,16 +24,16 @@ public struct ArchiveOverrides: Sendable, Equatable {
 }
 
 /// The flags behind ``ArchiveOverrides``.
-public struct KerasArchiveOptions: ParsableArguments {
+package struct KerasArchiveOptions: ParsableArguments {
     @Option(help: ArgumentHelp("For a .keras archive: class names in output order, comma-separated (default: 0, 1, …).", valueName: "a,b,…"))
-    public var classes: String?
+    package var classes: String?
 
     @Option(help: ArgumentHelp("For a .keras archive: input scaling, rescale (×1/255), caffe or none.", valueName: "rescale|caffe|none"))
-    public var preprocessing: String = "rescale"
+    package var preprocessing: String = "rescale"
 
-    public init() {}
+    package init() {}
 
-    public var overrides: ArchiveOverrides {
+    package var overrides: ArchiveOverrides {
         ArchiveOverrides(classes: classes.map { $0.split(separator: ",").map(String.init) }, preprocessing: preprocessing)
     }
 }

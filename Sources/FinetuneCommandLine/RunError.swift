@@ -2,7 +2,7 @@ import Finetune
 
 /// What a training run refuses or fails at, beyond the library's own errors; ``ErrorMessages``
 /// turns each case into its message and exit code.
-public enum RunError: Error {
+package enum RunError: Error {
     /// `--out` holds files of another run and neither `--resume` nor `--overwrite` was given.
     case outputInUse(path: String, entries: [String], resumable: Bool)
     case outputUnwritable(path: String, reason: String)
@@ -22,6 +22,6 @@ public enum RunError: Error {
 }
 
 /// Training stopped on SIGINT/SIGTERM; the message says how to resume.
-public struct RunInterruption: Error {
-    public let message: String
+package struct RunInterruption: Error {
+    package let message: String
 }

@@ -10,10 +10,10 @@ import Finetune
 /// completion — metrics.json, plots, phase2.ftckpt — are deleted; history and checkpoints are
 /// rewritten as training goes on). Then `run.json` — the command line and the start time — is
 /// written before anything else.
-public struct RunFolder {
-    public let url: URL
+package struct RunFolder {
+    package let url: URL
 
-    public init(url: URL) { self.url = url }
+    package init(url: URL) { self.url = url }
 
     /// Every file a training run writes into `--out`.
     static let results = ["run.json", "history.json", "history.csv", "metrics.json", "accuracy.png", "loss.png",
@@ -61,7 +61,7 @@ public struct RunFolder {
         return removable
     }
 
-    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+    package func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
     /// `run.json`: which command produced this folder, and when it started.
     private func writeManifest(arguments: [String], resumed: String?) throws {

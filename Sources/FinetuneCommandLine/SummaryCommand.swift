@@ -3,8 +3,8 @@ import Foundation
 import Finetune
 
 /// `finetune summary`: Keras' `model.summary()` for a checkpoint, or the layers of a weights file.
-public struct SummaryCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct SummaryCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "summary",
         abstract: "Show a model's layers, output shapes and parameter counts.",
         discussion: """
@@ -20,15 +20,15 @@ public struct SummaryCommand: ParsableCommand {
         """)
 
     @Argument(help: ArgumentHelp("A .ftckpt checkpoint, a Keras 3 .keras archive or a Keras .h5 weights file.", valueName: "checkpoint|weights.h5"))
-    public var file: String
+    package var file: String
 
-    public init() {}
+    package init() {}
 
-    public func run() throws {
+    package func run() throws {
         try runReportingErrors("summary") { print(try output()) }
     }
 
-    public func output() throws -> String {
+    package func output() throws -> String {
         guard FileManager.default.fileExists(atPath: file) else { throw CommandLineError.missingFile(flag: "FILE", path: file) }
         if file.hasSuffix(".h5") { return try Self.weightsSummary(KerasWeights.readIsolated(from: URL(fileURLWithPath: file))) }
         let trained = try TrainedModel.load(file, argument: "FILE")

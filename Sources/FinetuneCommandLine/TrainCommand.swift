@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 
 /// `finetune train`: the two-phase workflow on a folder of classes.
-public struct TrainCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct TrainCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train VGG16 + a new head on a folder of classes, in two phases.",
         discussion: """
@@ -32,11 +32,11 @@ public struct TrainCommand: ParsableCommand {
           finetune train --data photos --out run1 --resume run1/last.ftckpt
         """)
 
-    @OptionGroup public var options: TrainOptions
+    @OptionGroup package var options: TrainOptions
 
-    public init() {}
+    package init() {}
 
-    public func run() throws {
+    package func run() throws {
         try TrainWorkflow.runAsCommand(try options.configuration())
     }
 }

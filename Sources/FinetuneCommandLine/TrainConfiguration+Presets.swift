@@ -7,7 +7,7 @@ extension TrainConfiguration {
     /// steps, RMSprop 2e-5 for 30 epochs with the base frozen, then 1e-5 for 100 epochs from
     /// `block5_conv1` on, Keras' augmentation ranges (rotation 40°, shifts/shear/zoom 0.2,
     /// horizontal flips), no `best.ftckpt`.
-    public static func cholletCatsVsDogs(data: String) -> TrainConfiguration {
+    package static func cholletCatsVsDogs(data: String) -> TrainConfiguration {
         var c = TrainConfiguration(data: data)
         c.requiredSplits = ["train", "validation", "test"]
         c.classMode = .binary

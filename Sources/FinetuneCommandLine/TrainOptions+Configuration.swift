@@ -3,7 +3,7 @@ import Finetune
 
 extension TrainOptions {
     /// The checked configuration; throws a `ValidationError` naming the flag (exit status 64).
-    public func configuration() throws -> TrainConfiguration {
+    package func configuration() throws -> TrainConfiguration {
         var c = TrainConfiguration(data: data)
         c.out = out
         c.weights = weights

@@ -7,7 +7,7 @@ extension TrainWorkflow {
     /// current step (a second one stops at once) and leave a resumable checkpoint; under
     /// `distributed`, every rank of the MPI job runs the workflow. Errors become one message on
     /// standard error (``ErrorMessages``) and an exit status: 64 usage, 1 runtime, 130 interrupted.
-    public static func runAsCommand(_ configuration: TrainConfiguration) throws {
+    package static func runAsCommand(_ configuration: TrainConfiguration) throws {
         StopSignal.installHandlers()
         do {
             if configuration.distributed {

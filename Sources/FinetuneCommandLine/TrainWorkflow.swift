@@ -9,16 +9,16 @@ import Finetune
 /// Every checkpoint it writes (`phase1.ftckpt`, `phase2.ftckpt`, `last.ftckpt` after each epoch,
 /// `best.ftckpt`) carries a ``ModelDescription``, so later commands need only the checkpoint,
 /// and the settings a resume must share (``RunSettings``).
-public struct TrainWorkflow {
-    public let configuration: TrainConfiguration
+package struct TrainWorkflow {
+    package let configuration: TrainConfiguration
     /// Where progress lines go (standard output by default).
-    public var say: (String) -> Void
+    package var say: (String) -> Void
     /// Requested on SIGINT/SIGTERM (``StopSignal/process``): training stops after the current step.
-    public var stop: StopSignal
+    package var stop: StopSignal
     /// Set under `--distributed`: this rank's part of the job (every rank runs this workflow).
-    public var distribution: DistributedRun?
+    package var distribution: DistributedRun?
 
-    public init(configuration: TrainConfiguration, stop: StopSignal = StopSignal(), distribution: DistributedRun? = nil,
+    package init(configuration: TrainConfiguration, stop: StopSignal = StopSignal(), distribution: DistributedRun? = nil,
                 say: @escaping (String) -> Void = { print($0); fflush(nil) }) {
         self.configuration = configuration
         self.stop = stop
@@ -28,20 +28,20 @@ public struct TrainWorkflow {
     }
 
     /// What a run produced.
-    public struct Result {
-        public var description: ModelDescription
-        public var history: History
+    package struct Result {
+        package var description: ModelDescription
+        package var history: History
         /// Test loss and accuracy, when the data has a `test/` folder.
-        public var test: (loss: Double, accuracy: Double)?
+        package var test: (loss: Double, accuracy: Double)?
         /// The final checkpoint (`phase2.ftckpt`).
-        public var checkpoint: URL
+        package var checkpoint: URL
     }
 
     /// Whether this process prints and writes files (rank 0, or the only process).
     var isPrimary: Bool { distribution?.isPrimary ?? true }
 
     @discardableResult
-    public func run() throws -> Result {
+    package func run() throws -> Result {
         if let threads = configuration.threads { Parallel.setThreadCount(threads) }
         let folder = try claimFolder()
         var data = try loadData(folder: folder)

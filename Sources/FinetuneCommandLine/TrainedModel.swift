@@ -2,16 +2,16 @@ import Foundation
 import Finetune
 
 /// A model trained by `finetune train`, rebuilt from its checkpoint alone, and run on images.
-public struct TrainedModel {
-    public var description: ModelDescription
-    public var model: Sequential
+package struct TrainedModel {
+    package var description: ModelDescription
+    package var model: Sequential
     /// The checkpoint it came from.
-    public var path: String
+    package var path: String
     /// Steps its optimizer had taken when it was saved (Keras' `optimizer.iterations`); 0 for a
     /// `.keras` archive.
-    public var optimizerIterations: Int
+    package var optimizerIterations: Int
 
-    public init(description: ModelDescription, model: Sequential, path: String, optimizerIterations: Int = 0) {
+    package init(description: ModelDescription, model: Sequential, path: String, optimizerIterations: Int = 0) {
         self.description = description
         self.model = model
         self.path = path
@@ -21,7 +21,7 @@ public struct TrainedModel {
     /// Reads `path` (a `.ftckpt` written by `finetune train`); `argument` names it in errors.
     /// A Keras 3 `.keras` archive works too: its config builds the model; class names and
     /// preprocessing come from `overrides` (default: class indices, ×1/255).
-    public static func load(_ path: String, argument: String = "CHECKPOINT",
+    package static func load(_ path: String, argument: String = "CHECKPOINT",
                             overrides: ArchiveOverrides = ArchiveOverrides()) throws -> TrainedModel {
         guard FileManager.default.fileExists(atPath: path) else { throw CommandLineError.missingFile(flag: argument, path: path) }
         if path.hasSuffix(".keras") { return try loadKerasArchive(path, overrides: overrides) }
@@ -57,7 +57,7 @@ public struct TrainedModel {
     /// Class probabilities for every file of `listing` (rows in listing order), and the mean loss
     /// against the listing's labels when `withLoss`. Batches of `batchSize` are decoded on all
     /// cores ahead of the model; `progress(done, total)` is called after each batch.
-    public func run(_ listing: DirectoryListing, batchSize: Int = 32, withLoss: Bool = false,
+    package func run(_ listing: DirectoryListing, batchSize: Int = 32, withLoss: Bool = false,
                     progress: (Int, Int) -> Void = { _, _ in }) throws -> (probabilities: [[Float]], loss: Double?) {
         var source = try DirectorySource(listing: listing, targetSize: (description.imageHeight, description.imageWidth),
                                          classMode: description.classMode, batchSize: batchSize, shuffle: false,

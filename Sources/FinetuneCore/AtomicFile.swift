@@ -12,15 +12,15 @@ import Foundation
 /// (atomic within one file system), then `fsync` the directory so the rename itself survives a
 /// power loss. On any failure the temporary file is removed and the destination is untouched: a
 /// reader sees either the old file or the new one, never a mix.
-public enum AtomicFile {
+package enum AtomicFile {
     /// The temporary file handed to the caller: write through `descriptor`, or let a library
     /// (libhdf5) reopen `path` itself, truncating it.
-    public struct Temporary {
-        public let path: String
-        public let descriptor: Int32
+    package struct Temporary {
+        package let path: String
+        package let descriptor: Int32
 
         /// Writes all of `bytes`, retrying short writes and interrupted calls.
-        public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemFailure) {
+        package func write(_ bytes: UnsafeRawBufferPointer) throws(SystemFailure) {
             var done = 0
             while done < bytes.count {
                 let n = posixWrite(descriptor, bytes.baseAddress! + done, bytes.count - done)
@@ -34,16 +34,16 @@ public enum AtomicFile {
     }
 
     /// A failed system call: what was attempted and `strerror`'s text.
-    public struct SystemFailure: Error, CustomStringConvertible {
-        public var operation: String
-        public var code: Int32
-        public var description: String { "\(operation): \(String(cString: strerror(code)))" }
+    package struct SystemFailure: Error, CustomStringConvertible {
+        package var operation: String
+        package var code: Int32
+        package var description: String { "\(operation): \(String(cString: strerror(code)))" }
     }
 
     /// Creates a temporary file beside `destination`, runs `produce` on it, and renames it over
     /// `destination`. Errors from `produce` are rethrown unchanged; failed system calls throw
     /// ``SystemFailure``.
-    public static func replace(_ destination: URL, _ produce: (Temporary) throws -> Void) throws {
+    package static func replace(_ destination: URL, _ produce: (Temporary) throws -> Void) throws {
         let path = destination.path
         let directory = destination.deletingLastPathComponent().path
         let temporaryPath = directory + "/." + destination.lastPathComponent
@@ -75,7 +75,7 @@ public enum AtomicFile {
     /// `directory`: names of the form `.<name>.tmp-<pid>-<hex>` whose process no longer runs.
     /// Files of live processes (a concurrent writer) are kept. Returns the names removed.
     @discardableResult
-    public static func removeStaleTemporaries(in directory: URL) -> [String] {
+    package static func removeStaleTemporaries(in directory: URL) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
         var removed: [String] = []
         for name in names.sorted() where name.hasPrefix(".") {
@@ -101,12 +101,12 @@ public enum AtomicFile {
     /// Every byte of the file at `path`; throws ``SystemFailure`` (`ENOENT` when it does not
     /// exist, `EISDIR` for a directory).
     /// Replaces `destination` with `bytes` (see ``replace(_:_:)``).
-    public static func write(_ bytes: some Collection<UInt8>, to destination: URL) throws {
+    package static func write(_ bytes: some Collection<UInt8>, to destination: URL) throws {
         let contiguous = Array(bytes)
         try replace(destination) { file in try contiguous.withUnsafeBytes { try file.write($0) } }
     }
 
-    public static func readAll(_ path: String) throws(SystemFailure) -> [UInt8] {
+    package static func readAll(_ path: String) throws(SystemFailure) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemFailure(operation: "open \(path)", code: errno) }
         defer { close(fd) }

@@ -5,14 +5,14 @@ import Foundation
 /// Finetune uses this rather than `Synchronization.Mutex` because its tests run under
 /// ThreadSanitizer: on Linux `Mutex` waits on a futex that TSan does not see, so every access
 /// guarded by it is reported as a data race (a 6-line program with the right total gets 5 reports).
-public final class Locked<Value>: @unchecked Sendable {
+package final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    public init(_ value: Value) { self.value = value }
+    package init(_ value: Value) { self.value = value }
 
     /// Runs `body` on the value while holding the lock.
-    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    package func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)

@@ -6,29 +6,29 @@ import Darwin
 
 extension NaiveKernels {
     /// max(x, 0); NaN stays NaN (TensorFlow's ReLU).
-    public static func reluForward(_ x: ReferenceTensor) -> ReferenceTensor {
+    package static func reluForward(_ x: ReferenceTensor) -> ReferenceTensor {
         ReferenceTensor(shape: x.shape, scalars: x.scalars.map { $0 <= 0 ? 0 : $0 })
     }
 
     /// dx = dy where y > 0, else 0 (TensorFlow: no gradient at 0).
-    public static func reluBackward(output y: ReferenceTensor, outputGradient dy: ReferenceTensor) -> ReferenceTensor {
+    package static func reluBackward(output y: ReferenceTensor, outputGradient dy: ReferenceTensor) -> ReferenceTensor {
         precondition(y.shape == dy.shape, "relu backward: \(y.shape) vs \(dy.shape)")
         return ReferenceTensor(shape: y.shape, scalars: zip(y.scalars, dy.scalars).map { $0 > 0 ? $1 : 0 })
     }
 
     /// 1 / (1 + e^(−x)).
-    public static func sigmoidForward(_ x: ReferenceTensor) -> ReferenceTensor {
+    package static func sigmoidForward(_ x: ReferenceTensor) -> ReferenceTensor {
         ReferenceTensor(shape: x.shape, scalars: x.scalars.map { 1 / (1 + exp(-$0)) })
     }
 
     /// dx = dy·y·(1 − y).
-    public static func sigmoidBackward(output y: ReferenceTensor, outputGradient dy: ReferenceTensor) -> ReferenceTensor {
+    package static func sigmoidBackward(output y: ReferenceTensor, outputGradient dy: ReferenceTensor) -> ReferenceTensor {
         precondition(y.shape == dy.shape, "sigmoid backward: \(y.shape) vs \(dy.shape)")
         return ReferenceTensor(shape: y.shape, scalars: zip(y.scalars, dy.scalars).map { $1 * $0 * (1 - $0) })
     }
 
     /// y = e^(x − max) / Σ e^(x − max) over the last axis.
-    public static func softmaxForward(_ x: ReferenceTensor) -> ReferenceTensor {
+    package static func softmaxForward(_ x: ReferenceTensor) -> ReferenceTensor {
         let k = max(x.shape.dimensions.last ?? 1, 1)
         var y = x
         for r in 0..<(x.scalarCount / k) {
@@ -42,7 +42,7 @@ extension NaiveKernels {
     }
 
     /// dx_i = y_i·(dy_i − Σ_j dy_j·y_j) over the last axis.
-    public static func softmaxBackward(output y: ReferenceTensor, outputGradient dy: ReferenceTensor) -> ReferenceTensor {
+    package static func softmaxBackward(output y: ReferenceTensor, outputGradient dy: ReferenceTensor) -> ReferenceTensor {
         precondition(y.shape == dy.shape, "softmax backward: \(y.shape) vs \(dy.shape)")
         let k = max(y.shape.dimensions.last ?? 1, 1)
         var dx = y
@@ -54,16 +54,16 @@ extension NaiveKernels {
         return dx
     }
 
-    public static func reluForward(_ x: Tensor) -> Tensor { reluForward(ReferenceTensor(x)).tensor }
-    public static func reluBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+    package static func reluForward(_ x: Tensor) -> Tensor { reluForward(ReferenceTensor(x)).tensor }
+    package static func reluBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
         reluBackward(output: ReferenceTensor(y), outputGradient: ReferenceTensor(dy)).tensor
     }
-    public static func sigmoidForward(_ x: Tensor) -> Tensor { sigmoidForward(ReferenceTensor(x)).tensor }
-    public static func sigmoidBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+    package static func sigmoidForward(_ x: Tensor) -> Tensor { sigmoidForward(ReferenceTensor(x)).tensor }
+    package static func sigmoidBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
         sigmoidBackward(output: ReferenceTensor(y), outputGradient: ReferenceTensor(dy)).tensor
     }
-    public static func softmaxForward(_ x: Tensor) -> Tensor { softmaxForward(ReferenceTensor(x)).tensor }
-    public static func softmaxBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+    package static func softmaxForward(_ x: Tensor) -> Tensor { softmaxForward(ReferenceTensor(x)).tensor }
+    package static func softmaxBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
         softmaxBackward(output: ReferenceTensor(y), outputGradient: ReferenceTensor(dy)).tensor
     }
 }

@@ -13,7 +13,7 @@ func elementwise(_ count: Int, _ body: (Range<Int>) -> Void) {
 
 /// max(x, 0), elementwise; NaN stays NaN, as TensorFlow's ReLU keeps it (Swift's `max(x, 0)` is
 /// `0 ≥ x ? 0 : x`, which is false for NaN).
-public func reluForward(_ x: Tensor) -> Tensor {
+package func reluForward(_ x: Tensor) -> Tensor {
     Tensor(shape: x.shape) { y in
         x.withUnsafeBufferPointer { xp in
             guard let from = xp.baseAddress, let to = y.baseAddress else { return }
@@ -27,7 +27,7 @@ public func reluForward(_ x: Tensor) -> Tensor {
 
 /// dx = dy where the ReLU *output* is positive (equivalently x > 0), else 0 — TensorFlow's rule
 /// (no gradient at exactly 0).
-public func reluBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+package func reluBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
     precondition(y.shape == dy.shape, "relu backward: \(y.shape) vs \(dy.shape)")
     return Tensor(shape: y.shape) { dx in
         y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
@@ -41,14 +41,14 @@ public func reluBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor 
 }
 
 /// 1 / (1 + e^(−x)), elementwise, evaluated without overflow for large |x|.
-public func sigmoidForward(_ x: Tensor) -> Tensor {
+package func sigmoidForward(_ x: Tensor) -> Tensor {
     Tensor(shape: x.shape) { y in
         x.withUnsafeBufferPointer { xp in elementwise(xp.count) { r in for i in r { y[i] = sigmoid(xp[i]) } } }
     }
 }
 
 /// dx = dy · y · (1 − y).
-public func sigmoidBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+package func sigmoidBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
     precondition(y.shape == dy.shape, "sigmoid backward: \(y.shape) vs \(dy.shape)")
     return Tensor(shape: y.shape) { dx in
         y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
@@ -58,7 +58,7 @@ public func sigmoidBackward(output y: Tensor, outputGradient dy: Tensor) -> Tens
 }
 
 /// Softmax over the last axis, max-subtracted for stability: y_i = e^(x_i − m) / Σ_j e^(x_j − m).
-public func softmaxForward(_ x: Tensor) -> Tensor {
+package func softmaxForward(_ x: Tensor) -> Tensor {
     let last = x.shape.dimensions.last ?? 1
     return Tensor(shape: x.shape) { y in
         x.withUnsafeBufferPointer { xp in
@@ -75,7 +75,7 @@ public func softmaxForward(_ x: Tensor) -> Tensor {
 }
 
 /// dx = y ⊙ (dy − Σ dy·y) over the last axis.
-public func softmaxBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+package func softmaxBackward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
     let last = y.shape.dimensions.last ?? 1
     return Tensor(shape: y.shape) { dx in
         y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
@@ -89,6 +89,6 @@ public func softmaxBackward(output y: Tensor, outputGradient dy: Tensor) -> Tens
     }
 }
 
-@inline(__always) public func sigmoid(_ x: Float) -> Float {
+@inline(__always) package func sigmoid(_ x: Float) -> Float {
     x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
 }

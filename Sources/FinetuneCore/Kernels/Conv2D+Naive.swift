@@ -1,7 +1,7 @@
 extension NaiveKernels {
     /// y[n,i,j,f] = b[f] + Σ_{p,q,c} x[n, i·s_h − padTop + p, j·s_w − padLeft + q, c] · w[p,q,c,f]
     /// (taps outside the image read zero).
-    public static func conv2DForward(input x: ReferenceTensor, kernel w: ReferenceTensor, bias b: ReferenceTensor?,
+    package static func conv2DForward(input x: ReferenceTensor, kernel w: ReferenceTensor, bias b: ReferenceTensor?,
                                      strides: (Int, Int) = (1, 1), padding: Padding) -> ReferenceTensor {
         let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
         if let b { precondition(b.shape == [g.outChannels], "bias \(b.shape) for \(g.outChannels) filters") }
@@ -24,7 +24,7 @@ extension NaiveKernels {
 
     /// Gradients of ``conv2DForward(input:kernel:bias:strides:padding:)-(ReferenceTensor,_,_,_,_)``
     /// given dL/dy: dx scatters dy·w back over every tap, dw[p,q,c,f] = Σ x[tap]·dy, db[f] = Σ dy.
-    public static func conv2DBackward(input x: ReferenceTensor, kernel w: ReferenceTensor,
+    package static func conv2DBackward(input x: ReferenceTensor, kernel w: ReferenceTensor,
                                       outputGradient dy: ReferenceTensor,
                                       strides: (Int, Int) = (1, 1), padding: Padding)
         -> (input: ReferenceTensor, kernel: ReferenceTensor, bias: ReferenceTensor) {
@@ -52,14 +52,14 @@ extension NaiveKernels {
     }
 
     /// Float32 form of the reference convolution (Double inside, one rounding at the end).
-    public static func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
+    package static func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
                                      strides: (Int, Int) = (1, 1), padding: Padding) -> Tensor {
         conv2DForward(input: ReferenceTensor(x), kernel: ReferenceTensor(w), bias: b.map(ReferenceTensor.init),
                       strides: strides, padding: padding).tensor
     }
 
     /// Float32 form of the reference convolution gradients.
-    public static func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
+    package static func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
                                       strides: (Int, Int) = (1, 1), padding: Padding)
         -> (input: Tensor, kernel: Tensor, bias: Tensor) {
         let r = conv2DBackward(input: ReferenceTensor(x), kernel: ReferenceTensor(w),

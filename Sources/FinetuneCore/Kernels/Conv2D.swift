@@ -1,10 +1,10 @@
 import CVectorKernels
 /// Gradients returned by ``conv2DBackward(input:kernel:outputGradient:strides:padding:computeInputGradient:computeKernelGradient:)``;
 /// each is `nil` when it was not requested.
-public struct Conv2DGradients: Sendable {
-    public var input: Tensor?
-    public var kernel: Tensor?
-    public var bias: Tensor?
+package struct Conv2DGradients: Sendable {
+    package var input: Tensor?
+    package var kernel: Tensor?
+    package var bias: Tensor?
 }
 
 /// 2-D convolution, NHWC input × HWIO kernel (+ bias), Keras `padding` and `strides`.
@@ -17,7 +17,7 @@ public struct Conv2DGradients: Sendable {
 /// is one chunk's patch matrix (≈ 1 MB, at most 32 MB), whatever the batch or image size.
 /// 3×3 stride-1 convolutions with enough channels and tiles run as Winograd F(m×m, 3×3) instead
 /// (``ConvolutionOptions/Algorithm``, ``WinogradTile``), with the bias added in its output transform.
-public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
+package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
                           strides: (Int, Int) = (1, 1), padding: Padding) -> Tensor {
     conv2DForward(input: x, kernel: w, bias: b, strides: strides, padding: padding, options: .default)
 }
@@ -27,7 +27,7 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
 /// `winogradCache` keeps the Winograd transform of `w` for later calls with the same kernel (give
 /// one to a layer whose weights are frozen). `relu` applies max(·, 0) to each output block while
 /// it is still in cache (VGG16's fused activation), instead of a separate pass over the output.
-public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, strides: (Int, Int) = (1, 1),
+package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, strides: (Int, Int) = (1, 1),
                           padding: Padding, options: ConvolutionOptions,
                           winogradCache: WinogradKernelCache? = nil, relu: Bool = false) -> Tensor {
     KernelCounters.record(.conv2DForward)
@@ -101,7 +101,7 @@ public func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, st
 /// block1_conv2 that is 115 MB written and read less per batch of 20. Otherwise the two run one
 /// after the other. Neither gradient can be taken from the pooled result alone: for layers that
 /// need no pullback (frozen, and nothing below them trains).
-public func conv2DForwardMaxPooled(input x: Tensor, kernel w: Tensor, bias b: Tensor?, strides: (Int, Int) = (1, 1),
+package func conv2DForwardMaxPooled(input x: Tensor, kernel w: Tensor, bias b: Tensor?, strides: (Int, Int) = (1, 1),
                                    padding: Padding, options: ConvolutionOptions,
                                    winogradCache: WinogradKernelCache? = nil, relu: Bool = false) -> Tensor {
     let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
@@ -136,7 +136,7 @@ public func conv2DForwardMaxPooled(input x: Tensor, kernel w: Tensor, bias b: Te
 ///   rows read overlapping input rows, so each thread first does its share except its first h₀ =
 ///   ⌈kh/s_h⌉ − 1 rows, then (after all threads finish) those rows: no two threads ever add to the
 ///   same input row at the same time, and no atomics are needed.
-public func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
+package func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
                            strides: (Int, Int) = (1, 1), padding: Padding,
                            computeInputGradient: Bool = true,
                            computeKernelGradient: Bool = true) -> Conv2DGradients {
@@ -147,7 +147,7 @@ public func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy:
 
 /// ``conv2DBackward(input:kernel:outputGradient:strides:padding:computeInputGradient:computeKernelGradient:)``
 /// with explicit threading and chunking.
-public func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
+package func conv2DBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
                            strides: (Int, Int) = (1, 1), padding: Padding,
                            computeInputGradient: Bool = true, computeKernelGradient: Bool = true,
                            options: ConvolutionOptions, winogradCache: WinogradKernelCache? = nil) -> Conv2DGradients {

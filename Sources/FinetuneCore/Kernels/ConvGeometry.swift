@@ -1,23 +1,14 @@
-/// Keras' padding modes for convolution and pooling.
-public enum Padding: String, Sendable, Codable, CaseIterable {
-    /// No padding: out = ⌊(in − k) / s⌋ + 1.
-    case valid
-    /// Zero padding so that out = ⌈in / s⌉; the total padding max((out−1)·s + k − in, 0) is split
-    /// with the smaller half on top/left (TensorFlow's asymmetric rule).
-    case same
-}
-
 /// Every size of one NHWC × HWIO convolution (or pooling window), derived once.
-public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
-    public let batch: Int, inHeight: Int, inWidth: Int, inChannels: Int
-    public let kernelHeight: Int, kernelWidth: Int, outChannels: Int
-    public let strideHeight: Int, strideWidth: Int
-    public let padding: Padding
-    public let outHeight: Int, outWidth: Int
+package struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
+    package let batch: Int, inHeight: Int, inWidth: Int, inChannels: Int
+    package let kernelHeight: Int, kernelWidth: Int, outChannels: Int
+    package let strideHeight: Int, strideWidth: Int
+    package let padding: Padding
+    package let outHeight: Int, outWidth: Int
     /// Zero rows/columns added before the first input row/column.
-    public let padTop: Int, padLeft: Int
+    package let padTop: Int, padLeft: Int
 
-    public init(batch: Int, inHeight: Int, inWidth: Int, inChannels: Int,
+    package init(batch: Int, inHeight: Int, inWidth: Int, inChannels: Int,
                 kernelHeight: Int, kernelWidth: Int, outChannels: Int,
                 strides: (Int, Int) = (1, 1), padding: Padding) {
         precondition(strides.0 >= 1 && strides.1 >= 1, "strides must be ≥ 1")
@@ -38,22 +29,22 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
         (outWidth, padLeft) = dim(inWidth, kernelWidth, strides.1)
     }
 
-    public var inputShape: Shape { [batch, inHeight, inWidth, inChannels] }
-    public var kernelShape: Shape { [kernelHeight, kernelWidth, inChannels, outChannels] }
-    public var outputShape: Shape { [batch, outHeight, outWidth, outChannels] }
+    package var inputShape: Shape { [batch, inHeight, inWidth, inChannels] }
+    package var kernelShape: Shape { [kernelHeight, kernelWidth, inChannels, outChannels] }
+    package var outputShape: Shape { [batch, outHeight, outWidth, outChannels] }
 
     /// Multiply–adds of the forward pass ×2.
-    public var forwardFLOPs: Double {
+    package var forwardFLOPs: Double {
         2 * Double(batch * outHeight * outWidth * outChannels) * Double(kernelHeight * kernelWidth * inChannels)
     }
 
-    public var description: String {
+    package var description: String {
         "conv \(inputShape)⊛\(kernelShape) s\(strideHeight)×\(strideWidth) \(padding) → \(outputShape)"
     }
 }
 
 /// The geometry of convolving an NHWC `input` with an HWIO `kernel`.
-public func conv2DGeometry(input: Shape, kernel: Shape, strides: (Int, Int), padding: Padding) -> ConvGeometry {
+package func conv2DGeometry(input: Shape, kernel: Shape, strides: (Int, Int), padding: Padding) -> ConvGeometry {
     precondition(input.rank == 4, "conv2D input must be NHWC, got \(input)")
     precondition(kernel.rank == 4, "conv2D kernel must be HWIO, got \(kernel)")
     precondition(input[3] == kernel[2], "conv2D: input has \(input[3]) channels, kernel expects \(kernel[2])")

@@ -4,9 +4,9 @@
 ///
 /// Results depend only on the options and the shapes (never on timing): the same options give
 /// bit-identical results.
-public struct ConvolutionOptions: Sendable, Hashable {
+package struct ConvolutionOptions: Sendable, Hashable {
     /// Who runs the threads.
-    public enum Threading: String, Sendable, CaseIterable, Codable {
+    package enum Threading: String, Sendable, CaseIterable, Codable {
         /// Finetune's threads each take a contiguous share of the output rows and call
         /// single-threaded OpenBLAS on their own chunks (no nested threading); falls back to
         /// ``splitGEMM`` when a share would be too small to amortise packing the kernel matrix.
@@ -20,7 +20,7 @@ public struct ConvolutionOptions: Sendable, Hashable {
 
     /// Which algorithm computes a convolution, its input gradient and (with
     /// ``ConvolutionOptions/winogradKernelGradient``) its kernel gradient.
-    public enum Algorithm: String, Sendable, CaseIterable, Codable {
+    package enum Algorithm: String, Sendable, CaseIterable, Codable {
         /// Per layer, whichever of im2col + GEMM and Winograd F(m×m, 3×3) (m = 2, 3, 4, 6) the cost
         /// model ``ConvolutionOptions/plan(_:inputGradient:)`` predicts to be fastest. Winograd
         /// needs 3×3 stride-1 kernels and ≥ ``ConvolutionOptions/winogradMinimumChannels``
@@ -33,44 +33,44 @@ public struct ConvolutionOptions: Sendable, Hashable {
     }
 
     /// Threads to use; `nil` means ``Parallel/threadCount``.
-    public var threads: Int?
+    package var threads: Int?
     /// Target size in bytes of one thread's im2col buffer (the working set beside the kernel
     /// matrix): small enough to stay in L2 while the GEMM packs it.
-    public var chunkBytes: Int
+    package var chunkBytes: Int
     /// Fewest output pixels per GEMM call (each call packs the kh·kw·c × f kernel matrix once)…
-    public var minimumChunkPixels: Int
+    package var minimumChunkPixels: Int
     /// …and at least this many pixels per filter: with m ≥ 2·f pixels, packing the k × f kernel
     /// matrix (or, for the kernel gradient, reading and writing the k × f accumulator) costs
     /// ≲ 3 % of the chunk's 2·m·k·f FLOPs, however deep k is.
-    public var pixelsPerFilter: Int
+    package var pixelsPerFilter: Int
     /// Upper bound on one im2col buffer, bytes (one output row is always allowed).
-    public var maximumChunkBytes: Int
-    public var threading: Threading
-    public var algorithm: Algorithm
+    package var maximumChunkBytes: Int
+    package var threading: Threading
+    package var algorithm: Algorithm
     /// Under ``Algorithm/automatic``, Winograd needs at least this many input and output channels
     /// (its α² GEMMs are only C deep; VGG16's first convolution, C = 3, stays on GEMM).
-    public var winogradMinimumChannels: Int
+    package var winogradMinimumChannels: Int
     /// Winograd's output tile size m (2, 3, 4 or 6); `nil` lets the cost model choose per layer.
-    public var winogradTileSize: Int?
+    package var winogradTileSize: Int?
     /// Winograd's α² products with at most this many channels in and out run on CVectorKernels'
     /// unpacked AVX-512 GEMM instead of OpenBLAS (0: always OpenBLAS; default: always the
     /// unpacked GEMM where the CPU has AVX-512). Measured on one core against OpenBLAS's
     /// Cooperlake kernels, packing and zero-fill included: 1.4–1.5× at 64 channels, 1.1–1.3× at
     /// 128, 1.0–1.1× at 256 and 512; per layer (`finetune-bench conv --unpacked-max-channels`)
     /// +12–14 % on blocks 1–2 and +5–18 % on the frozen forward passes of blocks 3–5.
-    public var unpackedProductsMaximumChannels: Int
+    package var unpackedProductsMaximumChannels: Int
     /// Kernel gradients of the convolutions that run as Winograd F(m×m, 3×3) run as Winograd too
     /// (the adjoint algorithm: α² GEMMs over tiles instead of im2col's 9·C-deep GEMM); `false`
     /// keeps them on im2col + GEMM.
-    public var winogradKernelGradient: Bool
+    package var winogradKernelGradient: Bool
     /// GEMM-lowered forward convolutions whose patches are at most this deep (kh·kw·C; VGG16's
     /// block1_conv1: 27) multiply on CVectorKernels' unpacked AVX-512 GEMM, with the bias and ReLU
     /// applied in its registers, instead of OpenBLAS plus separate bias and ReLU passes (0: always
     /// OpenBLAS). OpenBLAS packs both operands for every chunk, which at such depths costs as much
     /// as the multiply-adds.
-    public var unpackedLoweringMaximumPatch: Int
+    package var unpackedLoweringMaximumPatch: Int
 
-    public init(threads: Int? = nil, chunkBytes: Int = 1 << 20, minimumChunkPixels: Int = 256,
+    package init(threads: Int? = nil, chunkBytes: Int = 1 << 20, minimumChunkPixels: Int = 256,
                 pixelsPerFilter: Int = 2, maximumChunkBytes: Int = 32 << 20, threading: Threading = .automatic,
                 algorithm: Algorithm = .automatic, winogradMinimumChannels: Int = 16, winogradTileSize: Int? = nil,
                 unpackedProductsMaximumChannels: Int = .max, winogradKernelGradient: Bool = true,
@@ -101,7 +101,7 @@ public struct ConvolutionOptions: Sendable, Hashable {
     /// matrices, half the GEMM's vector rate) and 5·α²·C·F per chunk for OpenBLAS packing the
     /// transformed kernel; for im2col + GEMM, P·9·C·F + P·18·C over P output pixels. The
     /// cheapest wins; ties go to the smaller tile (smaller rounding error).
-    public func winogradTile(_ g: ConvGeometry, inputGradient: Bool = false) -> WinogradTile? {
+    package func winogradTile(_ g: ConvGeometry, inputGradient: Bool = false) -> WinogradTile? {
         guard WinogradConv.applies(g), g.padTop <= 2, g.padLeft <= 2, algorithm != .gemm else { return nil }
         if let m = winogradTileSize { return WinogradTile.withTileSize(m) }
         let (c, f) = inputGradient ? (g.outChannels, g.inChannels) : (g.inChannels, g.outChannels)
@@ -121,8 +121,8 @@ public struct ConvolutionOptions: Sendable, Hashable {
         return cost(best) < direct ? best : nil
     }
 
-    public static let `default` = ConvolutionOptions()
+    package static let `default` = ConvolutionOptions()
 
     /// The thread count these options resolve to (≥ 1).
-    public var resolvedThreads: Int { max(1, threads ?? Parallel.threadCount) }
+    package var resolvedThreads: Int { max(1, threads ?? Parallel.threadCount) }
 }

@@ -1,6 +1,6 @@
 extension NaiveKernels {
     /// y[r,j] = b[j] + Σ_i x[r,i]·w[i,j]; x (n, in), w (in, out), b (out).
-    public static func denseForward(input x: ReferenceTensor, kernel w: ReferenceTensor,
+    package static func denseForward(input x: ReferenceTensor, kernel w: ReferenceTensor,
                                     bias b: ReferenceTensor?) -> ReferenceTensor {
         precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0], "dense: \(x.shape) × \(w.shape)")
         let n = x.shape[0], k = w.shape[0], m = w.shape[1]
@@ -15,7 +15,7 @@ extension NaiveKernels {
     }
 
     /// dx[r,i] = Σ_j dy[r,j]·w[i,j]; dw[i,j] = Σ_r x[r,i]·dy[r,j]; db[j] = Σ_r dy[r,j].
-    public static func denseBackward(input x: ReferenceTensor, kernel w: ReferenceTensor,
+    package static func denseBackward(input x: ReferenceTensor, kernel w: ReferenceTensor,
                                      outputGradient dy: ReferenceTensor)
         -> (input: ReferenceTensor, kernel: ReferenceTensor, bias: ReferenceTensor) {
         let n = x.shape[0], k = w.shape[0], m = w.shape[1]
@@ -35,11 +35,11 @@ extension NaiveKernels {
                 ReferenceTensor(shape: [m], scalars: db))
     }
 
-    public static func denseForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?) -> Tensor {
+    package static func denseForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?) -> Tensor {
         denseForward(input: ReferenceTensor(x), kernel: ReferenceTensor(w), bias: b.map(ReferenceTensor.init)).tensor
     }
 
-    public static func denseBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor)
+    package static func denseBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor)
         -> (input: Tensor, kernel: Tensor, bias: Tensor) {
         let r = denseBackward(input: ReferenceTensor(x), kernel: ReferenceTensor(w), outputGradient: ReferenceTensor(dy))
         return (r.input.tensor, r.kernel.tensor, r.bias.tensor)

@@ -1,5 +1,5 @@
 /// Fully connected layer: y = x · W + b, x (n, in), W (in, out), b (out) — Keras' Dense layout.
-public func denseForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?) -> Tensor {
+package func denseForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?) -> Tensor {
     KernelCounters.record(.denseForward)
     precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0],
                  "dense: input \(x.shape) × kernel \(w.shape)")
@@ -16,7 +16,7 @@ public func denseForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?) -> 
 }
 
 /// Gradients of ``denseForward(input:kernel:bias:)``: dx = dy·Wᵀ, dW = xᵀ·dy, db = Σₙ dy.
-public func denseBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
+package func denseBackward(input x: Tensor, kernel w: Tensor, outputGradient dy: Tensor,
                           computeInputGradient: Bool = true, computeKernelGradient: Bool = true)
     -> (input: Tensor?, kernel: Tensor?, bias: Tensor?) {
     let n = x.shape[0], k = w.shape[0], m = w.shape[1]

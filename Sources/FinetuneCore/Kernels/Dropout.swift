@@ -1,6 +1,6 @@
 /// Inverted dropout: each unit is kept with probability 1 − rate and scaled by 1/(1 − rate).
 /// Returns the output and the mask (already scaled) that the backward pass multiplies by.
-public func dropoutForward(_ x: Tensor, rate: Float, using rng: inout some RandomNumberGenerator) -> (output: Tensor, mask: Tensor) {
+package func dropoutForward(_ x: Tensor, rate: Float, using rng: inout some RandomNumberGenerator) -> (output: Tensor, mask: Tensor) {
     precondition(rate >= 0 && rate < 1, "dropout rate must be in [0, 1), got \(rate)")
     let scale = 1 / (1 - rate)
     let mask = Tensor(shape: x.shape, scalars: (0..<x.scalarCount).map { _ in
@@ -10,7 +10,7 @@ public func dropoutForward(_ x: Tensor, rate: Float, using rng: inout some Rando
 }
 
 /// dx = dy ⊙ mask.
-public func dropoutBackward(mask: Tensor, outputGradient dy: Tensor) -> Tensor { elementwiseProduct(dy, mask) }
+package func dropoutBackward(mask: Tensor, outputGradient dy: Tensor) -> Tensor { elementwiseProduct(dy, mask) }
 
 func elementwiseProduct(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(a.shape == b.shape, "elementwise product: \(a.shape) vs \(b.shape)")

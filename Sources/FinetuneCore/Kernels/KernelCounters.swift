@@ -7,8 +7,8 @@ import Foundation
 /// The global counts see every thread. Tests run in parallel (and every test target shares one
 /// process), so a test should count with ``counting(_:)``, which sees only the calls made by its
 /// own task while `body` runs.
-public enum KernelCounters {
-    public enum Kind: Int, CaseIterable, Sendable {
+package enum KernelCounters {
+    package enum Kind: Int, CaseIterable, Sendable {
         case conv2DForward, conv2DInputGradient, conv2DKernelGradient
         case denseForward, denseInputGradient, denseKernelGradient
         case maxPoolForward, maxPoolBackward
@@ -28,28 +28,28 @@ public enum KernelCounters {
     }
     @TaskLocal private static var scope: Scope?
 
-    @inline(__always) public static func record(_ kind: Kind) {
+    @inline(__always) package static func record(_ kind: Kind) {
         counts.withLock { $0[kind.rawValue] += 1 }
         if let scope { scope.counts.withLock { $0[kind.rawValue] += 1 } }
     }
-    public static func count(_ kind: Kind) -> Int { counts.withLock { $0[kind.rawValue] } }
-    public static func snapshot() -> [Kind: Int] {
+    package static func count(_ kind: Kind) -> Int { counts.withLock { $0[kind.rawValue] } }
+    package static func snapshot() -> [Kind: Int] {
         let c = counts.withLock { $0 }
         return Dictionary(uniqueKeysWithValues: Kind.allCases.map { ($0, c[$0.rawValue]) })
     }
-    public static func reset() { counts.withLock { for i in $0.indices { $0[i] = 0 } } }
+    package static func reset() { counts.withLock { for i in $0.indices { $0[i] = 0 } } }
 
     /// Runs `body` and returns the kernel calls it made — calls recorded by this task (and the
     /// tasks it starts), not by other threads or tests running at the same time. Every kind is a
     /// key (0 when not called).
-    public static func counting<R>(_ body: () throws -> R) rethrows -> (result: R, counts: [Kind: Int]) {
+    package static func counting<R>(_ body: () throws -> R) rethrows -> (result: R, counts: [Kind: Int]) {
         let s = Scope()
         let r = try $scope.withValue(s) { try body() }
         return (r, s.snapshot)
     }
 
     /// Async form of ``counting(_:)``.
-    public static func counting<R>(_ body: () async throws -> R) async rethrows -> (result: R, counts: [Kind: Int]) {
+    package static func counting<R>(_ body: () async throws -> R) async rethrows -> (result: R, counts: [Kind: Int]) {
         let s = Scope()
         let r = try await $scope.withValue(s) { try await body() }
         return (r, s.snapshot)

@@ -7,7 +7,7 @@ import Darwin
 extension NaiveKernels {
     /// Keras 3 binary cross-entropy from logits, mean over all N elements:
     /// ℓ = max(x, 0) − x·z + log(1 + e^(−|x|)); dℓ/dx = (σ(x) − z) / N.
-    public static func binaryCrossEntropyFromLogits(logits x: ReferenceTensor, labels z: ReferenceTensor)
+    package static func binaryCrossEntropyFromLogits(logits x: ReferenceTensor, labels z: ReferenceTensor)
         -> (value: Double, gradient: ReferenceTensor) {
         precondition(x.scalarCount == z.scalarCount, "BCE: logits \(x.shape) vs labels \(z.shape)")
         let n = Double(max(x.scalarCount, 1))
@@ -25,7 +25,7 @@ extension NaiveKernels {
     /// bounds taken in float32, ℓ = −(z·log q + (1 − z)·log(1 − q)), mean over all N elements.
     /// The gradient is (−z/q + (1 − z)/(1 − q)) / N where ε ≤ p ≤ 1 − ε and 0 strictly outside
     /// (`tf.clip_by_value` passes the gradient at the bounds).
-    public static func binaryCrossEntropyFromProbabilities(_ p: ReferenceTensor, labels z: ReferenceTensor,
+    package static func binaryCrossEntropyFromProbabilities(_ p: ReferenceTensor, labels z: ReferenceTensor,
                                                            epsilon: Float = 1e-7)
         -> (value: Double, gradient: ReferenceTensor) {
         precondition(p.scalarCount == z.scalarCount, "BCE: probabilities \(p.shape) vs labels \(z.shape)")
@@ -45,7 +45,7 @@ extension NaiveKernels {
     /// Keras 3 categorical cross-entropy on probabilities, rows (n, k): q = clip(p / Σp, ε, 1 − ε),
     /// ℓ = −Σ_c z_c·log q_c, mean over rows. With m_c = 1 where p_c/Σp lies in [ε, 1 − ε]:
     /// dℓ/dp_j = (−z_j·m_j / q_j + Σ_c z_c·m_c) / (Σp · rows).
-    public static func categoricalCrossEntropy(_ p: ReferenceTensor, labels z: ReferenceTensor,
+    package static func categoricalCrossEntropy(_ p: ReferenceTensor, labels z: ReferenceTensor,
                                                epsilon: Float = 1e-7)
         -> (value: Double, gradient: ReferenceTensor) {
         precondition(p.shape == z.shape && p.rank == 2, "CCE: probabilities \(p.shape) vs labels \(z.shape)")
@@ -70,7 +70,7 @@ extension NaiveKernels {
     }
 
     /// mean(1[p > threshold] == z).
-    public static func binaryAccuracy(probabilities p: ReferenceTensor, labels z: ReferenceTensor,
+    package static func binaryAccuracy(probabilities p: ReferenceTensor, labels z: ReferenceTensor,
                                       threshold: Double = 0.5) -> Double {
         precondition(p.scalarCount == z.scalarCount, "binary accuracy: \(p.shape) vs \(z.shape)")
         var hits = 0
@@ -79,7 +79,7 @@ extension NaiveKernels {
     }
 
     /// Fraction of rows whose first arg-max of p equals the first arg-max of z.
-    public static func categoricalAccuracy(probabilities p: ReferenceTensor, labels z: ReferenceTensor) -> Double {
+    package static func categoricalAccuracy(probabilities p: ReferenceTensor, labels z: ReferenceTensor) -> Double {
         precondition(p.shape == z.shape && p.rank == 2, "categorical accuracy: \(p.shape) vs \(z.shape)")
         let rows = p.shape[0], k = p.shape[1]
         func argmax(_ t: ReferenceTensor, _ r: Int) -> Int {
@@ -92,23 +92,23 @@ extension NaiveKernels {
         return Double(hits) / Double(max(rows, 1))
     }
 
-    public static func binaryCrossEntropyFromLogits(logits x: Tensor, labels z: Tensor) -> LossResult {
+    package static func binaryCrossEntropyFromLogits(logits x: Tensor, labels z: Tensor) -> LossResult {
         let r = binaryCrossEntropyFromLogits(logits: ReferenceTensor(x), labels: ReferenceTensor(z))
         return LossResult(value: Float(r.value), gradient: r.gradient.tensor)
     }
-    public static func binaryCrossEntropyFromProbabilities(_ p: Tensor, labels z: Tensor,
+    package static func binaryCrossEntropyFromProbabilities(_ p: Tensor, labels z: Tensor,
                                                            epsilon: Float = 1e-7) -> LossResult {
         let r = binaryCrossEntropyFromProbabilities(ReferenceTensor(p), labels: ReferenceTensor(z), epsilon: epsilon)
         return LossResult(value: Float(r.value), gradient: r.gradient.tensor)
     }
-    public static func categoricalCrossEntropy(_ p: Tensor, labels z: Tensor, epsilon: Float = 1e-7) -> LossResult {
+    package static func categoricalCrossEntropy(_ p: Tensor, labels z: Tensor, epsilon: Float = 1e-7) -> LossResult {
         let r = categoricalCrossEntropy(ReferenceTensor(p), labels: ReferenceTensor(z), epsilon: epsilon)
         return LossResult(value: Float(r.value), gradient: r.gradient.tensor)
     }
-    public static func binaryAccuracy(probabilities p: Tensor, labels z: Tensor, threshold: Float = 0.5) -> Float {
+    package static func binaryAccuracy(probabilities p: Tensor, labels z: Tensor, threshold: Float = 0.5) -> Float {
         Float(binaryAccuracy(probabilities: ReferenceTensor(p), labels: ReferenceTensor(z), threshold: Double(threshold)))
     }
-    public static func categoricalAccuracy(probabilities p: Tensor, labels z: Tensor) -> Float {
+    package static func categoricalAccuracy(probabilities p: Tensor, labels z: Tensor) -> Float {
         Float(categoricalAccuracy(probabilities: ReferenceTensor(p), labels: ReferenceTensor(z)))
     }
 }

@@ -8,13 +8,18 @@ import Darwin
 public struct LossResult: Sendable {
     public var value: Float
     public var gradient: Tensor
+
+    public init(value: Float, gradient: Tensor) {
+        self.value = value
+        self.gradient = gradient
+    }
 }
 
 /// Keras 3 (TF backend) binary cross-entropy from logits (`tf.nn.sigmoid_cross_entropy_with_logits`),
 /// mean over all N elements: ℓ = max(x, 0) − x·z + log(1 + e^(−|x|)); dℓ/dx = (σ(x) − z) / N,
 /// evaluated as (1 − z) − e^(−x)/(1 + e^(−x)) for x ≥ 0 and e^x/(1 + e^x) − z for x < 0, so a
 /// saturated logit keeps its small gradient instead of rounding σ(x) to 1.
-public func binaryCrossEntropyFromLogits(logits x: Tensor, labels z: Tensor) -> LossResult {
+package func binaryCrossEntropyFromLogits(logits x: Tensor, labels z: Tensor) -> LossResult {
     precondition(x.scalarCount == z.scalarCount, "BCE: logits \(x.shape) vs labels \(z.shape)")
     let n = Float(max(x.scalarCount, 1))
     var total: Double = 0
@@ -36,7 +41,7 @@ public func binaryCrossEntropyFromLogits(logits x: Tensor, labels z: Tensor) -> 
 /// with ε = 1e-7, ℓ = −(z·log q + (1 − z)·log(1 − q)), mean over all N elements.
 /// dℓ/dp = (−z/q + (1 − z)/(1 − q)) / N for ε ≤ p ≤ 1 − ε; 0 strictly outside, where the clip
 /// holds q constant (`tf.clip_by_value` passes the gradient at the bounds themselves).
-public func binaryCrossEntropyFromProbabilities(_ p: Tensor, labels z: Tensor, epsilon: Float = 1e-7) -> LossResult {
+package func binaryCrossEntropyFromProbabilities(_ p: Tensor, labels z: Tensor, epsilon: Float = 1e-7) -> LossResult {
     precondition(p.scalarCount == z.scalarCount, "BCE: probabilities \(p.shape) vs labels \(z.shape)")
     let n = Float(max(p.scalarCount, 1))
     let lo = epsilon, hi = 1 - epsilon
@@ -58,7 +63,7 @@ public func binaryCrossEntropyFromProbabilities(_ p: Tensor, labels z: Tensor, e
 /// sum s, clipped, q = clip(p/s, ε, 1 − ε), ℓ = −Σ_c z_c·log q_c, mean over rows.
 /// With m_c = 1 where ε ≤ p_c/s ≤ 1 − ε (else the clip holds q_c constant):
 /// dℓ/dp_j = (−z_j·m_j/q_j + Σ_c z_c·m_c) / (s · rows).
-public func categoricalCrossEntropy(_ p: Tensor, labels z: Tensor, epsilon: Float = 1e-7) -> LossResult {
+package func categoricalCrossEntropy(_ p: Tensor, labels z: Tensor, epsilon: Float = 1e-7) -> LossResult {
     precondition(p.shape == z.shape && p.rank == 2, "CCE: probabilities \(p.shape) vs labels \(z.shape)")
     let rows = p.shape[0], k = p.shape[1]
     let lo = epsilon, hi = 1 - epsilon
@@ -88,7 +93,7 @@ public func categoricalCrossEntropy(_ p: Tensor, labels z: Tensor, epsilon: Floa
 }
 
 /// Fraction of predictions on the right side of 0.5: mean(1[p > 0.5] == z). Keras' `acc` for one sigmoid output.
-public func binaryAccuracy(probabilities p: Tensor, labels z: Tensor, threshold: Float = 0.5) -> Float {
+package func binaryAccuracy(probabilities p: Tensor, labels z: Tensor, threshold: Float = 0.5) -> Float {
     precondition(p.scalarCount == z.scalarCount, "binary accuracy: \(p.shape) vs \(z.shape)")
     var hits = 0
     for (a, t) in zip(p.scalars, z.scalars) where (a > threshold ? 1 : 0) == t { hits += 1 }
@@ -96,7 +101,7 @@ public func binaryAccuracy(probabilities p: Tensor, labels z: Tensor, threshold:
 }
 
 /// Fraction of rows whose arg-max equals the label's arg-max.
-public func categoricalAccuracy(probabilities p: Tensor, labels z: Tensor) -> Float {
+package func categoricalAccuracy(probabilities p: Tensor, labels z: Tensor) -> Float {
     precondition(p.shape == z.shape && p.rank == 2, "categorical accuracy: \(p.shape) vs \(z.shape)")
     let rows = p.shape[0], k = p.shape[1]
     func argmax(_ t: Tensor, _ r: Int) -> Int {

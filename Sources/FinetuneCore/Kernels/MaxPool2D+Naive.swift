@@ -1,7 +1,7 @@
 extension NaiveKernels {
     /// y[n,i,j,c] = max over the window's in-image taps of x[n, i·s_h − padTop + p, j·s_w − padLeft + q, c],
     /// from −Float.greatestFiniteMagnitude, NaN skipped (TensorFlow 2.21's forward pass).
-    public static func maxPool2DForward(input x: ReferenceTensor, pool: (Int, Int) = (2, 2),
+    package static func maxPool2DForward(input x: ReferenceTensor, pool: (Int, Int) = (2, 2),
                                         strides: (Int, Int)? = nil, padding: Padding = .valid) -> ReferenceTensor {
         let g = poolGeometry(x.shape, pool, strides ?? pool, padding)
         var y = ReferenceTensor.zeros(g.outputShape)
@@ -21,7 +21,7 @@ extension NaiveKernels {
     /// (TensorFlow's rule for ties); overlapping windows add up. The maximum is TensorFlow's
     /// gradient's: the first tap, replaced by each later tap strictly greater (so a NaN first tap
     /// keeps it, a NaN later tap never takes it).
-    public static func maxPool2DBackward(input x: ReferenceTensor, outputGradient dy: ReferenceTensor,
+    package static func maxPool2DBackward(input x: ReferenceTensor, outputGradient dy: ReferenceTensor,
                                          pool: (Int, Int) = (2, 2), strides: (Int, Int)? = nil,
                                          padding: Padding = .valid) -> ReferenceTensor {
         let g = poolGeometry(x.shape, pool, strides ?? pool, padding)
@@ -47,12 +47,12 @@ extension NaiveKernels {
         return best
     }
 
-    public static func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides: (Int, Int)? = nil,
+    package static func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides: (Int, Int)? = nil,
                                         padding: Padding = .valid) -> Tensor {
         maxPool2DForward(input: ReferenceTensor(x), pool: pool, strides: strides, padding: padding).tensor
     }
 
-    public static func maxPool2DBackward(input x: Tensor, outputGradient dy: Tensor, pool: (Int, Int) = (2, 2),
+    package static func maxPool2DBackward(input x: Tensor, outputGradient dy: Tensor, pool: (Int, Int) = (2, 2),
                                          strides: (Int, Int)? = nil, padding: Padding = .valid) -> Tensor {
         maxPool2DBackward(input: ReferenceTensor(x), outputGradient: ReferenceTensor(dy), pool: pool,
                           strides: strides, padding: padding).tensor

@@ -4,7 +4,7 @@
 /// NaN as TensorFlow 2.21 treats it: the maximum starts at −Float.greatestFiniteMagnitude and
 /// skips NaN, so a window with a NaN gives the largest of its other values, and a window of NaN
 /// and −∞ alone gives −3.4028235e38.
-public func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides: (Int, Int)? = nil,
+package func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides: (Int, Int)? = nil,
                              padding: Padding = .valid) -> Tensor {
     KernelCounters.record(.maxPoolForward)
     let g = poolGeometry(x.shape, pool, strides ?? pool, padding)
@@ -40,7 +40,7 @@ public func maxPool2DForward(input x: Tensor, pool: (Int, Int) = (2, 2), strides
 /// Work is split over output rows when windows never overlap vertically (stride ≥ pool height,
 /// VGG16's 2×2/2), else over images; either way each input element is written by one thread in a
 /// fixed order, so the result does not depend on the thread count.
-public func maxPool2DBackward(input x: Tensor, output y: Tensor, outputGradient dy: Tensor,
+package func maxPool2DBackward(input x: Tensor, output y: Tensor, outputGradient dy: Tensor,
                               pool: (Int, Int) = (2, 2), strides: (Int, Int)? = nil,
                               padding: Padding = .valid) -> Tensor {
     KernelCounters.record(.maxPoolBackward)

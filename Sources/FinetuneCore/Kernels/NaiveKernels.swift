@@ -6,4 +6,4 @@
 /// differences) and on ``Tensor`` with the fast kernel's labels (float32 in, Double inside, one
 /// rounding to float32 at the end), so a test can swap one for the other. The twins never touch
 /// ``KernelCounters``.
-public enum NaiveKernels {}
+package enum NaiveKernels {}

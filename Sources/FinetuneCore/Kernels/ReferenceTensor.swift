@@ -1,13 +1,13 @@
 /// A Double-precision tensor with ``Tensor``'s row-major layout, for the reference twins in
 /// ``NaiveKernels`` and for finite-difference checks, where float32 rounding would hide the
 /// truncation error being measured.
-public struct ReferenceTensor: Sendable, Equatable, CustomStringConvertible {
-    public private(set) var shape: Shape
-    public var scalars: [Double] {
+package struct ReferenceTensor: Sendable, Equatable, CustomStringConvertible {
+    package private(set) var shape: Shape
+    package var scalars: [Double] {
         didSet { precondition(scalars.count == shape.scalarCount, "scalar count changed") }
     }
 
-    public init(shape: Shape, scalars: [Double]) {
+    package init(shape: Shape, scalars: [Double]) {
         precondition(scalars.count == shape.scalarCount,
                      "ReferenceTensor: \(scalars.count) scalars do not fill shape \(shape)")
         self.shape = shape
@@ -15,20 +15,20 @@ public struct ReferenceTensor: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The float32 tensor's values, exactly.
-    public init(_ t: Tensor) { self.init(shape: t.shape, scalars: t.scalars.map(Double.init)) }
+    package init(_ t: Tensor) { self.init(shape: t.shape, scalars: t.scalars.map(Double.init)) }
 
-    public static func zeros(_ shape: Shape) -> ReferenceTensor {
+    package static func zeros(_ shape: Shape) -> ReferenceTensor {
         ReferenceTensor(shape: shape, scalars: [Double](repeating: 0, count: shape.scalarCount))
     }
 
     /// Rounded to float32 (round to nearest even).
-    public var tensor: Tensor { Tensor(shape: shape, scalars: scalars.map(Float.init)) }
+    package var tensor: Tensor { Tensor(shape: shape, scalars: scalars.map(Float.init)) }
 
-    public var scalarCount: Int { shape.scalarCount }
-    public var rank: Int { shape.rank }
+    package var scalarCount: Int { shape.scalarCount }
+    package var rank: Int { shape.rank }
 
     /// Element at a multi-index, row-major.
-    public subscript(_ index: Int...) -> Double {
+    package subscript(_ index: Int...) -> Double {
         get { scalars[offset(index)] }
         set { scalars[offset(index)] = newValue }
     }
@@ -44,14 +44,14 @@ public struct ReferenceTensor: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Σ aᵢ·bᵢ over two tensors of equal size (a scalar loss L = ⟨y, r⟩ for gradient checks).
-    public func dot(_ other: ReferenceTensor) -> Double {
+    package func dot(_ other: ReferenceTensor) -> Double {
         precondition(scalarCount == other.scalarCount, "dot: \(shape) vs \(other.shape)")
         var s = 0.0
         for i in 0..<scalars.count { s += scalars[i] * other.scalars[i] }
         return s
     }
 
-    public var description: String {
+    package var description: String {
         let head = scalars.prefix(8).map { String($0) }.joined(separator: ", ")
         return "ReferenceTensor\(shape)[\(head)\(scalars.count > 8 ? ", …" : "")]"
     }

@@ -6,7 +6,7 @@
 /// while the entry holds it, that storage can neither be freed nor changed in place: a kernel
 /// with the same storage address and size is the same kernel, with the same values. Updating the
 /// layer's weights makes new storage, and the next lookup transforms again.
-public final class WinogradKernelCache: Sendable {
+package final class WinogradKernelCache: Sendable {
     private struct Entry {
         let kernel: Tensor
         let transformed: [Float]
@@ -14,13 +14,13 @@ public final class WinogradKernelCache: Sendable {
     private struct Key: Hashable { let tile: Int; let adjoint: Bool }
     private let entries = Locked<[Key: Entry]>([:])
 
-    public init() {}
+    package init() {}
 
     /// Number of transformed kernels held (tests).
-    public var count: Int { entries.withLock { $0.count } }
+    package var count: Int { entries.withLock { $0.count } }
 
     /// Drops every entry.
-    public func removeAll() { entries.withLock { $0.removeAll() } }
+    package func removeAll() { entries.withLock { $0.removeAll() } }
 
     /// The transformed `kernel` for `tile` (`adjoint`: the input-gradient form), from the cache or
     /// made now by `make` and kept.

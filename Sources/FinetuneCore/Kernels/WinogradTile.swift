@@ -10,11 +10,11 @@ import CVectorKernels
 /// identity (solved exactly in rational arithmetic by `Goldens/winograd_matrices.py`, which also
 /// prints these tables). Points 0, ±1, ±½ (and ±2 for m = 6) keep the float32 error of a
 /// 512-channel VGG16 layer below 1e-5 relative (measured per layer in the slow tests).
-public struct WinogradTile: Sendable, Hashable, CustomStringConvertible {
+package struct WinogradTile: Sendable, Hashable, CustomStringConvertible {
     /// Output tile size m.
-    public let m: Int
+    package let m: Int
     /// Input patch size α = m + 2.
-    public var alpha: Int { m + 2 }
+    package var alpha: Int { m + 2 }
     /// Bᵀ, α × α, row-major.
     let bt: [Float]
     /// G, α × 3, row-major.
@@ -22,22 +22,22 @@ public struct WinogradTile: Sendable, Hashable, CustomStringConvertible {
     /// Aᵀ, m × α, row-major.
     let at: [Float]
 
-    public var description: String { "F(\(m)×\(m), 3×3)" }
+    package var description: String { "F(\(m)×\(m), 3×3)" }
 
     /// The tile sizes Finetune implements.
-    public static let all: [WinogradTile] = [.f2, .f3, .f4, .f6]
+    package static let all: [WinogradTile] = [.f2, .f3, .f4, .f6]
 
     /// The algorithm with output tiles of `m` × `m` pixels, if implemented (2, 3, 4 or 6).
-    public static func withTileSize(_ m: Int) -> WinogradTile? { all.first { $0.m == m } }
+    package static func withTileSize(_ m: Int) -> WinogradTile? { all.first { $0.m == m } }
 
     /// F(2×2, 3×3), points 0, 1, −1: 16 products for 4 outputs.
-    public static let f2 = WinogradTile(m: 2)
+    package static let f2 = WinogradTile(m: 2)
     /// F(3×3, 3×3), points 0, 1, −1, ½: 25 products for 9 outputs.
-    public static let f3 = WinogradTile(m: 3)
+    package static let f3 = WinogradTile(m: 3)
     /// F(4×4, 3×3), points 0, ±1, ±½: 36 products for 16 outputs.
-    public static let f4 = WinogradTile(m: 4)
+    package static let f4 = WinogradTile(m: 4)
     /// F(6×6, 3×3), points 0, ±1, ±2, ±½: 64 products for 36 outputs.
-    public static let f6 = WinogradTile(m: 6)
+    package static let f6 = WinogradTile(m: 6)
 
     /// The matrices of `m` from the C kernels that use them (one table for both languages).
     private init(m: Int) {
