@@ -24,24 +24,24 @@ public enum Parallel {
 
     /// Runs `body(i)` for every `i` in `0..<count`, split into contiguous chunks over
     /// ``threadCount`` threads. Iterations must be independent. Runs inline for one thread.
-    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+    package static func forEach(_ count: Int, _ body: (Int) -> Void) {
         chunks(count) { range in for i in range { body(i) } }
     }
 
     /// Runs `body` on contiguous sub-ranges covering `0..<count`, one per thread at most.
-    public static func chunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+    package static func chunks(_ count: Int, _ body: (Range<Int>) -> Void) {
         chunks(count, threads: threadCount, body)
     }
 
     /// Runs `body(i)` for every `i` in `0..<count` on at most `threads` threads (contiguous chunks).
-    public static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    package static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         chunks(count, threads: threads) { range in for i in range { body(i) } }
     }
 
     /// Runs `body` on at most `threads` contiguous sub-ranges covering `0..<count`: range k is
     /// `count·k/t ..< count·(k+1)/t` with t = min(threads, count), so the split depends only on
     /// `count` and `threads` (results that depend on it are reproducible).
-    public static func chunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    package static func chunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let t = max(1, min(threads, count))
         if t == 1 { body(0..<count); return }

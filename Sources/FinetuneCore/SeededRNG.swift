@@ -4,7 +4,7 @@
 /// so every run can be replayed. The state is `Codable`, so checkpoints can store it and a resumed
 /// run draws exactly the numbers the uninterrupted run would have drawn.
 public struct SeededRNG: RandomNumberGenerator, Sendable, Codable, Hashable {
-    public private(set) var state: [UInt64]
+    package private(set) var state: [UInt64]
 
     public init(seed: UInt64) {
         var s = seed
@@ -15,7 +15,7 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Codable, Hashable {
     }
 
     /// Restores a generator from a saved `state` (four words, not all zero).
-    public init?(state: [UInt64]) {
+    package init?(state: [UInt64]) {
         guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
         self.state = state
     }
@@ -40,13 +40,13 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Codable, Hashable {
     public mutating func nextUnitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 
     /// Uniform Double in [0, 1) with 53 random bits.
-    public mutating func nextUnitDouble() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
+    package mutating func nextUnitDouble() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
 
     /// Uniform Double in [low, high).
-    public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * nextUnitDouble() }
+    package mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * nextUnitDouble() }
 
     /// Standard normal Double (Box–Muller).
-    public mutating func normal() -> Double {
+    package mutating func normal() -> Double {
         var u1 = nextUnitDouble()
         while u1 <= .leastNonzeroMagnitude { u1 = nextUnitDouble() }
         let u2 = nextUnitDouble()

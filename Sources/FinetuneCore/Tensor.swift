@@ -103,7 +103,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
 extension Tensor {
     /// Sum of squares, in Double (for norms and relative errors).
-    public var squaredNorm: Double {
+    package var squaredNorm: Double {
         withUnsafeBufferPointer { b in b.reduce(0.0) { $0 + Double($1) * Double($1) } }
     }
 }

@@ -30,9 +30,9 @@ import FinetuneTraining
 /// ``onPrimary(_:)``.
 public final class DataParallel: DistributionStrategy {
     /// The MPI processes (counters of bytes and time reduced included).
-    public let communicator: MPICommunicator
+    package let communicator: MPICommunicator
     /// This rank's part of every batch.
-    public let shard: DataShard
+    package let shard: DataShard
     /// The largest all-reduce of a step's gradient buffer, in bytes (at least 4): larger buffers
     /// are reduced in buckets of this size, in backward order. Must be the same on every rank.
     public var bucketBytes: Int
@@ -45,12 +45,12 @@ public final class DataParallel: DistributionStrategy {
     /// The default ``bucketBytes``, 4 MiB: on one 2-core machine over shared memory, phase 2's
     /// 36.7 MB reduced 1.3–2.6× faster in buckets of 2–16 MiB than in one call, and no size
     /// in that range was consistently best (`finetune-mpi bench --reduce-only`).
-    public static let defaultBucketBytes = 4 << 20
+    package static let defaultBucketBytes = 4 << 20
     /// The default of ``overlapsBackward``: off, since overlapping did not measurably shorten a
     /// step there (the reduction is a few percent of a step at most, and Open MPI advances a
     /// non-blocking reduction only inside MPI calls, which a funneled trainer makes between
     /// layers only).
-    public static let defaultOverlapsBackward = false
+    package static let defaultOverlapsBackward = false
 
     /// Joins the MPI job (initializing MPI).
     public convenience init(bucketBytes: Int = DataParallel.defaultBucketBytes,
@@ -60,7 +60,7 @@ public final class DataParallel: DistributionStrategy {
 
     /// Data parallelism over `communicator`'s processes. Throws
     /// ``DistributedError/invalidBucketSize(_:)`` for a `bucketBytes` under 4.
-    public init(communicator: MPICommunicator, bucketBytes: Int = DataParallel.defaultBucketBytes,
+    package init(communicator: MPICommunicator, bucketBytes: Int = DataParallel.defaultBucketBytes,
                 overlapsBackward: Bool = DataParallel.defaultOverlapsBackward) throws {
         guard bucketBytes >= MemoryLayout<Float>.size else { throw DistributedError.invalidBucketSize(bucketBytes) }
         self.communicator = communicator
@@ -110,7 +110,7 @@ public final class DataParallel: DistributionStrategy {
 
     /// Throws ``DistributedError/unshardedSource(role:expected:got:)`` unless `source` serves
     /// this rank's shard.
-    public func check(_ source: some ShardableSource, role: String) throws {
+    package func check(_ source: some ShardableSource, role: String) throws {
         guard source.shard == shard else {
             throw DistributedError.unshardedSource(role: role, expected: "\(shard)", got: "\(source.shard)")
         }
@@ -123,7 +123,7 @@ public final class DataParallel: DistributionStrategy {
     /// process of the job (`MPI_Abort`, exit code 1) instead of leaving the other ranks waiting.
     /// `describe` turns the error into the words shown (a command-line tool passes its own
     /// messages, naming flags and files; the default is the error's description).
-    public func abortingOnError<T>(program: String = "finetune", describe: (any Error) -> String = { "\($0)" },
+    package func abortingOnError<T>(program: String = "finetune", describe: (any Error) -> String = { "\($0)" },
                                    _ body: () throws -> T) -> T {
         do {
             return try body()

@@ -7,21 +7,21 @@ import Foundation
 /// make every MPI call (MPI runs in `MPI_THREAD_FUNNELED` mode: Finetune's worker threads never
 /// call MPI). MPI is finalized when ``finalize()`` is called; errors inside MPI abort the job
 /// (MPI's default handler), so no process waits on a peer that has failed.
-public final class MPICommunicator: @unchecked Sendable {
+package final class MPICommunicator: @unchecked Sendable {
     /// This process's rank in `0 ..< size`.
-    public let rank: Int
+    package let rank: Int
     /// Processes in the job.
-    public let size: Int
+    package let size: Int
     /// Payload bytes passed to the `sum` reductions so far (what each process contributes, not
     /// what crosses the network).
-    public private(set) var bytesReduced = 0
+    package private(set) var bytesReduced = 0
     /// Sum reductions made so far (blocking and begun).
-    public private(set) var reductions = 0
+    package private(set) var reductions = 0
     /// Wall-clock seconds the caller spent inside sum reductions so far: the whole of each
     /// blocking one, and for the non-blocking ones the time spent starting, testing and waiting
     /// on them — the reduction time the caller was exposed to; what ran while the caller computed
     /// is not counted.
-    public private(set) var reductionSeconds = 0.0
+    package private(set) var reductionSeconds = 0.0
 
     private let world: MPI_Comm
     private var finalized = false
@@ -30,7 +30,7 @@ public final class MPICommunicator: @unchecked Sendable {
 
     /// Initializes MPI (`MPI_Init_thread`, funneled). Throws when MPI cannot start or offers
     /// less thread support than funneled.
-    public init() throws {
+    package init() throws {
         var initialized: Int32 = 0
         MPI_Initialized(&initialized)
         if initialized == 0 {
@@ -50,7 +50,7 @@ public final class MPICommunicator: @unchecked Sendable {
     }
 
     /// Replaces `buffer` by its elementwise sum over all processes (`MPI_Allreduce`, in place).
-    public func sum(_ buffer: inout [Float]) throws {
+    package func sum(_ buffer: inout [Float]) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let status = buffer.withUnsafeMutableBufferPointer { p in
             MPI_Allreduce(cmpi_in_place(), p.baseAddress, Int32(p.count), cmpi_float(), cmpi_sum(), world)
@@ -59,14 +59,14 @@ public final class MPICommunicator: @unchecked Sendable {
     }
 
     /// Replaces `buffer` by its elementwise sum over all processes (`MPI_Allreduce`, in place).
-    public func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+    package func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let status = MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(), world)
         try record(status, call: "MPI_Allreduce", bytes: buffer.count * MemoryLayout<Float>.size, since: start)
     }
 
     /// Replaces `buffer` by its elementwise sum over all processes (`MPI_Allreduce`, in place).
-    public func sum(_ buffer: inout [Double]) throws {
+    package func sum(_ buffer: inout [Double]) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let status = buffer.withUnsafeMutableBufferPointer { p in
             MPI_Allreduce(cmpi_in_place(), p.baseAddress, Int32(p.count), cmpi_double(), cmpi_sum(), world)
@@ -77,7 +77,7 @@ public final class MPICommunicator: @unchecked Sendable {
     /// Starts replacing `buffer` by its elementwise sum over all processes (`MPI_Iallreduce`,
     /// in place) and returns at once. `buffer` must stay allocated and untouched until
     /// ``waitForSums()`` returns; every process must begin the same sums in the same order.
-    public func beginSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+    package func beginSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         var request = cmpi_request_null()
         let status = MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(),
@@ -88,7 +88,7 @@ public final class MPICommunicator: @unchecked Sendable {
 
     /// Lets the begun sums advance without waiting (`MPI_Testall`): with MPI progressing only
     /// inside MPI calls, a caller that computes between sums calls this now and then.
-    public func progressSums() throws {
+    package func progressSums() throws {
         guard !pending.isEmpty else { return }
         let start = DispatchTime.now().uptimeNanoseconds
         var done: Int32 = 0
@@ -100,7 +100,7 @@ public final class MPICommunicator: @unchecked Sendable {
     }
 
     /// Returns when every begun sum is complete (`MPI_Waitall`).
-    public func waitForSums() throws {
+    package func waitForSums() throws {
         guard !pending.isEmpty else { return }
         let start = DispatchTime.now().uptimeNanoseconds
         let status = pending.withUnsafeMutableBufferPointer { p in
@@ -111,7 +111,7 @@ public final class MPICommunicator: @unchecked Sendable {
     }
 
     /// Replaces `buffer` on every process by rank `root`'s (`MPI_Bcast`).
-    public func broadcast(_ buffer: inout [Float], from root: Int = 0) throws {
+    package func broadcast(_ buffer: inout [Float], from root: Int = 0) throws {
         let status = buffer.withUnsafeMutableBufferPointer { p in
             MPI_Bcast(p.baseAddress, Int32(p.count), cmpi_float(), Int32(root), world)
         }
@@ -119,7 +119,7 @@ public final class MPICommunicator: @unchecked Sendable {
     }
 
     /// Every process's `value`, indexed by rank (`MPI_Allgather`).
-    public func gather(_ value: UInt64) throws -> [UInt64] {
+    package func gather(_ value: UInt64) throws -> [UInt64] {
         var mine = value
         var all = [UInt64](repeating: 0, count: size)
         let status = all.withUnsafeMutableBufferPointer { p in
@@ -130,28 +130,28 @@ public final class MPICommunicator: @unchecked Sendable {
     }
 
     /// Waits until every process has called it (`MPI_Barrier`).
-    public func barrier() throws {
+    package func barrier() throws {
         let status = MPI_Barrier(world)
         guard status == cmpi_success() else { throw DistributedError.mpi(call: "MPI_Barrier", code: Int(status)) }
     }
 
     /// Prints `message` to standard error and ends every process of the job with `code`
     /// (`MPI_Abort`). Does not return.
-    public func abort(_ message: String, code: Int32 = 1) -> Never {
+    package func abort(_ message: String, code: Int32 = 1) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         MPI_Abort(world, code)
         exit(code)  // MPI_Abort does not return; this satisfies the type checker
     }
 
     /// Finalizes MPI (`MPI_Finalize`); call once, after the last collective, on every process.
-    public func finalize() {
+    package func finalize() {
         guard !finalized else { return }
         finalized = true
         MPI_Finalize()
     }
 
     /// Zeroes ``bytesReduced``, ``reductions`` and ``reductionSeconds``.
-    public func resetCounters() {
+    package func resetCounters() {
         bytesReduced = 0
         reductions = 0
         reductionSeconds = 0

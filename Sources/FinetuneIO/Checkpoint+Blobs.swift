@@ -6,22 +6,22 @@ import Foundation
 /// strings `"inf"`, `"-inf"` and `"nan"` (a best metric may still be `-inf` after the first epoch).
 extension Checkpoint {
     /// Replaces ``trainerState`` with `value` encoded as JSON.
-    public mutating func encodeTrainerState<T: Encodable>(_ value: T) throws {
+    package mutating func encodeTrainerState<T: Encodable>(_ value: T) throws {
         trainerState = try Self.encodeBlob(value, name: "trainer state")
     }
 
     /// Decodes ``trainerState`` as `T`; throws ``CheckpointError/blobDecodingFailed(file:blob:reason:)``.
-    public func decodeTrainerState<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+    package func decodeTrainerState<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         try decodeBlob(trainerState, as: type, name: "trainer state")
     }
 
     /// Replaces ``optimizerConfig`` with `value` encoded as JSON.
-    public mutating func encodeOptimizerConfig<T: Encodable>(_ value: T) throws {
+    package mutating func encodeOptimizerConfig<T: Encodable>(_ value: T) throws {
         optimizerConfig = try Self.encodeBlob(value, name: "optimizer config")
     }
 
     /// Decodes ``optimizerConfig`` as `T`.
-    public func decodeOptimizerConfig<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+    package func decodeOptimizerConfig<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         try decodeBlob(optimizerConfig, as: type, name: "optimizer config")
     }
 

@@ -7,29 +7,29 @@ extension Checkpoint {
     static let alignment = 64
 
     /// The version of the libzstd this build links (`1.5.4`).
-    public static var zstdVersion: String { Zstd.version }
+    package static var zstdVersion: String { Zstd.version }
 
     /// What writing produced: sizes on disk and before compression.
-    public struct Encoded: Sendable {
+    package struct Encoded: Sendable {
         /// The 48-byte preamble.
-        public var preamble: [UInt8]
+        package var preamble: [UInt8]
         /// The zstd frame that follows it.
-        public var compressed: [UInt8]
+        package var compressed: [UInt8]
         /// Size of the decompressed payload (header + data section).
-        public var payloadLength: Int
+        package var payloadLength: Int
         /// Size of the whole file.
-        public var fileLength: Int { preamble.count + compressed.count }
+        package var fileLength: Int { preamble.count + compressed.count }
         /// payload ÷ file size.
-        public var compressionRatio: Double { Double(payloadLength) / Double(max(fileLength, 1)) }
+        package var compressionRatio: Double { Double(payloadLength) / Double(max(fileLength, 1)) }
         /// The file's bytes, preamble then compressed payload.
-        public var bytes: [UInt8] { preamble + compressed }
+        package var bytes: [UInt8] { preamble + compressed }
     }
 
     /// Serializes the checkpoint: header + data section, zstd at `compressionLevel` with
     /// `threads` workers (0: one per core Finetune uses), float tensors stored as byte planes when
     /// `byteShuffle` is on. Throws ``CheckpointError/invalidArgument(_:)`` for duplicate keys or an
     /// unknown level.
-    public func encoded(compressionLevel: Int = Checkpoint.defaultCompressionLevel, threads: Int = 0,
+    package func encoded(compressionLevel: Int = Checkpoint.defaultCompressionLevel, threads: Int = 0,
                         byteShuffle: Bool = true) throws -> Encoded {
         guard Zstd.levels.contains(compressionLevel) else {
             throw CheckpointError.invalidArgument(
@@ -120,7 +120,7 @@ extension Checkpoint {
 
     /// Parses a checkpoint file's bytes, checking magic, version, sizes, both checksums and (unless
     /// `allowingNonFinite`) that every tensor is finite. `file` names the source in errors.
-    public init(decoding bytes: [UInt8], file: String = "(in memory)", allowingNonFinite: Bool = false) throws {
+    package init(decoding bytes: [UInt8], file: String = "(in memory)", allowingNonFinite: Bool = false) throws {
         let payload = try bytes.withUnsafeBytes { try Self.verifiedPayload($0, file: file) }
         try self.init(payload: payload, file: file, allowingNonFinite: allowingNonFinite)
     }

@@ -9,6 +9,13 @@ import FinetuneCore
 extension Checkpoint {
     /// Writes the checkpoint to `url` atomically (temporary file in the same directory, fsync,
     /// rename, fsync of the directory): `url` holds either its previous content or the complete
+    /// new checkpoint, never a partial one.
+    public func write(to url: URL) throws {
+        try write(to: url, compressionLevel: Checkpoint.defaultCompressionLevel)
+    }
+
+    /// Writes the checkpoint to `url` atomically (temporary file in the same directory, fsync,
+    /// rename, fsync of the directory): `url` holds either its previous content or the complete
     /// new checkpoint, never a partial one. Returns the sizes written.
     ///
     /// - Parameters:
@@ -16,8 +23,8 @@ extension Checkpoint {
     ///   - threads: zstd workers; 0 uses ``Parallel/threadCount``.
     ///   - byteShuffle: store floats as byte planes (smaller, same speed); readers accept both.
     @discardableResult
-    public func write(to url: URL, compressionLevel: Int = Checkpoint.defaultCompressionLevel,
-                      threads: Int = 0, byteShuffle: Bool = true) throws -> Encoded {
+    package func write(to url: URL, compressionLevel: Int = Checkpoint.defaultCompressionLevel,
+                       threads: Int = 0, byteShuffle: Bool = true) throws -> Encoded {
         let encoded = try self.encoded(compressionLevel: compressionLevel, threads: threads, byteShuffle: byteShuffle)
         do {
             try AtomicFile.replace(url) { file in

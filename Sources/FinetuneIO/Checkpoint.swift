@@ -20,12 +20,12 @@ import FinetuneNN
 /// ```
 public struct Checkpoint: Sendable {
     /// The format version this build writes, and the newest it reads.
-    public static let formatVersion: UInt32 = 1
+    package static let formatVersion: UInt32 = 1
     /// The usual file extension.
     public static let fileExtension = "ftckpt"
     /// Default zstd level: level 1 keeps a 16.8M-parameter checkpoint well under a second on two
     /// cores; higher levels barely shrink float weights (see `finetune-bench checkpoint`).
-    public static let defaultCompressionLevel = 1
+    package static let defaultCompressionLevel = 1
 
     /// Model parameters by Keras key, in the model's order.
     public var weights: [(key: String, value: Tensor)]
@@ -36,16 +36,16 @@ public struct Checkpoint: Sendable {
     /// Optimizer slots keyed `"<parameter key>/<slot>"`.
     public var optimizerState: [String: Tensor]
     /// The optimizer's hyper-parameters as JSON (learning rate, ρ, ε, …); empty when unknown.
-    public var optimizerConfig: Data
+    package var optimizerConfig: Data
     /// The trainer's state as JSON bytes (phase, epoch, step, RNG states, data positions,
     /// history, best metric); opaque to this module. See ``encodeTrainerState(_:)``.
-    public var trainerState: Data
+    package var trainerState: Data
     /// Free-form notes (`"model"`, `"created"`, …), stored sorted by key.
     public var metadata: [String: String]
     /// The file this checkpoint was read from (named in errors), or `nil` for one built in memory.
-    public internal(set) var source: URL?
+    package internal(set) var source: URL?
 
-    public init(weights: [(key: String, value: Tensor)], optimizerName: String? = nil,
+    package init(weights: [(key: String, value: Tensor)], optimizerName: String? = nil,
                 optimizerIterations: Int = 0, optimizerState: [String: Tensor] = [:],
                 optimizerConfig: Data = Data(), trainerState: Data = Data(),
                 metadata: [String: String] = [:]) {
@@ -77,14 +77,14 @@ public struct Checkpoint: Sendable {
     public func weight(_ key: String) -> Tensor? { weights.first { $0.key == key }?.value }
 
     /// Total number of scalars in ``weights``.
-    public var parameterCount: Int { weights.reduce(0) { $0 + $1.value.scalarCount } }
+    package var parameterCount: Int { weights.reduce(0) { $0 + $1.value.scalarCount } }
 
     // MARK: Checking and restoring
 
     /// Every way this checkpoint and `model` disagree: keys the model has and the checkpoint
     /// lacks, keys the checkpoint has and the model lacks (optimizer slots included: a slot
     /// `"<key>/<slot>"` needs parameter `<key>`), and shapes that differ. Empty when they fit.
-    public func mismatches(with model: some Layer) -> [ModelMismatch] {
+    package func mismatches(with model: some Layer) -> [ModelMismatch] {
         let modelParameters = model.parameters
         var modelShapes: [String: Shape] = [:]
         for (key, value) in modelParameters { modelShapes[key] = value.shape }

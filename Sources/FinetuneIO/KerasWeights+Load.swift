@@ -24,7 +24,7 @@ extension KerasWeights {
     /// by kind (convolution / dense); so are the file's entries; the n-th convolution of the file
     /// goes to the n-th convolution of the model, and the same for dense layers. Each entry's
     /// tensors go to the layer's parameters in order (kernel, bias). Counts and shapes must match.
-    public func assignments(for model: some Layer, scope: Scope = .all) throws
+    package func assignments(for model: some Layer, scope: Scope = .all) throws
         -> (values: [(key: String, value: Tensor)], pairs: [Assignment]) {
         let file = self.file.path
         let leaves = WeightedLeaf.leaves(of: model)

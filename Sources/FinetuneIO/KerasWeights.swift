@@ -52,7 +52,7 @@ public struct KerasWeights: Sendable {
             }
         }
         /// `path`, plus the layer name when it adds information.
-        public var label: String {
+        package var label: String {
             guard let layerName, !path.hasSuffix(layerName) else { return path }
             return "\(path) (\(layerName))"
         }
@@ -67,14 +67,14 @@ public struct KerasWeights: Sendable {
     /// ``load(into:scope:)`` relies on.
     public var entries: [Entry]
 
-    public init(file: URL, layout: Layout, entries: [Entry]) {
+    package init(file: URL, layout: Layout, entries: [Entry]) {
         self.file = file
         self.layout = layout
         self.entries = entries
     }
 
     /// Total number of scalars.
-    public var parameterCount: Int { entries.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.scalarCount } } }
+    package var parameterCount: Int { entries.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.scalarCount } } }
 }
 
 /// Orders strings with digit runs compared as numbers (`conv2d_9` < `conv2d_10`), other runs by

@@ -7,7 +7,7 @@ import Foundation
 /// is folded in 8-, 4- and 1-byte steps; a final avalanche mixes the bits. Lanes are read
 /// little-endian, so the value is the same on every platform. zstd's frame checksum is the low 32
 /// bits of XXH64 with seed 0, which the tests use as an independent check.
-public enum XXH64 {
+package enum XXH64 {
     static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
     static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     static let p3: UInt64 = 0x1656_67B1_9E37_79F9
@@ -15,7 +15,7 @@ public enum XXH64 {
     static let p5: UInt64 = 0x27D4_EB2F_1656_67C5
 
     /// The XXH64 digest of `bytes` with `seed`.
-    public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+    package static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
         let n = bytes.count
         var i = 0
         var h: UInt64
@@ -56,7 +56,7 @@ public enum XXH64 {
     }
 
     /// The XXH64 digest of a byte collection with contiguous storage (`[UInt8]`, `Data`).
-    public static func hash<Bytes: ContiguousBytes>(_ bytes: Bytes, seed: UInt64 = 0) -> UInt64 {
+    package static func hash<Bytes: ContiguousBytes>(_ bytes: Bytes, seed: UInt64 = 0) -> UInt64 {
         bytes.withUnsafeBytes { hash($0, seed: seed) }
     }
 

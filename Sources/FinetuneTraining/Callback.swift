@@ -17,7 +17,7 @@ public struct BatchLogs: Sendable {
     /// Running sample-weighted mean of the metric over the epoch so far.
     public var meanAccuracy: Double
     /// Logs of one batch.
-    public init(step: Int, stepsPerEpoch: Int, size: Int, loss: Double, accuracy: Double,
+    package init(step: Int, stepsPerEpoch: Int, size: Int, loss: Double, accuracy: Double,
                 meanLoss: Double, meanAccuracy: Double) {
         self.step = step; self.stepsPerEpoch = stepsPerEpoch; self.size = size; self.loss = loss
         self.accuracy = accuracy; self.meanLoss = meanLoss; self.meanAccuracy = meanAccuracy
@@ -35,7 +35,7 @@ public struct TrainBeginInfo: Sendable {
     /// Training phase (1, 2, …) of this `fit`.
     public var phase: Int
     /// What a `fit` call is about to run.
-    public init(initialEpoch: Int, finalEpoch: Int, stepsPerEpoch: Int, phase: Int) {
+    package init(initialEpoch: Int, finalEpoch: Int, stepsPerEpoch: Int, phase: Int) {
         self.initialEpoch = initialEpoch; self.finalEpoch = finalEpoch
         self.stepsPerEpoch = stepsPerEpoch; self.phase = phase
     }

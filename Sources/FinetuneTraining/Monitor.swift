@@ -11,7 +11,7 @@ public enum Monitor: String, Sendable, CaseIterable, CustomStringConvertible {
 
     /// Accepts the Keras spellings, old and new: `loss`, `acc`/`accuracy`, `val_loss`,
     /// `val_acc`/`val_accuracy`.
-    public init?(name: String) {
+    package init?(name: String) {
         switch name {
         case "loss": self = .loss
         case "acc", "accuracy": self = .accuracy
@@ -22,7 +22,7 @@ public enum Monitor: String, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// This quantity in `record`, or nil when the epoch has none (no validation pass).
-    public func value(in record: EpochRecord) -> Double? {
+    package func value(in record: EpochRecord) -> Double? {
         switch self {
         case .loss: return record.loss
         case .accuracy: return record.accuracy
@@ -32,7 +32,7 @@ public enum Monitor: String, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// Which way is better when the mode is `.auto`: losses go down, accuracies go up.
-    public var naturalDirection: MonitorMode { self == .loss || self == .validationLoss ? .min : .max }
+    package var naturalDirection: MonitorMode { self == .loss || self == .validationLoss ? .min : .max }
 
     public var description: String { rawValue }
 }
@@ -43,7 +43,7 @@ public enum MonitorMode: String, Sendable, CaseIterable {
     case auto, min, max
 
     /// `.min` or `.max`, never `.auto`.
-    public func resolved(for monitor: Monitor) -> MonitorMode { self == .auto ? monitor.naturalDirection : self }
+    package func resolved(for monitor: Monitor) -> MonitorMode { self == .auto ? monitor.naturalDirection : self }
 }
 
 /// Keras' `MonitorCallback._is_improvement`: with `d = |minDelta|`,

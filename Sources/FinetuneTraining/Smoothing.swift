@@ -13,7 +13,7 @@ public func exponentialMovingAverage(_ series: [Double], factor: Double = 0.8) -
 
 extension History {
     /// `metric` of every epoch that has it, with the epoch number: the points of a curve.
-    public func series(_ metric: Monitor) -> (epochs: [Int], values: [Double]) {
+    package func series(_ metric: Monitor) -> (epochs: [Int], values: [Double]) {
         var epochNumbers: [Int] = [], values: [Double] = []
         for record in epochs {
             guard let v = metric.value(in: record) else { continue }
@@ -46,7 +46,7 @@ extension History {
 
     /// Phases in order of first appearance, each with its first epoch: `[(1, 1), (2, 31)]` for
     /// the seed's run.
-    public var phaseStarts: [(phase: Int, epoch: Int)] {
+    package var phaseStarts: [(phase: Int, epoch: Int)] {
         var seen = Set<Int>(), starts: [(phase: Int, epoch: Int)] = []
         for record in epochs where seen.insert(record.phase).inserted {
             starts.append((record.phase, record.epoch))

@@ -23,7 +23,7 @@ public final class StopSignal: Sendable {
     public var isRequested: Bool { flag.load(ordering: .relaxed) != 0 }
 
     /// The signal number that requested the stop (SIGINT, SIGTERM), or nil.
-    public var signalNumber: Int32? {
+    package var signalNumber: Int32? {
         let v = flag.load(ordering: .relaxed)
         return v > 0 ? v : nil
     }

@@ -6,7 +6,7 @@ import Darwin
 
 /// Where text output (the progress bar) goes. A sink that is a terminal gets redraws in place
 /// (`\r`); any other sink gets whole lines only, so logs and pipes stay readable.
-public protocol TextSink: AnyObject {
+package protocol TextSink: AnyObject {
     /// Writes `text` as it is (no newline added).
     func write(_ text: String)
     /// True when `\r` redraws the current line (an interactive terminal).
@@ -14,28 +14,28 @@ public protocol TextSink: AnyObject {
 }
 
 /// Standard output, flushed after every write. `isTerminal` is `isatty(STDOUT_FILENO)`.
-public final class StandardOutputSink: TextSink, Sendable {
-    public let isTerminal: Bool
+package final class StandardOutputSink: TextSink, Sendable {
+    package let isTerminal: Bool
     /// Standard output; whether it is a terminal is checked once, here.
-    public init() { isTerminal = isatty(STDOUT_FILENO) != 0 }
-    public func write(_ text: String) {
+    package init() { isTerminal = isatty(STDOUT_FILENO) != 0 }
+    package func write(_ text: String) {
         print(text, terminator: "")   // through stdio's buffer, in order with other print()s
         fflush(nil)
     }
 }
 
 /// Collects everything written, for tests and for callers that want the text.
-public final class StringSink: TextSink {
+package final class StringSink: TextSink {
     /// Everything written so far.
-    public private(set) var text = ""
-    public let isTerminal: Bool
+    package private(set) var text = ""
+    package let isTerminal: Bool
     /// A sink that behaves as a terminal (redraws with `\r`) or not.
-    public init(isTerminal: Bool) { self.isTerminal = isTerminal }
-    public func write(_ text: String) { self.text += text }
+    package init(isTerminal: Bool) { self.isTerminal = isTerminal }
+    package func write(_ text: String) { self.text += text }
 
     /// What a terminal would show after all the writes: each `\r` returns to the start of the line
     /// and later characters overwrite earlier ones; `\n` ends a line.
-    public var screenLines: [String] {
+    package var screenLines: [String] {
         var lines: [[Unicode.Scalar]] = [[]]
         var column = 0
         for ch in text.unicodeScalars {

@@ -5,19 +5,19 @@ import FinetuneData
 import FinetuneIO
 
 /// What a checkpoint stores about the trainer itself, besides weights and optimizer slots.
-public struct TrainerState: Codable, Sendable, Equatable {
+package struct TrainerState: Codable, Sendable, Equatable {
     /// Format of this record (bumped when fields change meaning).
-    public var version: Int = 1
-    public var phase: Int
-    public var trainable: [String]
-    public var learningRate: Float
-    public var rng: SeededRNG
-    public var history: History
+    package var version: Int = 1
+    package var phase: Int
+    package var trainable: [String]
+    package var learningRate: Float
+    package var rng: SeededRNG
+    package var history: History
     /// Where the training source stood after the last step (seek a new source there to resume).
-    public var trainingPosition: DataSourcePosition?
+    package var trainingPosition: DataSourcePosition?
     /// Processes that trained together (absent in checkpoints of single-process runs before
     /// distributed training existed, which count as 1).
-    public var worldSize: Int? = nil
+    package var worldSize: Int? = nil
 }
 
 extension Trainer {

@@ -13,7 +13,7 @@ struct StepResult {
 extension Trainer {
     /// Whether this process writes files: always when training alone, only rank 0 under a
     /// ``DistributionStrategy``.
-    public var isPrimaryProcess: Bool { distribution?.isPrimary ?? true }
+    package var isPrimaryProcess: Bool { distribution?.isPrimary ?? true }
 
     /// One step on this process's shard of a batch, combined with the other processes' shards
     /// through a ``GradientBuckets`` buffer (reduced during the backward pass when the strategy

@@ -25,13 +25,13 @@ public final class Trainer {
     /// Keys of the parameters that train in the current phase; every other parameter is frozen.
     public internal(set) var trainable: Set<String>
     /// Randomness for stochastic layers (dropout); saved in checkpoints.
-    public var rng: SeededRNG
+    package var rng: SeededRNG
     /// Current phase number (1-based), bumped by ``beginPhase(trainable:optimizer:)``.
     public internal(set) var phase: Int
     /// Every epoch trained so far, all phases.
     public internal(set) var history: History
     /// Where the training source stood after the last completed step (saved in checkpoints).
-    public internal(set) var trainingPosition: DataSourcePosition?
+    package internal(set) var trainingPosition: DataSourcePosition?
     /// The processes this trainer trains with (`nil`: alone). Under a strategy, each process
     /// passes its own shard of the sources (``/FinetuneData/ShardableSource/sharded(_:)``);
     /// steps, evaluation and history are those of the whole batches, and only rank 0 writes
@@ -70,7 +70,7 @@ public final class Trainer {
 
     /// Starts a new phase: a new trainable set and a fresh optimizer (Keras recompiles, which
     /// resets optimizer state). History and epoch numbering continue.
-    public func beginPhase(trainable keys: Set<String>, optimizer: any Optimizer) throws {
+    package func beginPhase(trainable keys: Set<String>, optimizer: any Optimizer) throws {
         try setTrainable(keys)
         featureCache.invalidate()
         self.optimizer = optimizer
@@ -80,7 +80,7 @@ public final class Trainer {
     /// Starts phase `number` (≥ the current phase) with a new trainable set and a fresh optimizer,
     /// whether or not the previous phase trained any epoch (its epoch count may be 0).
     @discardableResult
-    public func beginPhase(_ number: Int, freezing policy: FreezePolicy, optimizer: any Optimizer) throws -> FreezeReport {
+    package func beginPhase(_ number: Int, freezing policy: FreezePolicy, optimizer: any Optimizer) throws -> FreezeReport {
         guard number >= phase else {
             throw TrainerError.invalidArgument("phase \(number) cannot follow phase \(phase)")
         }
@@ -195,7 +195,7 @@ public final class Trainer {
     var featureCache = FrozenFeatureCache()
     /// Whether ``evaluate(_:steps:)`` may reuse frozen-layer outputs (on by default; results are
     /// identical either way, since frozen layers compute the same thing every time).
-    public var cachesFrozenFeatures = true
+    package var cachesFrozenFeatures = true
     /// Extra metadata written into every checkpoint ``saveCheckpoint(to:)`` saves (callbacks
     /// included), e.g. what a later program needs to rebuild the model: class names, image size.
     public var checkpointMetadata: [String: String] = [:]

@@ -11,9 +11,9 @@ import Foundation
 /// of mixing layouts.
 public final class CSVLogger: Callback {
     /// The CSV file.
-    public let url: URL
+    package let url: URL
     /// Keep rows already in the file.
-    public let append: Bool
+    package let append: Bool
     public private(set) var failure: (any Error)?
     private var handle: FileHandle?
     private var started = false

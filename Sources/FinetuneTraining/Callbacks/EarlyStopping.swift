@@ -17,26 +17,26 @@ import FinetuneCore
 /// first-epoch NaN as the best and then never see an improvement again).
 public final class EarlyStopping: Callback {
     /// The quantity watched.
-    public let monitor: Monitor
+    package let monitor: Monitor
     /// Whether lower (`.min`) or higher (`.max`) is better; never `.auto` once made.
-    public let mode: MonitorMode
+    package let mode: MonitorMode
     /// Epochs without improvement before stopping.
-    public let patience: Int
+    package let patience: Int
     /// The margin a value must beat the best by to count as an improvement (≥ 0).
-    public let minDelta: Double
+    package let minDelta: Double
     /// When set, `wait` resets only for values that also improve on it.
-    public let baseline: Double?
+    package let baseline: Double?
     /// Put the best epoch's weights back when training ends.
-    public let restoreBestWeights: Bool
+    package let restoreBestWeights: Bool
     /// Epochs before this one (1-based) are ignored.
-    public let startFromEpoch: Int
+    package let startFromEpoch: Int
 
     /// Best value seen in the current `fit`, and its epoch.
     public private(set) var best: Double?
     /// The epoch of ``best``.
     public private(set) var bestEpoch: Int?
     /// Epochs since the last improvement (Keras' `wait`).
-    public private(set) var wait = 0
+    package private(set) var wait = 0
     /// The epoch after which this callback stopped training, if it did.
     public private(set) var stoppedEpoch: Int?
     public private(set) var failure: (any Error)?

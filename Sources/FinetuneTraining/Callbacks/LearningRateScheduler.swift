@@ -12,7 +12,7 @@ public final class LearningRateScheduler: Callback {
     public typealias Schedule = (_ epoch: Int, _ learningRate: Double) -> Double
     private let schedule: Schedule
     /// The rate set for the latest epoch, if any.
-    public private(set) var lastRate: Double?
+    package private(set) var lastRate: Double?
     public private(set) var failure: (any Error)?
 
     /// A scheduler applying `schedule` at every epoch start.

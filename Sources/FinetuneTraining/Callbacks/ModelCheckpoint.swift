@@ -12,13 +12,13 @@ import Foundation
 /// checkpoint writer is atomic).
 public final class ModelCheckpoint: Callback {
     /// Where checkpoints go; filled from each epoch's record.
-    public let template: PathTemplate
+    package let template: PathTemplate
     /// The quantity compared with `saveBestOnly`.
-    public let monitor: Monitor
+    package let monitor: Monitor
     /// Whether lower (`.min`) or higher (`.max`) is better; never `.auto` once made.
-    public let mode: MonitorMode
+    package let mode: MonitorMode
     /// Save only epochs that improve on the best value so far.
-    public let saveBestOnly: Bool
+    package let saveBestOnly: Bool
     /// Best monitored value so far (only tracked with `saveBestOnly`).
     public private(set) var best: Double?
     /// Every path saved, in order.

@@ -8,9 +8,9 @@ import Foundation
 /// `val_loss`, `val_acc`, `lr` (numbers). Specs (a subset of Python's): `[0][width][.precision][type]`
 /// with type `d` (integers only), `f`, `e`, `g`; a number without a spec is written as Python's
 /// `str` would (`0.6931`), so Keras templates give the same names. `{{` and `}}` are literal braces.
-public struct PathTemplate: Sendable, Equatable, CustomStringConvertible {
+package struct PathTemplate: Sendable, Equatable, CustomStringConvertible {
     /// The template as written.
-    public let template: String
+    package let template: String
     private let parts: [Part]
 
     enum Part: Sendable, Equatable {
@@ -33,7 +33,7 @@ public struct PathTemplate: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses `template`; throws ``PathTemplateError`` naming the placeholder that is wrong.
-    public init(_ template: String) throws {
+    package init(_ template: String) throws {
         self.template = template
         var parts: [Part] = []
         var literal = ""
@@ -64,16 +64,16 @@ public struct PathTemplate: Sendable, Equatable, CustomStringConvertible {
         self.parts = parts
     }
 
-    public var description: String { template }
+    package var description: String { template }
 
     /// Whether the template mentions `field` (e.g. `"val_loss"`).
-    public func uses(_ field: String) -> Bool {
+    package func uses(_ field: String) -> Bool {
         parts.contains { if case let .field(f, _) = $0 { return f.rawValue == field }; return false }
     }
 
     /// The path for `record`; throws when the template names a value the epoch lacks
     /// (`val_loss` without validation, `lr` unknown).
-    public func path(for record: EpochRecord) throws -> String {
+    package func path(for record: EpochRecord) throws -> String {
         var out = ""
         for part in parts {
             switch part {
@@ -147,7 +147,7 @@ public struct PathTemplate: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A checkpoint path template that cannot be filled.
-public enum PathTemplateError: Error, CustomStringConvertible, Equatable {
+package enum PathTemplateError: Error, CustomStringConvertible, Equatable {
     /// A `{` without its `}`, or a lone `}`.
     case unbalanced(template: String)
     /// A field name that is not one of the known ones.
@@ -157,7 +157,7 @@ public enum PathTemplateError: Error, CustomStringConvertible, Equatable {
     /// The epoch has no value for a field the template uses.
     case missingValue(field: String, epoch: Int, template: String)
 
-    public var description: String {
+    package var description: String {
         let fields = PathTemplate.Field.allCases.map(\.rawValue).joined(separator: ", ")
         switch self {
         case let .unbalanced(t):

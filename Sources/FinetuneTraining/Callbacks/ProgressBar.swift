@@ -17,13 +17,13 @@ import Foundation
 /// `2:05` or `1:02:05`.
 public final class ProgressBar: Callback {
     /// Write nothing.
-    public let quiet: Bool
+    package let quiet: Bool
     /// Characters between the brackets.
-    public let width: Int
+    package let width: Int
     /// On a non-terminal sink, also write a counter line every this many steps.
-    public let lineEverySteps: Int?
+    package let lineEverySteps: Int?
     /// On a terminal, the shortest time between redraws, in seconds.
-    public let refreshInterval: Double
+    package let refreshInterval: Double
     private let sink: TextSink
     private let clock: () -> Double
 
@@ -35,6 +35,12 @@ public final class ProgressBar: Callback {
     private var stepsDone = 0
     private var lastLogs: BatchLogs?
 
+    /// Keras' progress bar on standard output (a redrawn bar on a terminal, one line per epoch
+    /// otherwise); `quiet` writes nothing.
+    public convenience init(quiet: Bool = false) {
+        self.init(sink: StandardOutputSink(), quiet: quiet)
+    }
+
     /// A progress bar writing to `sink`.
     ///
     /// - Parameters:
@@ -44,7 +50,7 @@ public final class ProgressBar: Callback {
     ///   - lineEverySteps: on a non-terminal sink, also write a counter line every this many steps.
     ///   - refreshInterval: on a terminal, the shortest time between redraws, in seconds.
     ///   - clock: monotonic seconds (injectable so tests get a fixed ETA).
-    public init(sink: TextSink = StandardOutputSink(), quiet: Bool = false, width: Int = 30,
+    package init(sink: TextSink = StandardOutputSink(), quiet: Bool = false, width: Int = 30,
                 lineEverySteps: Int? = nil, refreshInterval: Double = 0.05,
                 clock: @escaping () -> Double = ProgressBar.monotonicSeconds) {
         self.sink = sink; self.quiet = quiet; self.width = max(1, width)
@@ -53,7 +59,7 @@ public final class ProgressBar: Callback {
     }
 
     /// Seconds since an arbitrary fixed point, never going backwards.
-    public static func monotonicSeconds() -> Double {
+    package static func monotonicSeconds() -> Double {
         Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 

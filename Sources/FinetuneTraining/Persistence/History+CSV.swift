@@ -7,22 +7,22 @@ import Foundation
 /// is 1-based, as everywhere in this package.
 extension EpochRecord {
     /// The CSV header line's fields.
-    public static let csvColumns = ["epoch", "acc", "loss", "val_acc", "val_loss", "seconds", "phase", "lr"]
+    package static let csvColumns = ["epoch", "acc", "loss", "val_acc", "val_loss", "seconds", "phase", "lr"]
 
     /// This epoch's CSV fields, in ``csvColumns`` order.
-    public var csvFields: [String] {
+    package var csvFields: [String] {
         func number(_ x: Double?) -> String { x.map(pythonRepr) ?? "NA" }
         return [String(epoch), number(accuracy), number(loss), number(validationAccuracy),
                 number(validationLoss), number(seconds), String(phase), number(learningRate)]
     }
 
     /// This epoch as one CSV line, with its `\n`.
-    public var csvLine: String { csvFields.joined(separator: ",") + "\n" }
+    package var csvLine: String { csvFields.joined(separator: ",") + "\n" }
 }
 
 extension History {
     /// The whole history as CSV text: header, then one line per epoch.
-    public func csvText() -> String {
+    package func csvText() -> String {
         EpochRecord.csvColumns.joined(separator: ",") + "\n" + epochs.map(\.csvLine).joined()
     }
 
@@ -44,7 +44,7 @@ extension History {
     }
 
     /// Parses CSV text (see ``init(csvContentsOf:)``); `path` only names the source in errors.
-    public init(csv text: String, path: String = "<csv>") throws {
+    package init(csv text: String, path: String = "<csv>") throws {
         let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
         guard let headerLine = lines.first else {
             throw HistoryFileError.malformed(path: path, line: nil, reason: "the file is empty (expected a header line)")

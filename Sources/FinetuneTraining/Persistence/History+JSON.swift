@@ -16,7 +16,7 @@ import Foundation
 /// `null` for a missing value. In pandas: `pd.DataFrame(json.load(f)["epochs"])`.
 extension History {
     /// The JSON text described above, ending in a newline.
-    public func jsonText() -> String {
+    package func jsonText() -> String {
         func number(_ x: Double?) -> String { x.map(jsonNumber) ?? "null" }
         let rows = epochs.map { r in
             "    {\"epoch\": \(r.epoch), \"phase\": \(r.phase), \"loss\": \(number(r.loss)), "
@@ -45,7 +45,7 @@ extension History {
     }
 
     /// Parses JSON data (see ``init(jsonContentsOf:)``); `path` only names the source in errors.
-    public init(json data: Data, path: String = "<json>") throws {
+    package init(json data: Data, path: String = "<json>") throws {
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true   // NaN / Infinity, as Python writes them
         do {

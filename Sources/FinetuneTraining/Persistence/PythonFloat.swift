@@ -7,7 +7,7 @@
 /// Swift's `description` already yields the shortest round-tripping digits; only the notation
 /// threshold differs (Swift switches to scientific at 2⁵³, Python at 10¹⁶), so the digits are
 /// taken from it and re-laid out.
-public func pythonRepr(_ x: Double) -> String {
+package func pythonRepr(_ x: Double) -> String {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x < 0 ? "-inf" : "inf" }
     let sign = x.sign == .minus ? "-" : ""
@@ -41,7 +41,7 @@ public func pythonRepr(_ x: Double) -> String {
 
 /// A double as Python's `json.dumps` writes it: ``pythonRepr(_:)`` for finite values, and the
 /// non-standard `NaN`, `Infinity`, `-Infinity` that Python's `json.loads` (and JSON5) read back.
-public func jsonNumber(_ x: Double) -> String {
+package func jsonNumber(_ x: Double) -> String {
     if x.isNaN { return "NaN" }
     if x.isInfinite { return x < 0 ? "-Infinity" : "Infinity" }
     return pythonRepr(x)

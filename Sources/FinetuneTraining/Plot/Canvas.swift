@@ -2,45 +2,45 @@ import Foundation
 import FinetuneData
 
 /// An 8-bit sRGB colour.
-public struct RGB: Hashable, Sendable, CustomStringConvertible {
+package struct RGB: Hashable, Sendable, CustomStringConvertible {
     /// Red, green and blue, 0–255.
-    public var r: UInt8, g: UInt8, b: UInt8
+    package var r: UInt8, g: UInt8, b: UInt8
     /// A colour from its red, green and blue bytes.
-    public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { self.r = r; self.g = g; self.b = b }
+    package init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { self.r = r; self.g = g; self.b = b }
     /// White.
-    public static let white = RGB(255, 255, 255)
+    package static let white = RGB(255, 255, 255)
     /// Black.
-    public static let black = RGB(0, 0, 0)
+    package static let black = RGB(0, 0, 0)
     /// Matplotlib's default cycle, first two: "tab:blue", "tab:orange".
-    public static let blue = RGB(31, 119, 180)
+    package static let blue = RGB(31, 119, 180)
     /// Matplotlib's "tab:orange".
-    public static let orange = RGB(255, 127, 14)
+    package static let orange = RGB(255, 127, 14)
     /// `#rrggbb`, for SVG.
-    public var hex: String { String(format: "#%02x%02x%02x", r, g, b) }
-    public var description: String { hex }
+    package var hex: String { String(format: "#%02x%02x%02x", r, g, b) }
+    package var description: String { hex }
 }
 
 /// A point in pixel coordinates: x to the right, y down, (0, 0) the top-left corner of the
 /// top-left pixel; pixel (i, j) covers [i, i+1) × [j, j+1).
-public struct PixelPoint: Hashable, Sendable {
+package struct PixelPoint: Hashable, Sendable {
     /// Horizontal (to the right) and vertical (down) position in pixels.
-    public var x: Double, y: Double
+    package var x: Double, y: Double
     /// The point (x, y).
-    public init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
+    package init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
 }
 
 /// An RGB raster, row-major, 3 bytes a pixel, with the few drawing operations the charts need:
 /// rectangles, anti-aliased strokes (solid or dashed, round caps), discs and bitmap text.
-public struct Canvas: Sendable {
+package struct Canvas: Sendable {
     /// Width in pixels.
-    public let width: Int
+    package let width: Int
     /// Height in pixels.
-    public let height: Int
+    package let height: Int
     /// The pixels, row-major, 3 bytes (R, G, B) each.
-    public private(set) var pixels: [UInt8]
+    package private(set) var pixels: [UInt8]
 
     /// A canvas filled with `background`.
-    public init(width: Int, height: Int, background: RGB = .white) {
+    package init(width: Int, height: Int, background: RGB = .white) {
         self.width = max(1, width); self.height = max(1, height)
         pixels = [UInt8](repeating: 0, count: self.width * self.height * 3)
         for i in 0..<(self.width * self.height) {
@@ -49,18 +49,18 @@ public struct Canvas: Sendable {
     }
 
     /// The colour at pixel (x, y).
-    public subscript(x: Int, y: Int) -> RGB {
+    package subscript(x: Int, y: Int) -> RGB {
         let i = 3 * (y * width + x)
         return RGB(pixels[i], pixels[i + 1], pixels[i + 2])
     }
 
     /// Writes the canvas as a PNG file (atomically).
-    public func writePNG(to url: URL) throws {
+    package func writePNG(to url: URL) throws {
         try FinetuneData.writePNG(rgb: pixels, width: width, height: height, to: url)
     }
 
     /// Mixes `color` into pixel (x, y) with opacity `alpha` ∈ [0, 1]; outside pixels are ignored.
-    public mutating func blend(x: Int, y: Int, _ color: RGB, alpha: Double) {
+    package mutating func blend(x: Int, y: Int, _ color: RGB, alpha: Double) {
         guard x >= 0, y >= 0, x < width, y < height, alpha > 0 else { return }
         let a = min(alpha, 1), i = 3 * (y * width + x)
         func mix(_ old: UInt8, _ new: UInt8) -> UInt8 { UInt8((Double(old) * (1 - a) + Double(new) * a).rounded()) }
@@ -69,7 +69,7 @@ public struct Canvas: Sendable {
     }
 
     /// Fills the pixels with x0 ≤ x < x1, y0 ≤ y < y1.
-    public mutating func fill(x0: Int, y0: Int, x1: Int, y1: Int, _ color: RGB) {
+    package mutating func fill(x0: Int, y0: Int, x1: Int, y1: Int, _ color: RGB) {
         for y in max(0, y0)..<max(max(0, y0), min(height, y1)) {
             for x in max(0, x0)..<max(max(0, x0), min(width, x1)) { blend(x: x, y: y, color, alpha: 1) }
         }
@@ -79,7 +79,7 @@ public struct Canvas: Sendable {
     /// (on, off lengths in pixels) makes it dashed, the pattern running on across vertices. Only
     /// pixels inside `clip` (x0, y0, x1, y1) are touched. Coverage is the max over segments, so
     /// joins are not painted twice.
-    public mutating func stroke(_ points: [PixelPoint], _ color: RGB, lineWidth: Double,
+    package mutating func stroke(_ points: [PixelPoint], _ color: RGB, lineWidth: Double,
                                 dash: (on: Double, off: Double)? = nil,
                                 clip: (x0: Int, y0: Int, x1: Int, y1: Int)? = nil) {
         guard !points.isEmpty else { return }
@@ -91,7 +91,7 @@ public struct Canvas: Sendable {
     }
 
     /// A filled disc (an anti-aliased dot, matplotlib's `o` marker).
-    public mutating func disc(at center: PixelPoint, radius: Double, _ color: RGB,
+    package mutating func disc(at center: PixelPoint, radius: Double, _ color: RGB,
                               clip: (x0: Int, y0: Int, x1: Int, y1: Int)? = nil) {
         paint(segments: [(center, center)], color, radius: radius, clip: clip)
     }
@@ -99,7 +99,7 @@ public struct Canvas: Sendable {
     /// Draws `text` with the bitmap font, each font pixel a `scale`×`scale` square, with the top
     /// of the capitals at `y` and the text starting at `x`. `rotated` turns it 90° counter-clockwise
     /// (reading upwards, for a y-axis label); then (x, y) is the bottom-left corner of the text.
-    public mutating func text(_ text: String, x: Int, y: Int, scale: Int, _ color: RGB, rotated: Bool = false) {
+    package mutating func text(_ text: String, x: Int, y: Int, scale: Int, _ color: RGB, rotated: Bool = false) {
         for (index, character) in text.enumerated() {
             for (row, bits) in BitmapFont.glyph(character).enumerated() {
                 for column in 0..<BitmapFont.columns where bits & (1 << (BitmapFont.columns - 1 - column)) != 0 {
@@ -112,7 +112,7 @@ public struct Canvas: Sendable {
     }
 
     /// Pixel size of `text` at `scale`: width, and height of capitals (descenders go below).
-    public static func textSize(_ text: String, scale: Int) -> (width: Int, height: Int) {
+    package static func textSize(_ text: String, scale: Int) -> (width: Int, height: Int) {
         (BitmapFont.width(of: text) * scale, BitmapFont.ascent * scale)
     }
 

@@ -1,5 +1,5 @@
 /// How a series is drawn.
-public enum LineStyle: Sendable, Equatable {
+package enum LineStyle: Sendable, Equatable {
     /// A continuous line.
     case solid
     /// Dashes `on` pixels long with `off`-pixel gaps.
@@ -8,28 +8,28 @@ public enum LineStyle: Sendable, Equatable {
     case dots(radius: Double)
 
     /// Dashes of 10 pixels with 6-pixel gaps.
-    public static let dashed = LineStyle.dashed(on: 10, off: 6)
+    package static let dashed = LineStyle.dashed(on: 10, off: 6)
 
     var isDots: Bool { if case .dots = self { return true }; return false }
 }
 
 /// One curve: points (x, y) joined in order; non-finite y values break the line.
-public struct ChartSeries: Sendable {
+package struct ChartSeries: Sendable {
     /// The legend entry.
-    public var name: String
+    package var name: String
     /// The points' x values (epochs, for training curves).
-    public var x: [Double]
+    package var x: [Double]
     /// The points' y values, as many as `x`.
-    public var y: [Double]
+    package var y: [Double]
     /// Line colour.
-    public var color: RGB
+    package var color: RGB
     /// Solid, dashed or dots.
-    public var style: LineStyle
+    package var style: LineStyle
     /// Line width in pixels.
-    public var lineWidth: Double
+    package var lineWidth: Double
 
     /// A series of the points (x[i], y[i]).
-    public init(name: String, x: [Double], y: [Double], color: RGB, style: LineStyle = .solid, lineWidth: Double = 2) {
+    package init(name: String, x: [Double], y: [Double], color: RGB, style: LineStyle = .solid, lineWidth: Double = 2) {
         self.name = name; self.x = x; self.y = y; self.color = color; self.style = style; self.lineWidth = lineWidth
     }
 
@@ -45,15 +45,15 @@ public struct ChartSeries: Sendable {
 }
 
 /// A labelled vertical line across the plot (e.g. where phase 2 begins).
-public struct VerticalMarker: Sendable {
+package struct VerticalMarker: Sendable {
     /// Where the line is drawn, in data coordinates.
-    public var x: Double
+    package var x: Double
     /// Text drawn beside the line.
-    public var label: String
+    package var label: String
     /// Line and label colour.
-    public var color: RGB
+    package var color: RGB
     /// A grey marker by default.
-    public init(x: Double, label: String, color: RGB = RGB(120, 120, 120)) {
+    package init(x: Double, label: String, color: RGB = RGB(120, 120, 120)) {
         self.x = x; self.label = label; self.color = color
     }
 }

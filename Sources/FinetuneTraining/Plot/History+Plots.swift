@@ -4,11 +4,11 @@ import Foundation
 /// validation solid, a dashed vertical marker where each later phase begins.
 extension History {
     /// File stems of ``curveCharts(smoothing:width:height:)``, in order.
-    public static let plotNames = ["accuracy", "loss", "accuracy_smoothed", "loss_smoothed"]
+    package static let plotNames = ["accuracy", "loss", "accuracy_smoothed", "loss_smoothed"]
 
     /// The four charts (name, chart): accuracy and loss per epoch, then the same smoothed with
     /// ``exponentialMovingAverage(_:factor:)`` restarted at each phase (factor 0.8, the seed's).
-    public func curveCharts(smoothing factor: Double = 0.8, width: Int = 800, height: Int = 500) -> [(name: String, chart: LineChart)] {
+    package func curveCharts(smoothing factor: Double = 0.8, width: Int = 800, height: Int = 500) -> [(name: String, chart: LineChart)] {
         let markers = phaseStarts.dropFirst().map {
             VerticalMarker(x: Double($0.epoch) - 0.5, label: "phase \($0.phase)")
         }

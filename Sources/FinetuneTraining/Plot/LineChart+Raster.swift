@@ -4,7 +4,7 @@ extension LineChart {
     static let textColor = RGB(20, 20, 20)
 
     /// Draws the chart into a new canvas of ``width``×``height`` pixels.
-    public func render() -> Canvas {
+    package func render() -> Canvas {
         let layout = ChartLayout(self)
         var canvas = Canvas(width: width, height: height)
         let s = textScale

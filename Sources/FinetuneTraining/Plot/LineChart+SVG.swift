@@ -4,7 +4,7 @@ extension LineChart {
     /// The chart as an SVG document with the same layout as ``render()``: text in a monospace
     /// font sized like the bitmap font, curves as `<polyline>` (dashes via `stroke-dasharray`),
     /// clipped to the plot area.
-    public func svg() -> String {
+    package func svg() -> String {
         let layout = ChartLayout(self)
         let s = Double(textScale)
         let fontSize = 8.5 * s

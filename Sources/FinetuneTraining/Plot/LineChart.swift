@@ -3,28 +3,28 @@ import Foundation
 /// A line chart in the style of matplotlib's defaults: title, axes with nice ticks, light grid,
 /// axis labels, legend in the emptiest corner. Render it to pixels (``render()``, ``writePNG(to:)``)
 /// or to SVG (``svg()``, ``writeSVG(to:)``); both use the same layout.
-public struct LineChart: Sendable {
+package struct LineChart: Sendable {
     /// Title above the plot.
-    public var title: String
+    package var title: String
     /// Label under the x axis.
-    public var xLabel: String
+    package var xLabel: String
     /// Label beside the y axis, reading upwards.
-    public var yLabel: String
+    package var yLabel: String
     /// The curves, drawn in order.
-    public var series: [ChartSeries]
+    package var series: [ChartSeries]
     /// Labelled vertical lines (phase starts).
-    public var markers: [VerticalMarker]
+    package var markers: [VerticalMarker]
     /// Image width in pixels.
-    public var width: Int
+    package var width: Int
     /// Image height in pixels.
-    public var height: Int
+    package var height: Int
     /// Font pixel size: each bitmap-font pixel is `textScale`×`textScale` image pixels.
-    public var textScale: Int
+    package var textScale: Int
     /// Ticks on whole numbers only along x (epochs).
-    public var integerX: Bool
+    package var integerX: Bool
 
     /// A chart of `series` with the given labels, `width`×`height` pixels.
-    public init(title: String, xLabel: String, yLabel: String, series: [ChartSeries],
+    package init(title: String, xLabel: String, yLabel: String, series: [ChartSeries],
                 markers: [VerticalMarker] = [], width: Int = 800, height: Int = 500,
                 textScale: Int = 2, integerX: Bool = true) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series
@@ -33,8 +33,8 @@ public struct LineChart: Sendable {
     }
 
     /// Writes ``render()`` as a PNG file (atomically).
-    public func writePNG(to url: URL) throws { try render().writePNG(to: url) }
+    package func writePNG(to url: URL) throws { try render().writePNG(to: url) }
 
     /// Writes ``svg()`` (atomically).
-    public func writeSVG(to url: URL) throws { try writeAtomically(Data(svg().utf8), to: url) }
+    package func writeSVG(to url: URL) throws { try writeAtomically(Data(svg().utf8), to: url) }
 }

@@ -5,21 +5,21 @@ import Foundation
 /// such step that covers [lower, upper] with at most `maxTicks` ticks. The axis is "loose"
 /// (Heckbert, *Nice numbers for graph labels*, Graphics Gems 1990): it runs from the last tick
 /// ≤ the data minimum to the first tick ≥ the data maximum.
-public struct NiceScale: Sendable, Equatable {
+package struct NiceScale: Sendable, Equatable {
     /// The first tick, ≤ the data minimum.
-    public var lower: Double
+    package var lower: Double
     /// The last tick, ≥ the data maximum.
-    public var upper: Double
+    package var upper: Double
     /// Distance between ticks: m·10ᵏ with m ∈ {1, 2, 2.5, 5}.
-    public var step: Double
+    package var step: Double
     /// Tick values from `lower` to `upper`.
-    public var ticks: [Double]
+    package var ticks: [Double]
     /// Digits after the decimal point that show every tick exactly (0.25 → 2, 0.5 → 1, 20 → 0).
-    public var decimals: Int
+    package var decimals: Int
 
     /// Scale for data in [min, max]. A single value (min == max) is widened to a small range
     /// around it; non-finite bounds give the unit range [0, 1].
-    public init(min lo: Double, max hi: Double, maxTicks: Int = 6, integer: Bool = false) {
+    package init(min lo: Double, max hi: Double, maxTicks: Int = 6, integer: Bool = false) {
         var lo = lo, hi = hi
         if !lo.isFinite || !hi.isFinite { lo = 0; hi = 1 }
         if lo > hi { swap(&lo, &hi) }
@@ -53,7 +53,7 @@ public struct NiceScale: Sendable, Equatable {
     }
 
     /// `value` with ``decimals`` digits after the point (no "-0").
-    public func label(_ value: Double) -> String {
+    package func label(_ value: Double) -> String {
         let text = String(format: "%.\(decimals)f", value)
         return text.hasPrefix("-") && Double(text) == 0 ? String(text.dropFirst()) : text
     }

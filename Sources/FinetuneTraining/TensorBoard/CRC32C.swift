@@ -2,7 +2,7 @@
 /// files, computed a byte at a time from a 256-entry table (RFC 3720, appendix B.4).
 ///
 /// `checksum("123456789") == 0xE3069283`, the standard check value.
-public enum CRC32C {
+package enum CRC32C {
     /// The table for the reflected polynomial: entry `b` is the CRC of the single byte `b`.
     static let table: [UInt32] = (0..<256).map { byte in
         var crc = UInt32(byte)
@@ -11,7 +11,7 @@ public enum CRC32C {
     }
 
     /// The CRC-32C of `bytes` (initial value and final XOR 0xFFFFFFFF).
-    public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+    package static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         table.withUnsafeBufferPointer { t in
             for b in bytes { crc = t[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
@@ -21,7 +21,7 @@ public enum CRC32C {
 
     /// TFRecord's masked CRC: rotated right by 15 bits plus 0xA282EAD8, so that a CRC stored
     /// inside checksummed data does not checksum to a fixed value (TensorFlow's `crc32c::Mask`).
-    public static func masked(_ bytes: some Sequence<UInt8>) -> UInt32 {
+    package static func masked(_ bytes: some Sequence<UInt8>) -> UInt32 {
         let crc = checksum(bytes)
         return ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8
     }

@@ -13,14 +13,14 @@ import Foundation
 /// files while they grow and would never see a renamed copy. Each record goes to the file with one
 /// `write(2)`; ``flush()`` `fsync`s. A process killed mid-write leaves at most one truncated record
 /// at the end, which TensorBoard's reader drops, so everything before it stays readable.
-public final class EventFileWriter {
+package final class EventFileWriter {
     /// The event file.
-    public let url: URL
+    package let url: URL
     private var descriptor: Int32
 
     /// Creates a new event file in `directory` (made if missing), named as TensorFlow names them,
     /// with a numeric suffix if that name is taken, and writes its `brain.Event:2` header.
-    public init(directory: URL, wallTime: Double = Date().timeIntervalSince1970) throws {
+    package init(directory: URL, wallTime: Double = Date().timeIntervalSince1970) throws {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -45,7 +45,7 @@ public final class EventFileWriter {
     }
 
     /// Writes one event as a TFRecord.
-    public func append(_ event: TensorBoardEvent) throws {
+    package func append(_ event: TensorBoardEvent) throws {
         let record = Self.record(event.encoded)
         guard descriptor >= 0 else { throw TensorBoardError.unwritable(path: url.path, reason: "the file is closed") }
         try record.withUnsafeBytes { bytes in
@@ -62,7 +62,7 @@ public final class EventFileWriter {
     }
 
     /// Forces what was written to disk (`fsync`).
-    public func flush() throws {
+    package func flush() throws {
         guard descriptor >= 0 else { return }
         guard fsync(descriptor) == 0 else {
             throw TensorBoardError.unwritable(path: url.path, reason: "fsync: \(String(cString: strerror(errno)))")
@@ -70,7 +70,7 @@ public final class EventFileWriter {
     }
 
     /// Flushes and closes the file; later appends fail.
-    public func close() throws {
+    package func close() throws {
         guard descriptor >= 0 else { return }
         defer { _ = systemClose(descriptor); descriptor = -1 }
         try flush()
@@ -84,7 +84,7 @@ public final class EventFileWriter {
     }
 
     /// `data` framed as one TFRecord.
-    public static func record(_ data: [UInt8]) -> [UInt8] {
+    package static func record(_ data: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(data.count + 16)
         let length = withUnsafeBytes(of: UInt64(data.count).littleEndian) { Array($0) }

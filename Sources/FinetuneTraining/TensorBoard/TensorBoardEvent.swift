@@ -3,16 +3,16 @@ import Foundation
 /// One record of a TensorFlow event file: TensorFlow's `Event` protocol buffer
 /// (`tensorflow/core/util/event.proto`) with the only two payloads TensorBoard needs from a
 /// training loop — the file-version header and a `Summary` of tagged values.
-public struct TensorBoardEvent: Sendable, Equatable {
+package struct TensorBoardEvent: Sendable, Equatable {
     /// Seconds since 1970 when the value was recorded (`wall_time`).
-    public var wallTime: Double
+    package var wallTime: Double
     /// The step on TensorBoard's horizontal axis (`step`).
-    public var step: Int64
+    package var step: Int64
     /// What the event carries.
-    public var payload: Payload
+    package var payload: Payload
 
     /// An event's content.
-    public enum Payload: Sendable, Equatable {
+    package enum Payload: Sendable, Equatable {
         /// The first record of every file, `"brain.Event:2"` (`file_version`).
         case fileVersion(String)
         /// Tagged values (`summary`).
@@ -20,12 +20,12 @@ public struct TensorBoardEvent: Sendable, Equatable {
     }
 
     /// An event recorded at `wallTime` for `step`.
-    public init(wallTime: Double, step: Int64, payload: Payload) {
+    package init(wallTime: Double, step: Int64, payload: Payload) {
         self.wallTime = wallTime; self.step = step; self.payload = payload
     }
 
     /// The serialized `Event` message.
-    public var encoded: [UInt8] {
+    package var encoded: [UInt8] {
         var w = ProtobufWriter()
         w.double(1, wallTime)
         if step != 0 { w.int64(2, step) }
@@ -42,14 +42,14 @@ public struct TensorBoardEvent: Sendable, Equatable {
 }
 
 /// One tagged value of a `Summary` (`Summary.Value` in `tensorflow/core/framework/summary.proto`).
-public struct TensorBoardValue: Sendable, Equatable {
+package struct TensorBoardValue: Sendable, Equatable {
     /// The name TensorBoard groups and plots by (`epoch_loss`, `block5_conv1.kernel/histogram`).
-    public var tag: String
+    package var tag: String
     /// The value.
-    public var kind: Kind
+    package var kind: Kind
 
     /// The kinds of value a training loop logs.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// A number, stored as `simple_value` (float32), shown on the Scalars dashboard.
         case scalar(Float)
         /// An encoded PNG of `width × height` pixels with 3 channels (`Summary.Image`).
@@ -62,7 +62,7 @@ public struct TensorBoardValue: Sendable, Equatable {
     }
 
     /// A value named `tag`.
-    public init(tag: String, _ kind: Kind) { self.tag = tag; self.kind = kind }
+    package init(tag: String, _ kind: Kind) { self.tag = tag; self.kind = kind }
 
     func encode(into w: inout ProtobufWriter) {
         w.string(1, tag)

@@ -5,20 +5,20 @@
 /// Buckets are `bucketCount` equal-width intervals from `min` to `max`, closed on the right as
 /// TensorFlow reads them: bucket i holds the values in (limit[i − 1], limit[i]], the first one
 /// also `min`; the last right edge is exactly `max`. All values equal: one bucket.
-public struct TensorBoardHistogram: Sendable, Equatable {
-    public var min: Double
-    public var max: Double
-    public var count: Double
-    public var sum: Double
-    public var sumOfSquares: Double
+package struct TensorBoardHistogram: Sendable, Equatable {
+    package var min: Double
+    package var max: Double
+    package var count: Double
+    package var sum: Double
+    package var sumOfSquares: Double
     /// Right edge of each bucket (`bucket_limit`).
-    public var bucketLimits: [Double]
+    package var bucketLimits: [Double]
     /// Values in each bucket (`bucket`).
-    public var bucketCounts: [Double]
+    package var bucketCounts: [Double]
 
     /// The histogram of `values` in `bucketCount` buckets (NaN and infinite values are skipped,
     /// since a histogram of them has no edges; none at all gives one empty bucket at 0).
-    public init(_ values: some Collection<Float>, bucketCount: Int = 30) {
+    package init(_ values: some Collection<Float>, bucketCount: Int = 30) {
         var lo = Double.infinity, hi = -Double.infinity, n = 0.0, s = 0.0, ss = 0.0
         for v in values where v.isFinite {
             let d = Double(v)
@@ -41,7 +41,7 @@ public struct TensorBoardHistogram: Sendable, Equatable {
     }
 
     /// A histogram with the given fields.
-    public init(min: Double, max: Double, count: Double, sum: Double, sumOfSquares: Double,
+    package init(min: Double, max: Double, count: Double, sum: Double, sumOfSquares: Double,
                 bucketLimits: [Double], bucketCounts: [Double]) {
         self.min = min; self.max = max; self.count = count; self.sum = sum
         self.sumOfSquares = sumOfSquares; self.bucketLimits = bucketLimits; self.bucketCounts = bucketCounts

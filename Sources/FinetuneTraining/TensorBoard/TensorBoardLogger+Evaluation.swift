@@ -5,7 +5,7 @@ extension TensorBoardLogger {
     ///
     /// - Parameter step: the optimizer's step count when the model was saved (Keras'
     ///   `optimizer.iterations`, the step Keras logs evaluations at).
-    public func logEvaluation(loss: Double, accuracy: Double, step: Int) throws {
+    package func logEvaluation(loss: Double, accuracy: Double, step: Int) throws {
         try log([TensorBoardValue(tag: "evaluation_loss_vs_iterations", .scalar(Float(loss))),
                  TensorBoardValue(tag: "evaluation_\(metricName)_vs_iterations", .scalar(Float(accuracy)))],
                 step: step, run: .evaluation)

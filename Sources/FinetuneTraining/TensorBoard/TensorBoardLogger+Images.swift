@@ -4,13 +4,13 @@ import FinetuneData
 extension TensorBoardLogger {
     /// Writes a PNG image (its bytes as they are; TensorBoard decodes them in the browser).
     /// Throws ``TensorBoardError/notPNG(path:)`` when `png` is not one.
-    public func logImage(_ tag: String, png: [UInt8], step: Int, run: Run = .train) throws {
+    package func logImage(_ tag: String, png: [UInt8], step: Int, run: Run = .train) throws {
         guard let size = Self.pngSize(png) else { throw TensorBoardError.notPNG(path: tag) }
         try log([TensorBoardValue(tag: tag, .image(png: png, width: size.width, height: size.height))], step: step, run: run)
     }
 
     /// Writes the PNG file at `url` (a plot, a Grad-CAM overlay, a confusion matrix).
-    public func logImage(_ tag: String, pngFile url: URL, step: Int, run: Run = .train) throws {
+    package func logImage(_ tag: String, pngFile url: URL, step: Int, run: Run = .train) throws {
         let bytes: [UInt8]
         do { bytes = Array(try Data(contentsOf: url)) } catch {
             throw TensorBoardError.unwritable(path: url.path, reason: "cannot read the image: \(error.localizedDescription)")
@@ -23,7 +23,7 @@ extension TensorBoardLogger {
     /// `augmented_samples` at step 0: what the training loop sees, drawn by
     /// ``/FinetuneData/Augmentation/writeGrid(of:rows:columns:seed:to:)``. Returns the PNG's bytes.
     @discardableResult
-    public func logAugmentedSamples(_ augmentation: Augmentation, of image: RGBImage, rows: Int = 3,
+    package func logAugmentedSamples(_ augmentation: Augmentation, of image: RGBImage, rows: Int = 3,
                                     columns: Int = 4, seed: Int = 0) throws -> [UInt8] {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("finetune-tensorboard-\(UUID().uuidString)")

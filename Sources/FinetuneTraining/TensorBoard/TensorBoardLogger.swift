@@ -30,15 +30,15 @@ import FinetuneCore
 /// record. One logger passed to both phases' `fit` keeps writing the same files.
 public final class TensorBoardLogger: Callback {
     /// The folder given to `tensorboard --logdir`.
-    public let logDirectory: URL
+    package let logDirectory: URL
     /// Write `batch_*` scalars every this many training steps; `nil`: per-epoch scalars only.
-    public let batchFrequency: Int?
+    package let batchFrequency: Int?
     /// Write weight and gradient histograms every this many epochs (epochs 1, 1 + n, …); 0: never.
-    public let histogramFrequency: Int
+    package let histogramFrequency: Int
     /// Buckets of each histogram.
-    public let histogramBuckets: Int
+    package let histogramBuckets: Int
     /// The metric's log name, used in tags (`epoch_acc`).
-    public let metricName: String
+    package let metricName: String
     public private(set) var failure: (any Error)?
 
     private var writers: [Run: EventFileWriter] = [:]
@@ -72,12 +72,12 @@ public final class TensorBoardLogger: Callback {
     }
 
     /// The event file of `run`, once the first value was written into it.
-    public func eventFile(_ run: Run) -> URL? { writers[run]?.url }
+    package func eventFile(_ run: Run) -> URL? { writers[run]?.url }
 
     // MARK: Logging by hand
 
     /// Writes tagged values at `step` into `run`.
-    public func log(_ values: [TensorBoardValue], step: Int, run: Run = .train) throws {
+    package func log(_ values: [TensorBoardValue], step: Int, run: Run = .train) throws {
         let event = TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: Int64(step), payload: .summary(values))
         try writer(run).append(event)
     }
