@@ -45,12 +45,12 @@ public final class DataParallel: DistributionStrategy {
     /// The default ``bucketBytes``, 4 MiB: on one 2-core machine over shared memory, phase 2's
     /// 36.7 MB reduced 1.3–2.6× faster in buckets of 2–16 MiB than in one call, and no size
     /// in that range was consistently best (`finetune-mpi bench --reduce-only`).
-    package static let defaultBucketBytes = 4 << 20
+    public static let defaultBucketBytes = 4 << 20
     /// The default of ``overlapsBackward``: off, since overlapping did not measurably shorten a
     /// step there (the reduction is a few percent of a step at most, and Open MPI advances a
     /// non-blocking reduction only inside MPI calls, which a funneled trainer makes between
     /// layers only).
-    package static let defaultOverlapsBackward = false
+    public static let defaultOverlapsBackward = false
 
     /// Joins the MPI job (initializing MPI).
     public convenience init(bucketBytes: Int = DataParallel.defaultBucketBytes,
