@@ -4,7 +4,7 @@ import Finetune
 
 /// `finetune-bench checkpoint`: size and speed of a checkpoint of the full seed model.
 ///
-/// The model is `VGG16.seedModel()`: VGG16's conv base (13 convolutions, 14,714,688 parameters) +
+/// The model is `VGG16.binaryClassifier()`: VGG16's conv base (13 convolutions, 14,714,688 parameters) +
 /// Dense(8192→256) + Dense(256→1), 16,812,353 parameters. The optimizer is `RMSprop` after one step
 /// (values not applied) on random gradients of the phase-2 trainable set (block5's three convolutions + the head), so it
 /// holds 9,177,089 `rms` values; the trainer state is a 130-epoch-sized JSON blob.
@@ -50,7 +50,7 @@ struct CheckpointBenchmark: ParsableCommand {
 
     func run() throws {
         var rng = SeededRNG(seed: 1)
-        var model = try VGG16.seedModel(using: &rng)
+        var model = try VGG16.binaryClassifier(using: &rng)
         var source = "random (glorot-uniform kernels, zero biases)"
         if weights != "random" {
             let url = weights == "hed" ? Self.hedURL : URL(fileURLWithPath: weights)
@@ -99,7 +99,7 @@ struct CheckpointBenchmark: ParsableCommand {
               back.optimizerState == checkpoint.optimizerState else {
             throw ValidationError("the checkpoint read back differs from the one written")
         }
-        var restored = try VGG16.seedModel()
+        var restored = try VGG16.binaryClassifier()
         try back.restore(into: &restored)
         var restoredOptimizer = RMSprop(learningRate: 1e-5)
         try back.restore(optimizer: &restoredOptimizer)

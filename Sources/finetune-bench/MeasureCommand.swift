@@ -20,7 +20,7 @@ struct MeasureCommand: ParsableCommand {
     func run() throws {
         if let threads { Parallel.setThreadCount(threads) }
         var rng = SeededRNG(seed: 1)
-        let model = try VGG16.seedModel(inputShape: [image, image, 3], using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [image, image, 3], using: &rng)
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5), freezing: .all(of: "vgg16"))
         if mode == "phase2" || mode == "epoch2" {
             try trainer.beginPhase(freezing: .from("block5_conv1"), optimizer: RMSprop(learningRate: 1e-5))

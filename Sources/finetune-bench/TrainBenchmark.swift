@@ -30,7 +30,7 @@ struct TrainBenchmark: ParsableCommand {
     func run() throws {
         if let threads { Parallel.setThreadCount(threads) }
         var rng = SeededRNG(seed: 1)
-        let model = try VGG16.seedModel(inputShape: [image, image, 3], using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [image, image, 3], using: &rng)
         let x = Tensor.uniform([batch, image, image, 3], low: 0, high: 1, using: &rng)
         let y = Tensor(shape: [batch, 1], scalars: (0..<batch).map { Float($0 % 2) })
         let data = Batch(images: x, labels: y)

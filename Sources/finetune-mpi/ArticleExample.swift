@@ -48,7 +48,7 @@ func trainDataParallel(data: String, out: String, epochs: Int, imageSize: Int) t
         var train = try source("train", shuffle: true)
         let validation = try source("validation", shuffle: false)
         var rng = SeededRNG(seed: 1)
-        let model = try VGG16.seedModel(inputShape: [imageSize, imageSize, 3], using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [imageSize, imageSize, 3], using: &rng)
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5),
                                   freezing: .all(of: "vgg16"))
         try parallel.attach(to: trainer)                     // rank 0's weights on every rank

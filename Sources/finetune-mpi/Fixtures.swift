@@ -30,7 +30,7 @@ struct Fixture {
 
     func model() throws -> Sequential {
         var rng = SeededRNG(seed: 7)
-        return try VGG16.seedModel(inputShape: [imageSize, imageSize, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
+        return try VGG16.binaryClassifier(inputShape: [imageSize, imageSize, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
     }
 
     func phase1Trainer() throws -> Trainer {

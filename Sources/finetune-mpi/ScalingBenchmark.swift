@@ -67,7 +67,7 @@ struct ScalingBenchmark: ParsableCommand {
 
     private func measure(_ parallel: DataParallel) throws {
         var rng = SeededRNG(seed: 1)
-        let model = try VGG16.seedModel(inputShape: [imageSize, imageSize, 3], using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [imageSize, imageSize, 3], using: &rng)
         let images = Tensor.uniform([batchSize * 2, imageSize, imageSize, 3], low: 0, high: 255, using: &rng)
         let labels = Tensor(shape: [batchSize * 2], scalars: (0..<(batchSize * 2)).map { Float($0 % 2) })
         var train = try ArraySource(images: images, labels: labels, batchSize: batchSize, shuffle: true,

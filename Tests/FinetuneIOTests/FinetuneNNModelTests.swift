@@ -12,7 +12,7 @@ struct FinetuneNNModelTests {
 
     func seed(_ seed: UInt64) throws -> Sequential {
         var rng = SeededRNG(seed: seed)
-        return try VGG16.seedModel(inputShape: Self.image, widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
+        return try VGG16.binaryClassifier(inputShape: Self.image, widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
     }
 
     @Test("Keras 3 weights of the seed model give Keras' prediction", .tags(.golden))

@@ -195,7 +195,7 @@ struct DocExampleTests {
 
     @Test("FreezePolicies.md: its policies and the parameter counts it quotes")
     func freezeCounts() throws {
-        let model = try VGG16.seedModel()   // all-zero weights: only the shapes matter
+        let model = try VGG16.binaryClassifier()   // all-zero weights: only the shapes matter
         #expect(model.parameterCount == 16_812_353)
         let (phase1, phase2, custom) = try freezePolicyExamples(model)
         #expect(phase1.trainableParameters == 2_097_665 && phase1.nonTrainableParameters == 14_714_688)

@@ -33,7 +33,7 @@ struct TrainerGoldenTests {
         let image = try #require(golden.param("image").int)
         let batch = try #require(golden.param("batch").int)
         var rng = SeededRNG(seed: 0)
-        var model = try VGG16.seedModel(inputShape: [image, image, 3], widths: widths, using: &rng)
+        var model = try VGG16.binaryClassifier(inputShape: [image, image, 3], widths: widths, using: &rng)
         let keyValues = try golden.param("keys").array ?? []
         let keys = keyValues.compactMap(\.string)
         #expect(!keys.isEmpty)
