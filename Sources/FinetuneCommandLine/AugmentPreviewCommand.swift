@@ -27,7 +27,7 @@ public struct AugmentPreviewCommand: ParsableCommand {
     public var index: Int = 0
 
     @Option(name: .customLong("image-size"), help: "Images are resized to this height and width first.")
-    public var imageSize: Int = 150
+    public var imageSize: Int = TwoPhaseRecipe.chollet.imageSize
 
     @Option(help: "Rows of the grid.")
     public var rows: Int = 3

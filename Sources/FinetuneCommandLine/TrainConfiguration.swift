@@ -1,11 +1,9 @@
 import Finetune
 
-/// Every choice of a two-phase training run, as plain values. The defaults are Chollet's recipe
-/// (Deep Learning with Python, ch. 5: 150×150 images, batches of 20, RMSprop 2e-5 for 30 epochs
-/// with the base frozen, then 1e-5 for 100 epochs with `block5_conv1` on trainable, rotation 40°,
-/// shifts/shear/zoom 0.2, horizontal flips, ×1/255), except that an epoch is one whole pass over
-/// the training images unless ``stepsPerEpoch`` says otherwise. A preset (a cats-vs-dogs demo,
-/// a test) changes the fields it needs and runs ``TrainWorkflow``.
+/// Every choice of a two-phase training run, as plain values. ``init(data:recipe:)`` takes the
+/// model, augmentation and schedule from a ``TwoPhaseRecipe`` (Chollet's by default), except that
+/// an epoch is one whole pass over the training images unless ``stepsPerEpoch`` says otherwise. A
+/// preset (the cats-vs-dogs demo, a test) changes the fields it needs and runs ``TrainWorkflow``.
 public struct TrainConfiguration: Sendable {
     // MARK: Data and output
     /// Dataset root: `train/` and optionally `validation/` and `test/`, each with a folder per class.
@@ -39,27 +37,27 @@ public struct TrainConfiguration: Sendable {
     /// `.binary` refuses datasets without exactly two classes; `nil`: binary for two class
     /// folders, categorical for more.
     public var classMode: ClassMode?
-    public var imageSize = 150
+    public var imageSize: Int
     public var baseWidths = VGG16.standardWidths
-    public var denseUnits = 256
+    public var denseUnits: Int
     public var dropout: Float = 0
     /// `rescale`, `caffe` or `none` (see ``ModelDescription/preprocessing``).
     public var preprocessing = "rescale"
 
     // MARK: Schedule
-    public var batchSize = 20
-    public var phase1Epochs = 30
-    public var phase2Epochs = 100
+    public var batchSize: Int
+    public var phase1Epochs: Int
+    public var phase2Epochs: Int
     /// Training batches per epoch (`nil`: one pass over the training images).
     public var stepsPerEpoch: Int?
     /// Validation batches per epoch (`nil`: one pass).
     public var validationSteps: Int?
     /// Test batches in the final evaluation (`nil`: one pass).
     public var testSteps: Int?
-    public var learningRate1: Float = 2e-5
-    public var learningRate2: Float = 1e-5
+    public var learningRate1: Float
+    public var learningRate2: Float
     /// Phase 2 trains every base layer from this one on.
-    public var unfreezeFrom = "block5_conv1"
+    public var unfreezeFrom: String
     /// Stop a phase after this many epochs without a better validation loss (`nil`: never).
     public var earlyStoppingPatience: Int?
     /// With early stopping: put the best epoch's weights back when a phase stops.
@@ -69,8 +67,7 @@ public struct TrainConfiguration: Sendable {
 
     // MARK: Augmentation
     /// `nil`: no augmentation.
-    public var augmentation: Augmentation? = Augmentation(rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2,
-                                                          shearRange: 0.2, zoom: 0.2, horizontalFlip: true, fillMode: .nearest)
+    public var augmentation: Augmentation?
     public var augmentationRandomness: AugmentationRandomness = .perSample
     public var shuffle = true
 
@@ -92,7 +89,16 @@ public struct TrainConfiguration: Sendable {
     /// The command line, for `run.json` and the command that resumes an interrupted run.
     public var arguments = CommandLine.arguments
 
-    public init(data: String) { self.data = data }
+    /// A run on `data` with `recipe`'s image size, head, batch size, epochs, learning rates,
+    /// unfreeze point and augmentation; every epoch one pass over the images.
+    public init(data: String, recipe: TwoPhaseRecipe = .chollet) {
+        self.data = data
+        (imageSize, denseUnits, batchSize) = (recipe.imageSize, recipe.denseUnits, recipe.batchSize)
+        (phase1Epochs, phase2Epochs) = (recipe.phase1.epochs, recipe.phase2.epochs)
+        (learningRate1, learningRate2) = (recipe.phase1.learningRate, recipe.phase2.learningRate)
+        unfreezeFrom = recipe.unfreezeFrom
+        augmentation = recipe.augmentation
+    }
 
     /// The seed as `flow_from_directory` takes it (NumPy reduces it modulo 2³²).
     var dataSeed: Int { Int(seed % (1 << 32)) }

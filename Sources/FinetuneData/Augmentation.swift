@@ -74,13 +74,6 @@ public struct Augmentation: Sendable, Hashable {
         self.semantics = semantics
     }
 
-    /// The seed's (and the book's) generator: rotation 40, shifts 0.2, shear 0.2, zoom 0.2,
-    /// horizontal flips, fill `nearest`.
-    public static func seedRecipe(semantics: Semantics = .keras3) -> Augmentation {
-        Augmentation(rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2, shearRange: 0.2, zoom: 0.2,
-                     horizontalFlip: true, fillMode: .nearest, semantics: semantics)
-    }
-
     /// Throws unless every range is finite and the zoom range is positive.
     public func validate() throws {
         let ranges = [("rotation range", rotationRange), ("width shift range", widthShiftRange),

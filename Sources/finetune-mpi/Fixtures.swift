@@ -1,7 +1,7 @@
 import Foundation
 import Finetune
 
-/// The small deterministic setup the checks train: a reduced-width seed model on 32×32 random
+/// The small deterministic setup the checks train: Chollet's model at reduced width on 32×32 random
 /// images with shuffling and Keras-stream augmentation (so sharding must keep the draws of the
 /// whole batch), and a fixed validation set.
 struct Fixture {
@@ -37,7 +37,7 @@ struct Fixture {
         try Trainer(model: try model(), optimizer: RMSprop(learningRate: 1e-3), freezing: .all(of: "vgg16"), seed: 3)
     }
 
-    static let phase2Policy = FreezePolicy.from("block5_conv1")
+    static let phase2Policy = TwoPhaseRecipe.chollet.phase2Freezing
     static func phase2Optimizer() -> RMSprop { RMSprop(learningRate: 1e-4) }
 }
 
