@@ -23,7 +23,7 @@ public struct Augmentation: Sendable, Hashable {
 
     /// How points that fall outside the image are filled (SciPy's `mode`).
     public enum FillMode: Sendable, Hashable {
-        /// Edge pixels repeated (the seed's choice, Keras' default).
+        /// Edge pixels repeated (Chollet's choice, Keras' default).
         case nearest
         /// The constant `cval`.
         case constant(Double)

@@ -70,7 +70,7 @@ struct FreezePolicyTests {
     }
 
     /// Counts kernel calls of one training evaluation (forward, loss, backward) of the
-    /// reduced-width seed model under `policy`.
+    /// reduced-width Chollet model under `policy`.
     func calls(_ policy: FreezePolicy, expected: [KernelCounters.Kind: Int]) throws -> [KernelCounters.Kind: Int] {
         let model = try Self.model()
         let trainable = try policy.trainableKeys(in: model)

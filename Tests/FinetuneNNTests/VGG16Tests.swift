@@ -3,14 +3,14 @@ import FinetuneCore
 import FinetuneTestSupport
 import FinetuneNN
 
-@Suite("VGG16 and the seed model")
+@Suite("VGG16 and its binary classifier")
 struct VGG16Tests {
     static let kerasNames = ["block1_conv1", "block1_conv2", "block1_pool", "block2_conv1", "block2_conv2", "block2_pool",
                              "block3_conv1", "block3_conv2", "block3_conv3", "block3_pool",
                              "block4_conv1", "block4_conv2", "block4_conv3", "block4_pool",
                              "block5_conv1", "block5_conv2", "block5_conv3", "block5_pool"]
 
-    @Test("the full-size seed model has Keras' parameter counts")
+    @Test("the full-size binary classifier (Chollet's model) has Keras' parameter counts")
     func fullSizeCounts() throws {
         let model = try VGG16.binaryClassifier()   // zero placeholders: no 16.8 M random draws in a debug test
         #expect(model.parameterCount == 16_812_353)

@@ -42,7 +42,7 @@ func twoPhaseTransfer(train: inout some DataSource, validation: some DataSource,
 
 // MARK: FreezePolicies.md
 
-/// Three ways to split the seed model into trainable and frozen parameters.
+/// Three ways to split Chollet's model into trainable and frozen parameters.
 func freezePolicyExamples(_ model: Sequential) throws -> (phase1: FreezeReport, phase2: FreezeReport, custom: FreezeReport) {
     let phase1 = try FreezePolicy.all(of: "vgg16").apply(to: model)
     let phase2 = try FreezePolicy.from("block5_conv1").apply(to: model)
