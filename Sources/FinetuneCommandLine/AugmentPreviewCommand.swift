@@ -27,7 +27,7 @@ package struct AugmentPreviewCommand: ParsableCommand {
     package var index: Int = 0
 
     @Option(name: .customLong("image-size"), help: "Images are resized to this height and width first.")
-    package var imageSize: Int = 150
+    package var imageSize: Int = TwoPhaseRecipe.chollet.imageSize
 
     @Option(help: "Rows of the grid.")
     package var rows: Int = 3

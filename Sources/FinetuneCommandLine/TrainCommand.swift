@@ -8,7 +8,9 @@ package struct TrainCommand: ParsableCommand {
         abstract: "Train VGG16 + a new head on a folder of classes, in two phases.",
         discussion: """
         Phase 1 trains the new head with the VGG16 base frozen; phase 2 unfreezes the base from \
-        --unfreeze-from on and fine-tunes with a lower learning rate. Two class folders give a \
+        --unfreeze-from on and fine-tunes with a lower learning rate. The defaults are Chollet's \
+        cats-vs-dogs recipe, except that an epoch is one pass over the images; demo-catsdogs takes the \
+        same flags. Two class folders give a \
         Dense(1, sigmoid) head with binary cross-entropy; more give Dense(classes, softmax) with \
         categorical cross-entropy.
 
@@ -36,7 +38,13 @@ package struct TrainCommand: ParsableCommand {
 
     package init() {}
 
+    package func validate() throws {
+        guard options.data != nil else { throw ValidationError(TrainOptions.missingData) }
+    }
+
     package func run() throws {
-        try TrainWorkflow.runAsCommand(try options.configuration())
+        let configuration = try options.configuration()
+        try TrainOptions.checkPaths(of: configuration)
+        try TrainWorkflow.runAsCommand(configuration)
     }
 }

@@ -1,29 +1,33 @@
 import Finetune
 
 extension TrainConfiguration {
-    /// Chollet's cats-vs-dogs run (Deep Learning with Python, ch. 5), as `demo-catsdogs` runs it:
-    /// a binary head on `train/`, `validation/` and `test/` (all three required, exactly two
-    /// classes), 150×150 images in batches of 20, 100 steps an epoch, 50 validation and 50 test
-    /// steps, RMSprop 2e-5 for 30 epochs with the base frozen, then 1e-5 for 100 epochs from
-    /// `block5_conv1` on, Keras' augmentation ranges (rotation 40°, shifts/shear/zoom 0.2,
-    /// horizontal flips), no `best.ftckpt`.
-    package static func cholletCatsVsDogs(data: String) -> TrainConfiguration {
-        var c = TrainConfiguration(data: data)
+    /// Chollet's cats-vs-dogs run as `demo-catsdogs` runs it: ``TwoPhaseRecipe/chollet`` with a
+    /// binary head on `train/`, `validation/` and `test/` (all three required, exactly two
+    /// classes), the recipe's steps per epoch, validation steps and test steps, and no
+    /// `best.ftckpt` (the recipe keeps no checkpoint of its best epoch), into `demo-out`.
+    /// Without `data`: a generated two-class dataset and the short schedule of
+    /// ``generatedDataRecipe``.
+    package static func cholletCatsVsDogs(data: String?) -> TrainConfiguration {
+        let recipe = data == nil ? generatedDataRecipe : .chollet
+        var c = TrainConfiguration(data: data ?? "", recipe: recipe)
+        c.generatesData = data == nil
         c.requiredSplits = ["train", "validation", "test"]
         c.classMode = .binary
-        c.imageSize = 150
-        c.batchSize = 20
-        c.phase1Epochs = 30
-        c.phase2Epochs = 100
-        c.stepsPerEpoch = 100
-        c.validationSteps = 50
-        c.testSteps = 50
-        c.learningRate1 = 2e-5
-        c.learningRate2 = 1e-5
-        c.unfreezeFrom = "block5_conv1"
-        c.augmentation = Augmentation(rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2, shearRange: 0.2,
-                                      zoom: 0.2, horizontalFlip: true, fillMode: .nearest)
+        (c.stepsPerEpoch, c.validationSteps, c.testSteps) = (recipe.stepsPerEpoch, recipe.validationSteps, recipe.testSteps)
         c.keepBestCheckpoint = false
+        c.out = "demo-out"
+        c.commandName = "demo-catsdogs"
         return c
     }
+
+    /// Chollet's recipe on a schedule for `demo-catsdogs`' generated dataset (circles vs squares),
+    /// which ends in about a minute on 2 cores: 64×64 images, 3 + 3 epochs of 10 steps, 5
+    /// validation and 5 test steps.
+    package static let generatedDataRecipe: TwoPhaseRecipe = {
+        var recipe = TwoPhaseRecipe.chollet
+        recipe.imageSize = 64
+        (recipe.phase1.epochs, recipe.phase2.epochs) = (3, 3)
+        (recipe.stepsPerEpoch, recipe.validationSteps, recipe.testSteps) = (10, 5, 5)
+        return recipe
+    }()
 }

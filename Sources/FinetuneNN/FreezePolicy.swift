@@ -6,10 +6,11 @@ import FinetuneCore
 /// sequence of rules (``then(_:)``):
 /// - ``none``: everything trainable.
 /// - ``all(of:)`` / ``freeze(_:)``: the named layers (a whole sub-model such as `"vgg16"`, or a
-///   single layer) become frozen; the rest is left as it was. Phase 1 of the seed: `.all(of: "vgg16")`.
+///   single layer) become frozen; the rest is left as it was. Phase 1 of Chollet's recipe:
+///   `.all(of: "vgg16")`.
 /// - ``unfreeze(_:)``: the named layers become trainable.
 /// - ``from(_:)`` (alias ``until(_:)``): in forward order, every layer before the named one is
-///   frozen and it and every later layer are trainable — the seed's phase 2 loop
+///   frozen and it and every later layer are trainable — the phase 2 loop of Chollet's recipe
 ///   (`block5_conv1` and after, including the head, train).
 /// - ``keys(_:)``: exactly these keys train.
 /// Unknown layer names throw ``LayerError/unknownLayer(name:known:)`` listing the known names;

@@ -6,7 +6,7 @@ import FinetuneCore
 /// (`_keras_logits`), and `binary_crossentropy` / `categorical_crossentropy` then compute from
 /// those logits — numerically stable, no clipping. This protocol is the explicit version of that
 /// trick: ``Dense``, ``Conv2D``, ``Activation`` and ``Sequential`` (through its last layer) conform,
-/// so a model built like the seed (`Dense(1, sigmoid)` last) exposes its logits to the loss.
+/// so a model built like Chollet's (`Dense(1, sigmoid)` last) exposes its logits to the loss.
 public protocol LogitsExposing: Layer {
     /// Runs the layer without its final activation. The pullback takes dL/d(logits).
     func forwardLogits(_ input: Tensor, context: inout ForwardContext)

@@ -1,7 +1,7 @@
 import FinetuneCore
 
 /// Layers applied one after another, Keras' `Sequential`. Nestable: the VGG16 base is one
-/// `Sequential` named `"vgg16"` inside the seed model, as in Keras.
+/// `Sequential` named `"vgg16"` inside Chollet's model, as in Keras.
 ///
 /// Keys stay flat Keras keys (`block5_conv1.kernel`): a container adds no prefix. Layer names are
 /// unique across the whole tree (checked on construction).

@@ -1,7 +1,8 @@
 import FinetuneCore
 
 /// The VGG16 convolutional base (Simonyan & Zisserman 2014, "Very Deep Convolutional Networks for
-/// Large-Scale Image Recognition"), Keras' `VGG16(include_top=False)`, and the seed model built on it.
+/// Large-Scale Image Recognition"), Keras' `VGG16(include_top=False)`, and the binary classifier
+/// Chollet's recipe builds on it (``binaryClassifier(inputShape:widths:denseUnits:using:)``).
 ///
 /// Five blocks of 3×3, stride-1, `same`, ReLU convolutions (2, 2, 3, 3, 3 of them) with
 /// 64, 128, 256, 512, 512 filters, each block followed by a 2×2 stride-2 max-pool. Layer names are
@@ -32,10 +33,10 @@ public enum VGG16 {
         try base(inputShape: inputShape, widths: widths, initializer: { .zeros($0) })
     }
 
-    /// The seed model with all-zero weights, to be replaced by loaded ones.
-    public static func seedModel(inputShape: Shape = [150, 150, 3], widths: [Int] = standardWidths,
-                                 denseUnits: Int = 256) throws -> Sequential {
-        try seedModel(inputShape: inputShape, widths: widths, denseUnits: denseUnits, initializer: { .zeros($0) })
+    /// The binary classifier with all-zero weights, to be replaced by loaded ones.
+    public static func binaryClassifier(inputShape: Shape = [150, 150, 3], widths: [Int] = standardWidths,
+                                        denseUnits: Int = 256) throws -> Sequential {
+        try binaryClassifier(inputShape: inputShape, widths: widths, denseUnits: denseUnits, initializer: { .zeros($0) })
     }
 
     static func base(inputShape: Shape, widths: [Int], initializer: (Shape) -> Tensor) throws -> Sequential {
@@ -60,21 +61,23 @@ public enum VGG16 {
         return try Sequential(name: "vgg16", inputShape: inputShape, layers)
     }
 
-    /// The seed's model: `vgg16` base, `Flatten` ("flatten"), `Dense(256, relu)` ("dense"),
-    /// `Dense(1, sigmoid)` ("dense_1"), in a ``Sequential`` named "sequential".
-    /// At 150×150 with standard widths: 16,812,353 parameters, 14,714,688 of them in the base.
-    public static func seedModel(inputShape: Shape = [150, 150, 3], widths: [Int] = standardWidths,
-                                 denseUnits: Int = 256, using rng: inout some RandomNumberGenerator) throws -> Sequential {
-        try seedModel(inputShape: inputShape, widths: widths, denseUnits: denseUnits,
-                      initializer: { shape in .glorotUniform(shape, using: &rng) })
+    /// The base with a new binary head, as Keras builds Chollet's cats-vs-dogs model: `vgg16` base,
+    /// `Flatten` ("flatten"), `Dense(denseUnits, relu)` ("dense"), `Dense(1, sigmoid)` ("dense_1"),
+    /// in a ``Sequential`` named "sequential", Keras-initialised from `rng` in layer order.
+    /// At 150×150 with standard widths and 256 units: 16,812,353 parameters, 14,714,688 of them in
+    /// the base.
+    public static func binaryClassifier(inputShape: Shape = [150, 150, 3], widths: [Int] = standardWidths,
+                                        denseUnits: Int = 256, using rng: inout some RandomNumberGenerator) throws -> Sequential {
+        try binaryClassifier(inputShape: inputShape, widths: widths, denseUnits: denseUnits,
+                             initializer: { shape in .glorotUniform(shape, using: &rng) })
     }
 
     /// The most weights the first dense layer may have (2³¹ floats = 8 GiB): larger inputs are
     /// refused with an error instead of failing to allocate.
     public static let maximumDenseWeights = 1 << 31
 
-    static func seedModel(inputShape: Shape, widths: [Int], denseUnits: Int,
-                          initializer: (Shape) -> Tensor) throws -> Sequential {
+    static func binaryClassifier(inputShape: Shape, widths: [Int], denseUnits: Int,
+                                 initializer: (Shape) -> Tensor) throws -> Sequential {
         let base = try base(inputShape: inputShape, widths: widths, initializer: initializer)
         let features = try base.outputShape(for: Shape([1] + inputShape.dimensions)).scalarCount
         let (weights, overflow) = features.multipliedReportingOverflow(by: denseUnits)

@@ -10,7 +10,7 @@ public struct BatchLogs: Sendable {
     public var size: Int
     /// This batch's loss and accuracy.
     public var loss: Double
-    /// This batch's metric (binary accuracy for the seed).
+    /// This batch's metric (binary accuracy for a binary head).
     public var accuracy: Double
     /// Running sample-weighted means over the epoch so far (what Keras' progress bar shows).
     public var meanLoss: Double

@@ -5,7 +5,7 @@ import FinetuneNN
 /// input never changes while the trainable set stays the same, and the rest.
 ///
 /// Validation and test sets are the same images every epoch, so the prefix's output for them can
-/// be computed once and reused: for the seed's phase 1 the whole VGG16 base (13.2 GFLOP an image
+/// be computed once and reused: for phase 1 of Chollet's recipe the whole VGG16 base (13.2 GFLOP an image
 /// at 150×150) is skipped from the second validation pass on; in phase 2, blocks 1–4 are.
 /// Only `Sequential` containers are looked through; any other layer with sublayers is opaque.
 struct ModelSplit {

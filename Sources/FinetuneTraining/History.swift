@@ -4,7 +4,7 @@ import Foundation
 /// epoch's training batches (weights as they were at each step); `valLoss`/`valAcc` come from a
 /// separate pass at the end of the epoch (nil without validation).
 public struct EpochRecord: Codable, Sendable, Hashable {
-    /// Epoch number, 1-based and continuing across phases (phase 2 of the seed starts at 31).
+    /// Epoch number, 1-based and continuing across phases (phase 2 of Chollet's recipe starts at 31).
     public var epoch: Int
     /// Training phase this epoch belongs to (1, 2, …), for two-phase workflows.
     public var phase: Int

@@ -1,6 +1,6 @@
 /// Exponential moving average, the book's `smooth_curve` (Chollet, *Deep Learning with Python*,
 /// §5.3): s₀ = x₀, sᵢ = f·sᵢ₋₁ + (1 − f)·xᵢ. `factor` f ∈ [0, 1): 0 returns the series unchanged,
-/// larger is smoother (the seed uses 0.8). Empty in, empty out. A NaN poisons everything after it,
+/// larger is smoother (Chollet's recipe uses 0.8). Empty in, empty out. A NaN poisons everything after it,
 /// as in the book's code.
 public func exponentialMovingAverage(_ series: [Double], factor: Double = 0.8) -> [Double] {
     var out: [Double] = []
@@ -45,7 +45,7 @@ extension History {
     }
 
     /// Phases in order of first appearance, each with its first epoch: `[(1, 1), (2, 31)]` for
-    /// the seed's run.
+    /// a run of Chollet's recipe.
     package var phaseStarts: [(phase: Int, epoch: Int)] {
         var seen = Set<Int>(), starts: [(phase: Int, epoch: Int)] = []
         for record in epochs where seen.insert(record.phase).inserted {

@@ -11,10 +11,10 @@ import FinetuneData
 /// and a second ``fit(_:epochs:stepsPerEpoch:validation:validationSteps:callbacks:)``; the
 /// `Finetune` documentation's article "Two-Phase Transfer Learning" walks through it.
 ///
-/// Epoch numbers continue across `fit` calls (phase 2 of the seed starts at epoch 31), as Keras'
+/// Epoch numbers continue across `fit` calls (phase 2 of Chollet's recipe starts at epoch 31), as Keras'
 /// `initial_epoch` makes them; `history` holds every epoch of every phase.
 public final class Trainer {
-    /// The model being trained (a `Sequential` for the seed).
+    /// The model being trained (a `Sequential` for Chollet's model).
     public internal(set) var model: any Layer
     /// The optimizer of the current phase.
     public var optimizer: any Optimizer

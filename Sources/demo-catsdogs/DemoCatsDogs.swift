@@ -5,9 +5,9 @@ import FinetuneCommandLine
 import FinetuneRuntime
 
 /// `swift run -c release demo-catsdogs` — Chollet's whole workflow: VGG16 base + new head,
-/// phase 1 (frozen base), phase 2 (unfrozen from block5_conv1), test evaluation, history, plots.
-/// Its flags map onto ``TrainConfiguration/cholletCatsVsDogs(data:)``, which `finetune train`'s
-/// ``TrainWorkflow`` runs.
+/// phase 1 (frozen base), phase 2 (unfrozen from `--unfreeze-from`), test evaluation, history,
+/// plots. Its flags are `finetune train`'s (``TrainOptions``), applied to
+/// ``TrainConfiguration/cholletCatsVsDogs(data:)``, which `finetune train`'s ``TrainWorkflow`` runs.
 @main
 struct DemoCatsDogs: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,12 +28,20 @@ struct DemoCatsDogs: ParsableCommand {
         the dataset layout, a checkpoint of another run), 130 interrupted.
         """)
 
-    @OptionGroup var options: DemoOptions
-
-    func validate() throws { try options.validateFlags() }
+    @OptionGroup var options: TrainOptions
 
     func run() throws {
+        let configuration = try configuration()
+        try TrainOptions.checkPaths(of: configuration)
         Runtime.configureProcess()   // the process settings Finetune is fastest with (see Runtime)
-        try TrainWorkflow.runAsCommand(try options.configuration())
+        try TrainWorkflow.runAsCommand(configuration)
+    }
+
+    /// The flags on Chollet's recipe; without `--data`, on a generated dataset with a short
+    /// schedule (``TrainConfiguration/generatedDataRecipe``).
+    func configuration(arguments: [String] = CommandLine.arguments) throws -> TrainConfiguration {
+        var preset = TrainConfiguration.cholletCatsVsDogs(data: options.data)
+        preset.arguments = arguments
+        return try options.configuration(on: preset)
     }
 }

@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import Finetune
 
-/// `finetune-bench checkpoint`: size and speed of a checkpoint of the full seed model.
+/// `finetune-bench checkpoint`: size and speed of a checkpoint of Chollet's full model.
 ///
-/// The model is `VGG16.seedModel()`: VGG16's conv base (13 convolutions, 14,714,688 parameters) +
-/// Dense(8192→256) + Dense(256→1), 16,812,353 parameters. The optimizer is `RMSprop` after one step
+/// The model is `TwoPhaseRecipe.chollet.model(using:)`: VGG16's conv base (13 convolutions,
+/// 14,714,688 parameters) + Dense(8192→256) + Dense(256→1), 16,812,353 parameters. The optimizer is `RMSprop` after one step
 /// (values not applied) on random gradients of the phase-2 trainable set (block5's three convolutions + the head), so it
 /// holds 9,177,089 `rms` values; the trainer state is a 130-epoch-sized JSON blob.
 /// Write time = encode (byte planes + zstd) + atomic write with fsync of file and directory;
@@ -13,7 +13,7 @@ import Finetune
 struct CheckpointBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Checkpoint size, compression ratio, write and read time for the full seed model.",
+        abstract: "Checkpoint size, compression ratio, write and read time for Chollet's full model.",
         discussion: """
             Example: swift run -c release finetune-bench checkpoint --weights hed
             Target: write and read each under 1 s on two cores.
@@ -50,7 +50,8 @@ struct CheckpointBenchmark: ParsableCommand {
 
     func run() throws {
         var rng = SeededRNG(seed: 1)
-        var model = try VGG16.seedModel(using: &rng)
+        let recipe = TwoPhaseRecipe.chollet
+        var model = try recipe.model(using: &rng)
         var source = "random (glorot-uniform kernels, zero biases)"
         if weights != "random" {
             let url = weights == "hed" ? Self.hedURL : URL(fileURLWithPath: weights)
@@ -58,7 +59,7 @@ struct CheckpointBenchmark: ParsableCommand {
             try file.load(into: &model, scope: .convolutions)
             source = "\(url.path) (\(file.layout.rawValue)) on the 13 convolutions, random head"
         }
-        var optimizer = RMSprop(learningRate: 1e-5)
+        var optimizer = recipe.phase2.optimizer()
         let trainable = model.parameters.filter { $0.key.hasPrefix("block5") || $0.key.hasPrefix("dense") }
         let gradients = Dictionary(uniqueKeysWithValues: trainable.map { parameter in
             (parameter.key, Tensor(shape: parameter.value.shape, scalars: (0..<parameter.value.scalarCount).map { _ in
@@ -70,7 +71,8 @@ struct CheckpointBenchmark: ParsableCommand {
                            gradients: gradients)
         var checkpoint = Checkpoint(model: model, optimizer: optimizer,
                                     metadata: ["model": "VGG16 + Dense(256) + Dense(1)", "weights": source])
-        try checkpoint.encodeOptimizerConfig(["learning_rate": 1e-5, "rho": 0.9, "epsilon": 1e-7])
+        try checkpoint.encodeOptimizerConfig(["learning_rate": Double(optimizer.learningRate), "rho": optimizer.rho,
+                                              "epsilon": optimizer.epsilon])
         try checkpoint.encodeTrainerState(TrainerStateSample())
 
         let folder: URL
@@ -84,7 +86,7 @@ struct CheckpointBenchmark: ParsableCommand {
             cleanup = true
         }
         defer { if cleanup { try? FileManager.default.removeItem(at: folder) } }
-        let url = folder.appendingPathComponent("seed.ftckpt")
+        let url = folder.appendingPathComponent("chollet.ftckpt")
 
         let weightCount = checkpoint.parameterCount
         let slotCount = checkpoint.optimizerState.values.reduce(0) { $0 + $1.scalarCount }
@@ -99,14 +101,14 @@ struct CheckpointBenchmark: ParsableCommand {
               back.optimizerState == checkpoint.optimizerState else {
             throw ValidationError("the checkpoint read back differs from the one written")
         }
-        var restored = try VGG16.seedModel()
+        var restored = try recipe.model()
         try back.restore(into: &restored)
-        var restoredOptimizer = RMSprop(learningRate: 1e-5)
+        var restoredOptimizer = recipe.phase2.optimizer()
         try back.restore(optimizer: &restoredOptimizer)
         guard restoredOptimizer.state == optimizer.state, restoredOptimizer.iterations == optimizer.iterations else {
             throw ValidationError("the restored optimizer differs from the saved one")
         }
-        print("read back: every weight and slot equal; restored into a fresh seed model and RMSprop")
+        print("read back: every weight and slot equal; restored into a fresh model and RMSprop")
 
         // Where the time goes (one run each): encoding = byte planes + zstd + checksum in memory;
         // the rest of a write is the atomic file protocol with its two fsyncs.

@@ -3,11 +3,12 @@ import Foundation
 import Finetune
 
 /// Finetune against Keras 3 / TF-CPU (oneDNN) on the same CPU, in one run: images per second of
-/// the three kinds of step of Chollet's fine-tuning recipe (inference, phase 1 with the VGG16 base
-/// frozen, phase 2 trainable from block5_conv1) at batch 20 and 150×150, and the wall time of one
-/// recipe epoch (100 augmented training steps + 50 validation steps read from photo folders) of
-/// each phase (`epoch`: the base frozen; `epoch2`: trainable from block5_conv1). With both epoch
-/// rows it projects the recipe's 30 + 100 epochs for each side from them.
+/// the three kinds of step of Chollet's fine-tuning recipe (``TwoPhaseRecipe/chollet``: inference,
+/// phase 1 with the VGG16 base frozen, phase 2 trainable from block5_conv1) at its batch and image
+/// size, and the wall time of one recipe epoch (its augmented training steps + validation steps
+/// read from photo folders) of each phase (`epoch`: the base frozen; `epoch2`: trainable from
+/// block5_conv1). With both epoch rows it projects the recipe's epochs of both phases for each
+/// side from them.
 ///
 /// Every measurement runs in a fresh process — Finetune's `finetune-bench measure`, or the Keras
 /// peer `Peers/keras_peer.py` — so each reports its own peak RSS. The two alternate, row by row and
@@ -33,10 +34,10 @@ struct CompareBenchmark: ParsableCommand {
     var steps = 5
     @Option(help: "Rounds of alternating measurements; each row reports its best round.")
     var rounds = 2
-    @Option(help: "Training steps of the epoch rows (the recipe: 100).")
-    var epochSteps = 100
-    @Option(help: "Validation steps of the epoch rows (the recipe: 50).")
-    var validationSteps = 50
+    @Option(help: "Training steps of the epoch rows.")
+    var epochSteps = TwoPhaseRecipe.chollet.stepsPerEpoch
+    @Option(help: "Validation steps of the epoch rows.")
+    var validationSteps = TwoPhaseRecipe.chollet.validationSteps
     @Option(help: "Threads for both (default: all cores).")
     var threads: Int?
     @Option(help: "Comma-separated rows to measure (inference, phase1, phase2, epoch, epoch2); default: all.")
@@ -83,16 +84,19 @@ struct CompareBenchmark: ParsableCommand {
         }
         print("(rates: images/s, higher is better; epochs: seconds, lower is better — their ratio is Finetune's share of Keras' time)")
         if let phase1 = best["epoch"], let phase2 = best["epoch2"] {
-            // The recipe: 30 epochs of phase 1 and 100 of phase 2, each like the measured one.
-            let ours = 30 * phase1.ours.seconds + 100 * phase2.ours.seconds
-            let theirs = 30 * phase1.theirs.seconds + 100 * phase2.theirs.seconds
-            print(String(format: "recipe projection (30 × epoch + 100 × epoch2): Finetune %.2f h, Keras %.2f h (%.2f×)",
-                         ours / 3600, theirs / 3600, ours / theirs))
+            // The recipe's epochs of phase 1 and of phase 2, each like the measured one.
+            let (epochs1, epochs2) = (TwoPhaseRecipe.chollet.phase1.epochs, TwoPhaseRecipe.chollet.phase2.epochs)
+            let ours = Double(epochs1) * phase1.ours.seconds + Double(epochs2) * phase2.ours.seconds
+            let theirs = Double(epochs1) * phase1.theirs.seconds + Double(epochs2) * phase2.theirs.seconds
+            print(String(format: "recipe projection (%d × epoch + %d × epoch2): Finetune %.2f h, Keras %.2f h (%.2f×)",
+                         epochs1, epochs2, ours / 3600, theirs / 3600, ours / theirs))
         }
     }
 
     private func sharedArguments(_ mode: String) -> [String] {
-        var arguments = ["--steps", "\(mode.hasPrefix("epoch") ? epochSteps : steps)"]
+        let recipe = TwoPhaseRecipe.chollet   // both sides get its batch and image size
+        var arguments = ["--batch", "\(recipe.batchSize)", "--image", "\(recipe.imageSize)",
+                         "--steps", "\(mode.hasPrefix("epoch") ? epochSteps : steps)"]
         if let threads { arguments += ["--threads", "\(threads)"] }
         if mode.hasPrefix("epoch"), let data { arguments += ["--data", data, "--validation-steps", "\(validationSteps)"] }
         return arguments

@@ -7,6 +7,7 @@ import Glibc
 #endif
 import FinetuneCore
 import FinetuneRuntime
+import FinetuneTraining
 
 /// `swift run -c release finetune-bench conv [--batch N] [--threads N] …`
 ///
@@ -62,8 +63,8 @@ struct ConvBenchmark: ParsableCommand {
             layers), and each pass's ratio to it.
             """)
 
-    @Option(help: "Images per batch (the seed trains with 20).")
-    var batch: Int = 20
+    @Option(help: "Images per batch (Chollet's recipe trains with \(TwoPhaseRecipe.chollet.batchSize)).")
+    var batch: Int = TwoPhaseRecipe.chollet.batchSize
 
     @Option(help: "Threads for the kernels (default: all active cores).")
     var threads: Int?

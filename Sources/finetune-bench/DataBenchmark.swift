@@ -3,7 +3,8 @@ import Foundation
 import Finetune
 
 /// `finetune-bench data`: images per second through decode (Pillow-exact JPEG) → NEAREST resize →
-/// the seed's augmentation → rescale, on the real photos, for several worker-thread counts.
+/// the augmentation of Chollet's recipe → its rescale, on the real photos, for several
+/// worker-thread counts.
 struct DataBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data", abstract: "decoded + augmented images per second (flow_from_directory pipeline)")
@@ -17,11 +18,11 @@ struct DataBenchmark: ParsableCommand {
     @Option(name: .long, help: "Folder with one sub-folder per class.")
     var directory: String = "../shared/data/cats_and_dogs_mini/train"
 
-    @Option(name: .long, help: "Target size (square), as the seed's 150.")
-    var size: Int = 150
+    @Option(name: .long, help: "Target size (square).")
+    var size: Int = TwoPhaseRecipe.chollet.imageSize
 
-    @Option(name: .long, help: "Batch size, as the seed's 20.")
-    var batchSize: Int = 20
+    @Option(name: .long, help: "Batch size.")
+    var batchSize: Int = TwoPhaseRecipe.chollet.batchSize
 
     @Option(name: .long, help: "Batches kept in flight ahead of the consumer.")
     var prefetch: Int = 4
@@ -44,14 +45,15 @@ struct DataBenchmark: ParsableCommand {
 
     func run() throws {
         let counts = threads.isEmpty ? [1, 2] : threads
-        let augmentation: Augmentation? = noAugment ? nil : .seedRecipe()
+        let recipe = TwoPhaseRecipe.chollet
+        let augmentation: Augmentation? = noAugment ? nil : recipe.augmentation
         let batches = (images + batchSize - 1) / batchSize
         print("data pipeline: \(directory), \(size)×\(size), batch \(batchSize), "
-              + "\(noAugment ? "no augmentation" : "seed augmentation (rotation 40, shifts 0.2, shear 0.2, zoom 0.2, flips)"), "
+              + "\(noAugment ? "no augmentation" : "Chollet's augmentation (\(Self.describe(recipe.augmentation)))"), "
               + "rescale 1/255; \(batches * batchSize) images timed after 1 warm-up batch")
         for n in counts {
             var source = try DirectorySource(directory: directory, targetSize: (size, size), classMode: .binary,
-                                             batchSize: batchSize, shuffle: true, seed: 1, preprocessing: .rescale255,
+                                             batchSize: batchSize, shuffle: true, seed: 1, preprocessing: recipe.preprocessing,
                                              augmentation: augmentation, workers: n, prefetch: prefetch)
             _ = try source.next()
             let start = DispatchTime.now().uptimeNanoseconds
@@ -64,15 +66,25 @@ struct DataBenchmark: ParsableCommand {
         if kerasPeer { try runKerasPeer(batches: batches) }
     }
 
+    /// An augmentation's ranges, for the report line.
+    static func describe(_ a: Augmentation) -> String {
+        String(format: "rotation %g, shifts %g/%g, shear %g, zoom %g…%g", a.rotationRange, a.widthShiftRange,
+               a.heightShiftRange, a.shearRange, a.zoomRange.lowerBound, a.zoomRange.upperBound)
+            + (a.horizontalFlip ? ", flips" : "")
+    }
+
     /// Keras 3's ImageDataGenerator.flow_from_directory doing the same work, single-threaded as
     /// its `next()` is.
     private func runKerasPeer(batches: Int) throws {
+        let a = TwoPhaseRecipe.chollet.augmentation
         let script = """
         import os, time, sys
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
         from keras.src.legacy.preprocessing.image import ImageDataGenerator
-        aug = dict(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
-                   zoom_range=0.2, horizontal_flip=True, fill_mode="nearest") if \(noAugment ? "False" : "True") else {}
+        aug = dict(rotation_range=\(a.rotationRange), width_shift_range=\(a.widthShiftRange),
+                   height_shift_range=\(a.heightShiftRange), shear_range=\(a.shearRange),
+                   zoom_range=[\(a.zoomRange.lowerBound), \(a.zoomRange.upperBound)],
+                   horizontal_flip=\(a.horizontalFlip ? "True" : "False"), fill_mode="\(a.fillMode)") if \(noAugment ? "False" : "True") else {}
         it = ImageDataGenerator(rescale=1.0 / 255, **aug).flow_from_directory(
             sys.argv[1], target_size=(\(size), \(size)), batch_size=\(batchSize), class_mode="binary", seed=1)
         next(it)

@@ -10,20 +10,23 @@ struct MeasureCommand: ParsableCommand {
 
     @Argument(help: "phase1, phase2, inference, epoch (phase 1's trainable set) or epoch2 (phase 2's).")
     var mode: String
-    @Option var batch = 20
-    @Option var image = 150
+    static let recipe = TwoPhaseRecipe.chollet
+
+    @Option var batch = Self.recipe.batchSize
+    @Option var image = Self.recipe.imageSize
     @Option var steps = 5
     @Option var threads: Int?
     @Option var data: String?
-    @Option var validationSteps = 50
+    @Option var validationSteps = Self.recipe.validationSteps
 
     func run() throws {
         if let threads { Parallel.setThreadCount(threads) }
         var rng = SeededRNG(seed: 1)
-        let model = try VGG16.seedModel(inputShape: [image, image, 3], using: &rng)
-        let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5), freezing: .all(of: "vgg16"))
+        let recipe = Self.recipe
+        let model = try VGG16.binaryClassifier(inputShape: [image, image, 3], denseUnits: recipe.denseUnits, using: &rng)
+        let trainer = try Trainer(model: model, optimizer: recipe.phase1.optimizer(), freezing: recipe.phase1Freezing)
         if mode == "phase2" || mode == "epoch2" {
-            try trainer.beginPhase(freezing: .from("block5_conv1"), optimizer: RMSprop(learningRate: 1e-5))
+            try trainer.beginPhase(freezing: recipe.phase2Freezing, optimizer: recipe.phase2.optimizer())
         }
         let seconds: Double, rate: Double?
         switch mode {
@@ -41,11 +44,11 @@ struct MeasureCommand: ParsableCommand {
             guard let data else { throw ValidationError("\(mode) needs --data") }
             let workers = threads ?? Parallel.threadCount
             var train = try DirectorySource(directory: data + "/train", targetSize: (image, image), classMode: .binary,
-                                            batchSize: batch, shuffle: true, seed: 1, preprocessing: .rescale255,
-                                            augmentation: .seedRecipe(), workers: workers)
+                                            batchSize: batch, shuffle: true, seed: 1, preprocessing: recipe.preprocessing,
+                                            augmentation: recipe.augmentation, workers: workers)
             let validation = try DirectorySource(directory: data + "/validation", targetSize: (image, image),
                                                  classMode: .binary, batchSize: batch, shuffle: false,
-                                                 preprocessing: .rescale255, workers: workers)
+                                                 preprocessing: recipe.preprocessing, workers: workers)
             // Warm-up, not timed: one training step, and one validation pass, which computes the
             // frozen base's features of the validation batches once (FrozenFeatureCache). Every later
             // epoch of a run — 29 of the recipe's 30 in phase 1, 99 of 100 in phase 2 — reads them

@@ -47,7 +47,7 @@ struct SoakBenchmark: ParsableCommand {
 
         var train = try DirectorySource(directory: root.appendingPathComponent("train").path,
                                         targetSize: (image, image), classMode: .binary, batchSize: 8, seed: 3,
-                                        preprocessing: .rescale(1.0 / 255), augmentation: .seedRecipe(),
+                                        preprocessing: .rescale(1.0 / 255), augmentation: TwoPhaseRecipe.chollet.augmentation,
                                         workers: workers, quiet: true)
         let validation = try DirectorySource(directory: root.appendingPathComponent("validation").path,
                                              targetSize: (image, image), classMode: .binary, batchSize: 8,

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import Finetune
 
-/// Images per second of the seed model's three kinds of step — phase 1 (base frozen), phase 2
-/// (trainable from block5_conv1), inference — next to Keras 3 (TF-CPU) measured in the same run.
+/// Images per second of the three kinds of step of Chollet's model (``TwoPhaseRecipe/chollet``) —
+/// phase 1 (base frozen), phase 2 (trainable from block5_conv1), inference — next to Keras 3
+/// (TF-CPU) measured in the same run.
 ///
 /// FLOPs at 150×150 (per image): base forward 13.23 GFLOP; phase 1 adds only the head
 /// (≈ 4.2 MFLOP ×3); phase 2 adds block5's weight gradients and the input gradients of
@@ -12,12 +13,14 @@ import Finetune
 struct TrainBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Seed-model training/inference images per second, with the Keras 3 peer measured in the same run.")
+        abstract: "Training/inference images per second of Chollet's model, with the Keras 3 peer measured in the same run.")
 
-    @Option(help: "Images per batch (the seed: 20).")
-    var batch = 20
-    @Option(help: "Image height and width (the seed: 150).")
-    var image = 150
+    static let recipe = TwoPhaseRecipe.chollet
+
+    @Option(help: "Images per batch.")
+    var batch = Self.recipe.batchSize
+    @Option(help: "Image height and width.")
+    var image = Self.recipe.imageSize
     @Option(help: "Timed steps per measurement (after one warm-up step).")
     var steps = 3
     @Option(help: "Threads for Finetune's kernels and OpenBLAS (default: all cores).")
@@ -30,7 +33,7 @@ struct TrainBenchmark: ParsableCommand {
     func run() throws {
         if let threads { Parallel.setThreadCount(threads) }
         var rng = SeededRNG(seed: 1)
-        let model = try VGG16.seedModel(inputShape: [image, image, 3], using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [image, image, 3], denseUnits: Self.recipe.denseUnits, using: &rng)
         let x = Tensor.uniform([batch, image, image, 3], low: 0, high: 1, using: &rng)
         let y = Tensor(shape: [batch, 1], scalars: (0..<batch).map { Float($0 % 2) })
         let data = Batch(images: x, labels: y)
@@ -41,9 +44,10 @@ struct TrainBenchmark: ParsableCommand {
             for _ in 0..<steps { try body() }
             return Double(batch * steps) / Date().timeIntervalSince(start)
         }
-        let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5), freezing: .all(of: "vgg16"))
+        let recipe = Self.recipe
+        let trainer = try Trainer(model: model, optimizer: recipe.phase1.optimizer(), freezing: recipe.phase1Freezing)
         let phase1 = try rate { _ = try trainer.trainStep(data) }
-        try trainer.beginPhase(freezing: .from("block5_conv1"), optimizer: RMSprop(learningRate: 1e-5))
+        try trainer.beginPhase(freezing: recipe.phase2Freezing, optimizer: recipe.phase2.optimizer())
         let phase2 = try rate { _ = try trainer.trainStep(data) }
         let inference = rate { _ = trainer.model(x) }
         let ours = ["phase1": phase1, "phase2": phase2, "inference": inference]
@@ -54,7 +58,7 @@ struct TrainBenchmark: ParsableCommand {
                 .appendingPathComponent("Peers/keras_peer.py").path
             theirs = try runPeer(script)
         }
-        print("seed model, batch \(batch), \(image)×\(image), \(Parallel.threadCount) threads, \(steps) timed steps")
+        print("Chollet's model, batch \(batch), \(image)×\(image), \(Parallel.threadCount) threads, \(steps) timed steps")
         print("step        Finetune img/s   Keras img/s   ratio (Finetune / Keras)")
         for key in ["phase1", "phase2", "inference"] {
             let k = theirs[key]

@@ -33,24 +33,25 @@ struct ArticleExample: ParsableCommand {
 #if MPI
 // The article's code.
 
-/// Trains the seed model's head data-parallel on `data` (train/ and validation/ folders of class
-/// folders); every rank returns the same history, and rank 0 writes the checkpoint.
+/// Trains the head of Chollet's model data-parallel on `data` (train/ and validation/ folders of
+/// class folders); every rank returns the same history, and rank 0 writes the checkpoint.
 func trainDataParallel(data: String, out: String, epochs: Int, imageSize: Int) throws -> History {
     let parallel = try DataParallel()                        // MPI_Init: this rank, the world size
     defer { parallel.finalize() }
+    let recipe = TwoPhaseRecipe.chollet                      // batch, head, phase 1's optimizer
     return parallel.abortingOnError {                        // a rank that throws ends the job
         func source(_ split: String, shuffle: Bool) throws -> DirectorySource {
             try DirectorySource(directory: data + "/" + split, targetSize: (imageSize, imageSize),
-                                classMode: .binary, batchSize: 20, shuffle: shuffle, seed: 1,
-                                preprocessing: .rescale255, workers: 1)
+                                classMode: .binary, batchSize: recipe.batchSize, shuffle: shuffle, seed: 1,
+                                preprocessing: recipe.preprocessing, workers: 1)
                 .sharded(parallel.shard)                     // this rank's slots of every batch
         }
         var train = try source("train", shuffle: true)
         let validation = try source("validation", shuffle: false)
         var rng = SeededRNG(seed: 1)
-        let model = try VGG16.seedModel(inputShape: [imageSize, imageSize, 3], using: &rng)
-        let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5),
-                                  freezing: .all(of: "vgg16"))
+        let model = try VGG16.binaryClassifier(inputShape: [imageSize, imageSize, 3], denseUnits: recipe.denseUnits,
+                                               using: &rng)
+        let trainer = try Trainer(model: model, optimizer: recipe.phase1.optimizer(), freezing: recipe.phase1Freezing)
         try parallel.attach(to: trainer)                     // rank 0's weights on every rank
         try trainer.fit(&train, epochs: epochs, validation: validation,
                         callbacks: parallel.onPrimary([ProgressBar()]))

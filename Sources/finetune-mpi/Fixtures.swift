@@ -1,7 +1,7 @@
 import Foundation
 import Finetune
 
-/// The small deterministic setup the checks train: a reduced-width seed model on 32×32 random
+/// The small deterministic setup the checks train: Chollet's model at reduced width on 32×32 random
 /// images with shuffling and Keras-stream augmentation (so sharding must keep the draws of the
 /// whole batch), and a fixed validation set.
 struct Fixture {
@@ -30,14 +30,14 @@ struct Fixture {
 
     func model() throws -> Sequential {
         var rng = SeededRNG(seed: 7)
-        return try VGG16.seedModel(inputShape: [imageSize, imageSize, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
+        return try VGG16.binaryClassifier(inputShape: [imageSize, imageSize, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
     }
 
     func phase1Trainer() throws -> Trainer {
         try Trainer(model: try model(), optimizer: RMSprop(learningRate: 1e-3), freezing: .all(of: "vgg16"), seed: 3)
     }
 
-    static let phase2Policy = FreezePolicy.from("block5_conv1")
+    static let phase2Policy = TwoPhaseRecipe.chollet.phase2Freezing
     static func phase2Optimizer() -> RMSprop { RMSprop(learningRate: 1e-4) }
 }
 

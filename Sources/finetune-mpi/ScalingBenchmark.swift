@@ -3,7 +3,7 @@ import Foundation
 import Finetune
 import FinetuneDistributed
 
-/// `mpirun -np N finetune-mpi bench`: seconds per training step of the seed model (full widths,
+/// `mpirun -np N finetune-mpi bench`: seconds per training step of Chollet's model (full widths,
 /// random weights and images) in both phases, the all-reduce time each step waits for (exposed)
 /// and the bytes each rank reduces per step; `--alone` measures one process without any MPI
 /// calls in the step, the baseline. `--overlap both` alternates steps without and with the
@@ -14,8 +14,8 @@ struct ScalingBenchmark: ParsableCommand {
 
     enum Overlap: String, ExpressibleByArgument, CaseIterable { case off, on, both }
 
-    @Option(help: "Image side.") var imageSize = 150
-    @Option(help: "Global batch size (split over the ranks).") var batchSize = 20
+    @Option(help: "Image side.") var imageSize = TwoPhaseRecipe.chollet.imageSize
+    @Option(help: "Global batch size (split over the ranks).") var batchSize = TwoPhaseRecipe.chollet.batchSize
     @Option(help: "Timed steps per phase and setting in each round (after one untimed warm-up step).") var steps = 5
     @Option(help: "Rounds per phase; with --overlap both, each round times off then on.") var rounds = 1
     @Option(help: "Compute threads per process.") var threads = 1
@@ -35,7 +35,7 @@ struct ScalingBenchmark: ParsableCommand {
     }
 
     #if MPI
-    /// Seconds per all-reduce of the buffers the two phases of the seed model reduce: one
+    /// Seconds per all-reduce of the buffers the two phases of Chollet's model reduce: one
     /// `MPI_Allreduce` of the whole buffer, and the same buffer in buckets.
     private func measureReduction(_ parallel: DataParallel) throws {
         for (phase, floats) in [(1, 2_097_665 + 3), (2, 9_177_089 + 3)] {
@@ -67,18 +67,19 @@ struct ScalingBenchmark: ParsableCommand {
 
     private func measure(_ parallel: DataParallel) throws {
         var rng = SeededRNG(seed: 1)
-        let model = try VGG16.seedModel(inputShape: [imageSize, imageSize, 3], using: &rng)
+        let recipe = TwoPhaseRecipe.chollet
+        let model = try VGG16.binaryClassifier(inputShape: [imageSize, imageSize, 3], denseUnits: recipe.denseUnits, using: &rng)
         let images = Tensor.uniform([batchSize * 2, imageSize, imageSize, 3], low: 0, high: 255, using: &rng)
         let labels = Tensor(shape: [batchSize * 2], scalars: (0..<(batchSize * 2)).map { Float($0 % 2) })
         var train = try ArraySource(images: images, labels: labels, batchSize: batchSize, shuffle: true,
                                     preprocessing: .rescale255)
         if !alone { train = train.sharded(parallel.shard) }
-        let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5), freezing: .all(of: "vgg16"))
+        let trainer = try Trainer(model: model, optimizer: recipe.phase1.optimizer(), freezing: recipe.phase1Freezing)
         if !alone { try parallel.attach(to: trainer) }
         let settings: [Bool] = alone ? [false] : overlap == .both ? [false, true] : [overlap == .on]
         var summary: [String] = []
         for phase in 1...2 {
-            if phase == 2 { try trainer.beginPhase(freezing: .from("block5_conv1"), optimizer: RMSprop(learningRate: 1e-5)) }
+            if phase == 2 { try trainer.beginPhase(freezing: recipe.phase2Freezing, optimizer: recipe.phase2.optimizer()) }
             try trainer.fit(&train, epochs: 1, stepsPerEpoch: 1)  // warm-up: buffers, optimizer slots
             var results: [Bool: [(step: Double, reduce: Double)]] = [:]
             for _ in 0..<rounds {

@@ -16,15 +16,19 @@ enum DemoProcess {
         return folder.appendingPathComponent("demo-catsdogs").path
     }()
 
+    /// The built `finetune`, from the same folder as ``executable`` (or `$FINETUNE`).
+    static let finetune: String = ProcessInfo.processInfo.environment["FINETUNE"]
+        ?? URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("finetune").path
+
     struct Result {
         let code: Int32
         let output: String
     }
 
-    /// Runs the demo with `arguments` in `folder`; stdout and stderr together.
-    static func run(_ arguments: [String], in folder: URL) throws -> Result {
+    /// Runs the demo (or another `program`) with `arguments` in `folder`; stdout and stderr together.
+    static func run(_ arguments: [String], in folder: URL, program: String = executable) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.currentDirectoryURL = folder
         let pipe = Pipe()

@@ -29,6 +29,35 @@ struct CommandLineParsingTests {
         #expect(c.augmentation == nil && c.preprocessing == "caffe" && c.dropout == 0.5 && c.denseUnits == 32)
     }
 
+    @Test("flags left out keep the preset's values; flags given replace them")
+    func preset() throws {
+        let preset = TrainConfiguration.cholletCatsVsDogs(data: nil)
+        let plain = try TrainOptions.parse([]).configuration(on: preset)
+        #expect(plain.imageSize == 64 && plain.phase1Epochs == 3 && plain.stepsPerEpoch == 10 && plain.testSteps == 5)
+        #expect(plain.out == "demo-out" && !plain.keepBestCheckpoint && plain.generatesData)
+        #expect(plain.augmentation == preset.augmentation && plain.batchSize == preset.batchSize)
+        let given = try TrainOptions.parse(["--image-size", "150", "--phase1-epochs", "30", "--steps-per-epoch", "100",
+                                            "--out", "o", "--best-checkpoint", "--zoom", "0.1", "--no-flip"])
+            .configuration(on: preset)
+        #expect(given.imageSize == 150 && given.phase1Epochs == 30 && given.stepsPerEpoch == 100 && given.testSteps == 5)
+        #expect(given.out == "o" && given.keepBestCheckpoint)
+        #expect(given.augmentation?.zoomRange == Augmentation(zoom: 0.1).zoomRange && given.augmentation?.horizontalFlip == false)
+        #expect(given.augmentation?.rotationRange == 40)
+        let train = try TrainCommand.parse(["--data", "d", "--no-best-checkpoint"]).options.configuration()
+        #expect(train.out == "finetune-out" && !train.keepBestCheckpoint && train.stepsPerEpoch == nil)
+    }
+
+    @Test("finetune train needs --data")
+    func dataRequired() throws {
+        do {
+            _ = try TrainCommand.parseAsRoot([])
+            Issue.record("accepted no --data")
+        } catch {
+            #expect(TrainCommand.exitCode(for: error).rawValue == 64)
+            #expect(TrainCommand.message(for: error).contains("--data: missing"))
+        }
+    }
+
     @Test("--distributed's bucket size and overlap reach the configuration; DataParallel's defaults otherwise")
     func distributedTuning() throws {
         let plain = try TrainCommand.parse(["--data", "d", "--distributed"]).options.configuration()

@@ -28,7 +28,7 @@ struct ModelDescriptionTests {
                                    baseWidths: VGG16.reducedWidths, denseUnits: 8)
         var a = SeededRNG(seed: 3), b = SeededRNG(seed: 3)
         let ours = try two.makeModel(using: &a)
-        let reference = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &b)
+        let reference = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &b)
         #expect(ours.parameterDictionary == reference.parameterDictionary)
     }
 

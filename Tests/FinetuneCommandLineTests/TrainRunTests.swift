@@ -11,12 +11,23 @@ struct TrainRunTests {
     @Test("Chollet's cats-vs-dogs preset has the book's numbers")
     func cholletPreset() {
         let c = TrainConfiguration.cholletCatsVsDogs(data: "photos")
+        #expect(c.data == "photos" && !c.generatesData && c.out == "demo-out" && c.commandName == "demo-catsdogs")
         #expect(c.classMode == .binary && c.requiredSplits == ["train", "validation", "test"])
         #expect(c.imageSize == 150 && c.batchSize == 20 && c.stepsPerEpoch == 100 && c.validationSteps == 50 && c.testSteps == 50)
         #expect(c.learningRate1 == 2e-5 && c.learningRate2 == 1e-5 && c.unfreezeFrom == "block5_conv1")
-        #expect(c.phase1Epochs == 30 && c.phase2Epochs == 100 && !c.keepBestCheckpoint)
+        #expect(c.phase1Epochs == 30 && c.phase2Epochs == 100 && !c.keepBestCheckpoint && c.denseUnits == 256)
         #expect(c.augmentation == Augmentation(rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2,
                                                shearRange: 0.2, zoom: 0.2, horizontalFlip: true, fillMode: .nearest))
+    }
+
+    @Test("without data the preset writes a generated dataset and runs the short schedule")
+    func generatedPreset() {
+        let c = TrainConfiguration.cholletCatsVsDogs(data: nil)
+        #expect(c.generatesData && c.data == "" && c.out == "demo-out" && !c.keepBestCheckpoint)
+        #expect(c.imageSize == 64 && c.phase1Epochs == 3 && c.phase2Epochs == 3)
+        #expect(c.stepsPerEpoch == 10 && c.validationSteps == 5 && c.testSteps == 5)
+        #expect(c.batchSize == 20 && c.learningRate1 == 2e-5 && c.learningRate2 == 1e-5 && c.unfreezeFrom == "block5_conv1")
+        #expect(c.augmentation == TwoPhaseRecipe.chollet.augmentation)
     }
 
     @Test("the demo's flags reach finetune train's configuration")

@@ -81,7 +81,7 @@ struct AugmentationTests {
 
     @Test("per-sample draws stay inside the configured ranges and use both flips")
     func perSampleRanges() {
-        let a = Augmentation.seedRecipe()
+        let a = Augmentation.chollet
         var flips = 0
         for i in 0..<400 {
             var rng = AugmentationRandomness.sampleGenerator(seed: 3, pass: 0, sample: i)
@@ -103,7 +103,7 @@ struct AugmentationTests {
         #expect(throws: DataError.self) { try Augmentation(rotationRange: .nan).validate() }
         #expect(throws: DataError.self) { try Augmentation(zoom: 1.5).validate() }
         #expect(throws: DataError.self) { try Augmentation(fillMode: .constant(.infinity)).validate() }
-        try Augmentation.seedRecipe().validate()
+        try Augmentation.chollet.validate()
         let images = Tensor(shape: [1, 2, 2, 3], scalars: [Float](repeating: 1, count: 12))
         #expect(throws: DataError.self) {
             _ = try ArraySource(images: images, labels: Tensor.zeros([1]), batchSize: 1, augmentation: Augmentation(shearRange: .infinity))
@@ -129,7 +129,7 @@ struct AugmentationTests {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-grid-\(getpid()).png")
         defer { try? FileManager.default.removeItem(at: url) }
         let image = try ImageDecoder.decode(path: DataGoldens.fixture("rgb8.png"))
-        try Augmentation.seedRecipe().writeGrid(of: image, rows: 2, columns: 3, seed: 1, to: url)
+        try Augmentation.chollet.writeGrid(of: image, rows: 2, columns: 3, seed: 1, to: url)
         let grid = try ImageDecoder.decode(path: url.path)
         #expect(grid.width == 3 * 37 + 4 * 2 && grid.height == 2 * 23 + 3 * 2)
         #expect(grid[x: 0, y: 0] == (255, 255, 255))

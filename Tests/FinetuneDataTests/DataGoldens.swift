@@ -25,6 +25,14 @@ enum DataGoldens {
     }
 }
 
+extension Augmentation {
+    /// The augmentation of Chollet's recipe, with the `ImageDataGenerator` arguments of
+    /// Goldens/gen_data.py's `seed_recipe` case (FinetuneTraining's `TwoPhaseRecipe.chollet`
+    /// holds the same; this target does not import FinetuneTraining).
+    static let chollet = Augmentation(rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2, shearRange: 0.2,
+                                      zoom: 0.2, horizontalFlip: true, fillMode: .nearest)
+}
+
 extension Tensor {
     /// The scalars of an 8-bit image as a Float tensor (h, w, 3).
     init(_ image: RGBImage) {

@@ -25,7 +25,7 @@ struct DirectorySourceStressTests {
 
     static func source(_ root: String, workers: Int, prefetch: Int = 3) throws -> DirectorySource {
         try DirectorySource(directory: root, targetSize: (12, 12), batchSize: 5, shuffle: true, seed: 11,
-                            augmentation: .seedRecipe(), workers: workers, prefetch: prefetch)
+                            augmentation: .chollet, workers: workers, prefetch: prefetch)
     }
 
     /// Every batch of the first `passes` passes, by position, from a source without workers.

@@ -103,7 +103,7 @@ struct DirectorySourceTests {
         let root = DataGoldens.directory.appendingPathComponent("tree/train").path
         func make(batch: Int) throws -> DirectorySource {
             try DirectorySource(directory: root, targetSize: (8, 8), batchSize: batch, shuffle: false, seed: 4,
-                                augmentation: .seedRecipe(), workers: 1)
+                                augmentation: .chollet, workers: 1)
         }
         var small = try make(batch: 2), large = try make(batch: 11)
         var byTwo: [Float] = []
@@ -250,7 +250,7 @@ struct ArraySourceTests {
         #expect(a.repeatablePassIdentity != nil && a.repeatablePassIdentity == b.repeatablePassIdentity)
         #expect(c.repeatablePassIdentity != a.repeatablePassIdentity)
         #expect(try ArraySource(images: images, labels: labels, batchSize: 2, shuffle: true).repeatablePassIdentity == nil)
-        #expect(try ArraySource(images: images, labels: labels, batchSize: 2, augmentation: .seedRecipe()).repeatablePassIdentity == nil)
+        #expect(try ArraySource(images: images, labels: labels, batchSize: 2, augmentation: .chollet).repeatablePassIdentity == nil)
         let root = DataGoldens.directory.appendingPathComponent("tree/train").path
         let plain = try DirectorySource(directory: root, targetSize: (4, 4), shuffle: false, workers: 0)
         let rescaled = try DirectorySource(directory: root, targetSize: (4, 4), shuffle: false, preprocessing: .rescale255, workers: 0)

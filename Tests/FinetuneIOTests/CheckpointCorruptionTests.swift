@@ -23,7 +23,7 @@ enum Failure: String, CustomStringConvertible {
 
 @Suite("Checkpoint damage and atomic writes")
 struct CheckpointCorruptionTests {
-    /// A written checkpoint of the tiny seed model with optimizer and trainer state.
+    /// A written checkpoint of the tiny VGG16 classifier with optimizer and trainer state.
     func written(in directory: borrowing TemporaryDirectory) throws -> (URL, [UInt8]) {
         let model = tinySeed()
         var optimizer = TestRMSprop()

@@ -43,7 +43,7 @@ struct CheckpointTests {
         let directory = try TemporaryDirectory()
         let model = tinySeed()
         let optimizer = sampleOptimizer(for: model)
-        var checkpoint = Checkpoint(model: model, optimizer: optimizer, metadata: ["model": "tiny seed", "created": "today"])
+        var checkpoint = Checkpoint(model: model, optimizer: optimizer, metadata: ["model": "tiny VGG16 classifier", "created": "today"])
         try checkpoint.encodeTrainerState(progress)
         try checkpoint.encodeOptimizerConfig(["learningRate": 1e-5, "rho": 0.9])
         let url = directory.file("a.ftckpt")
@@ -58,7 +58,7 @@ struct CheckpointTests {
         #expect(back.optimizerIterations == 4321)
         #expect(back.optimizerState.keys.sorted() == optimizer.state.keys.sorted())
         for (key, value) in optimizer.state { #expect(back.optimizerState[key]?.isBitwiseEqual(to: value) == true, "\(key)") }
-        #expect(back.metadata == ["model": "tiny seed", "created": "today"])
+        #expect(back.metadata == ["model": "tiny VGG16 classifier", "created": "today"])
         #expect(try back.decodeTrainerState(TrainerProgress.self) == progress)
         #expect(try back.decodeOptimizerConfig([String: Double].self) == ["learningRate": 1e-5, "rho": 0.9])
 

@@ -52,7 +52,7 @@ struct KerasWeightsReadTests {
         #expect(parameterDictionary(model)["dense.kernel"]!.isBitwiseEqual(to: headBefore))
     }
 
-    @Test("a Keras 2 file of the nested seed model splits the base group into its 13 layers")
+    @Test("a Keras 2 file of the nested binary classifier splits the base group into its 13 layers")
     func keras2Nested() throws {
         let (weights, golden) = try fixture("keras2_seed_nested")
         #expect(weights.entries.map(\.path).prefix(2) == ["vgg16/block1_conv1", "vgg16/block1_conv2"])
@@ -62,7 +62,7 @@ struct KerasWeightsReadTests {
         try expectParameters(model, equal: golden)
     }
 
-    @Test("a Keras 3 .weights.h5 of the seed model maps by creation order, conv2d_9 before conv2d_10")
+    @Test("a Keras 3 .weights.h5 of the binary classifier maps by creation order, conv2d_9 before conv2d_10")
     func keras3Seed() throws {
         let (weights, golden) = try fixture("keras3_seed")
         #expect(weights.layout == .keras3)

@@ -31,7 +31,7 @@ struct KerasWeightsWriteTests {
         }
     }
 
-    @Test("a written seed model reads back exactly and loads into a fresh model")
+    @Test("a written binary classifier reads back exactly and loads into a fresh model")
     func roundTrip() throws {
         let directory = try TemporaryDirectory()
         let url = directory.file("seed.weights.h5")

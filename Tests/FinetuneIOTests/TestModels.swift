@@ -73,7 +73,7 @@ func tinyVGG(widths: [Int] = [4, 8, 8, 16, 16], seed: UInt64 = 1) -> Container {
     return Container(name: "vgg16", layers: layers)
 }
 
-/// The seed model at reduced width: VGG16 base, Flatten, Dense(head), Dense(1).
+/// Chollet's model at reduced width: VGG16 base, Flatten, Dense(head), Dense(1).
 func tinySeed(widths: [Int] = [4, 8, 8, 16, 16], flat: Int = 16, head: Int = 8, seed: UInt64 = 2) -> Container {
     var rng = SeededRNG(seed: seed &+ 100)
     return Container(name: "sequential", layers: [

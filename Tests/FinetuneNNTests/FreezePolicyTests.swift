@@ -7,7 +7,7 @@ import FinetuneNN
 struct FreezePolicyTests {
     static func model() throws -> Sequential {
         var rng = SeededRNG(seed: 4)
-        return try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
+        return try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
     }
     static let head: Set<String> = ["dense.kernel", "dense.bias", "dense_1.kernel", "dense_1.bias"]
     static let block5: Set<String> = ["block5_conv1.kernel", "block5_conv1.bias", "block5_conv2.kernel",
@@ -70,7 +70,7 @@ struct FreezePolicyTests {
     }
 
     /// Counts kernel calls of one training evaluation (forward, loss, backward) of the
-    /// reduced-width seed model under `policy`.
+    /// reduced-width Chollet model under `policy`.
     func calls(_ policy: FreezePolicy, expected: [KernelCounters.Kind: Int]) throws -> [KernelCounters.Kind: Int] {
         let model = try Self.model()
         let trainable = try policy.trainableKeys(in: model)

@@ -3,16 +3,16 @@ import FinetuneCore
 import FinetuneTestSupport
 import FinetuneNN
 
-@Suite("VGG16 and the seed model")
+@Suite("VGG16 and its binary classifier")
 struct VGG16Tests {
     static let kerasNames = ["block1_conv1", "block1_conv2", "block1_pool", "block2_conv1", "block2_conv2", "block2_pool",
                              "block3_conv1", "block3_conv2", "block3_conv3", "block3_pool",
                              "block4_conv1", "block4_conv2", "block4_conv3", "block4_pool",
                              "block5_conv1", "block5_conv2", "block5_conv3", "block5_pool"]
 
-    @Test("the full-size seed model has Keras' parameter counts")
+    @Test("the full-size binary classifier (Chollet's model) has Keras' parameter counts")
     func fullSizeCounts() throws {
-        let model = try VGG16.seedModel()   // zero placeholders: no 16.8 M random draws in a debug test
+        let model = try VGG16.binaryClassifier()   // zero placeholders: no 16.8 M random draws in a debug test
         #expect(model.parameterCount == 16_812_353)
         let base = try #require(model.layer(named: "vgg16"))
         #expect(base.parameterCount == 14_714_688)
@@ -51,7 +51,7 @@ struct VGG16Tests {
         let summary = try base.summary()
         #expect(summary.rows.map(\.name) == Self.kerasNames)
         #expect(summary.rows.filter { $0.name.hasSuffix("pool") }.map { $0.outputShape[0] } == [75, 37, 18, 9, 4])
-        let nested = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
+        let nested = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
             .summary(expandNested: true)
         #expect(nested.rows.count == 4 + Self.kerasNames.count)
         #expect(nested.rows[1].name == "block1_conv1" && nested.rows[1].depth == 1)
@@ -60,7 +60,7 @@ struct VGG16Tests {
     @Test("the reduced configuration keeps topology and names", arguments: [[32, 32, 3], [33, 47, 3], [150, 150, 3]] as [Shape])
     func reduced(_ input: Shape) throws {
         var rng = SeededRNG(seed: 2)
-        let model = try VGG16.seedModel(inputShape: input, widths: VGG16.reducedWidths, using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: input, widths: VGG16.reducedWidths, using: &rng)
         let base = try #require(model.layer(named: "vgg16"))
         #expect(base.sublayers.map(\.name) == Self.kerasNames)
         let convs = base.sublayers.compactMap { $0 as? Conv2D }
@@ -77,9 +77,9 @@ struct VGG16Tests {
     @Test("initial weights are glorot-uniform kernels and zero biases, replayable from the seed")
     func initialisation() throws {
         var a = SeededRNG(seed: 5), b = SeededRNG(seed: 5), c = SeededRNG(seed: 6)
-        let m1 = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &a)
-        let m2 = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &b)
-        let m3 = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &c)
+        let m1 = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &a)
+        let m2 = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &b)
+        let m3 = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &c)
         #expect(m1.parameters.map(\.value) == m2.parameters.map(\.value))
         #expect(m1.parameters.map(\.value) != m3.parameters.map(\.value))
         for (key, value) in m1.parameters {
@@ -98,8 +98,8 @@ struct VGG16Tests {
     @Test("the placeholder model has the random model's structure and zero weights")
     func placeholders() throws {
         var rng = SeededRNG(seed: 5)
-        let random = try VGG16.seedModel(inputShape: [40, 40, 3], widths: VGG16.reducedWidths, using: &rng)
-        let zeros = try VGG16.seedModel(inputShape: [40, 40, 3], widths: VGG16.reducedWidths)
+        let random = try VGG16.binaryClassifier(inputShape: [40, 40, 3], widths: VGG16.reducedWidths, using: &rng)
+        let zeros = try VGG16.binaryClassifier(inputShape: [40, 40, 3], widths: VGG16.reducedWidths)
         #expect(random.parameters.map(\.key) == zeros.parameters.map(\.key))
         #expect(random.parameters.map(\.value.shape) == zeros.parameters.map(\.value.shape))
         #expect(zeros.parameters.allSatisfy { $0.value.scalars.allSatisfy { $0 == 0 } })

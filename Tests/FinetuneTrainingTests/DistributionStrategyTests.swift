@@ -25,7 +25,7 @@ final class MirroredProcesses: DistributionStrategy {
 struct DistributionStrategyTests {
     static func setup() throws -> (Trainer, TensorSource) {
         var rng = SeededRNG(seed: 21)
-        let model = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
         let images = Tensor.uniform([10, 32, 32, 3], low: 0, high: 1, using: &rng)
         let labels = Tensor(shape: [10, 1], scalars: (0..<10).map { Float($0 % 2) })
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 1e-3), freezing: .all(of: "vgg16"), seed: 1)

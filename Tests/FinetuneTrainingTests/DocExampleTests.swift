@@ -13,37 +13,36 @@ import FinetuneTestSupport
 
 // MARK: TwoPhaseTransfer.md
 
-/// The seed's workflow: VGG16 base + new head; train the head with the base frozen; unfreeze
-/// from `block5_conv1` and fine-tune with a fresh, slower RMSprop; evaluate on the test set.
+/// Chollet's recipe step by step: VGG16 base + new head; train the head with the base frozen;
+/// unfreeze from `recipe.unfreezeFrom` and fine-tune with a fresh, slower RMSprop; evaluate on
+/// the test set.
 func twoPhaseTransfer(train: inout some DataSource, validation: some DataSource, test: inout some DataSource,
-                      inputShape: Shape = [150, 150, 3], widths: [Int] = VGG16.standardWidths,
-                      epochs: (head: Int, fineTune: Int) = (30, 100), steps: Int? = 100,
-                      validationSteps: Int? = 50, testSteps: Int? = 50,
+                      recipe: TwoPhaseRecipe = .chollet, widths: [Int] = VGG16.standardWidths,
                       verbose: Bool = true) throws -> (trainer: Trainer, test: (loss: Double, accuracy: Double)) {
     var rng = SeededRNG(seed: 42)
     // The convolutional base (load pretrained VGG16 weights into it here) and a new head.
-    let base = try VGG16.base(inputShape: inputShape, widths: widths, using: &rng)
-    let features = try base.outputShape(for: Shape([1] + inputShape.dimensions)).scalarCount
-    let model = try Sequential(name: "sequential", inputShape: inputShape, [
+    let base = try VGG16.base(inputShape: recipe.inputShape, widths: widths, using: &rng)
+    let features = try base.outputShape(for: Shape([1] + recipe.inputShape.dimensions)).scalarCount
+    let model = try Sequential(name: "sequential", inputShape: recipe.inputShape, [
         base,
         Flatten(name: "flatten"),
-        Dense(name: "dense", inputSize: features, units: 256, activation: .relu, using: &rng),
-        Dense(name: "dense_1", inputSize: 256, units: 1, activation: .sigmoid, using: &rng),
+        Dense(name: "dense", inputSize: features, units: recipe.denseUnits, activation: .relu, using: &rng),
+        Dense(name: "dense_1", inputSize: recipe.denseUnits, units: 1, activation: .sigmoid, using: &rng),
     ])
     // Phase 1: the whole base is frozen; only the head trains.
-    let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 2e-5), freezing: .all(of: "vgg16"))
-    try trainer.fit(&train, epochs: epochs.head, stepsPerEpoch: steps, validation: validation,
-                    validationSteps: validationSteps, callbacks: [ProgressBar(quiet: !verbose)])
+    let trainer = try Trainer(model: model, optimizer: recipe.phase1.optimizer(), freezing: .all(of: "vgg16"))
+    try trainer.fit(&train, epochs: recipe.phase1.epochs, stepsPerEpoch: recipe.stepsPerEpoch, validation: validation,
+                    validationSteps: recipe.validationSteps, callbacks: [ProgressBar(quiet: !verbose)])
     // Phase 2: block5 and the head train, with a fresh RMSprop at a lower learning rate.
-    try trainer.beginPhase(freezing: .from("block5_conv1"), optimizer: RMSprop(learningRate: 1e-5))
-    try trainer.fit(&train, epochs: epochs.fineTune, stepsPerEpoch: steps, validation: validation,
-                    validationSteps: validationSteps, callbacks: [ProgressBar(quiet: !verbose)])
-    return (trainer, try trainer.evaluate(&test, steps: testSteps))
+    try trainer.beginPhase(freezing: .from(recipe.unfreezeFrom), optimizer: recipe.phase2.optimizer())
+    try trainer.fit(&train, epochs: recipe.phase2.epochs, stepsPerEpoch: recipe.stepsPerEpoch, validation: validation,
+                    validationSteps: recipe.validationSteps, callbacks: [ProgressBar(quiet: !verbose)])
+    return (trainer, try trainer.evaluate(&test, steps: recipe.testSteps))
 }
 
 // MARK: FreezePolicies.md
 
-/// Three ways to split the seed model into trainable and frozen parameters.
+/// Three ways to split Chollet's model into trainable and frozen parameters.
 func freezePolicyExamples(_ model: Sequential) throws -> (phase1: FreezeReport, phase2: FreezeReport, custom: FreezeReport) {
     let phase1 = try FreezePolicy.all(of: "vgg16").apply(to: model)
     let phase2 = try FreezePolicy.from("block5_conv1").apply(to: model)
@@ -143,10 +142,12 @@ struct DocExampleTests {
         var train = Self.source(count: 8, size: 32, batch: 4, seed: 1)
         let validation = Self.source(count: 4, size: 32, batch: 4, seed: 2)
         var test = Self.source(count: 4, size: 32, batch: 4, seed: 3)
+        var recipe = TwoPhaseRecipe.chollet
+        recipe.imageSize = 32
+        (recipe.phase1.epochs, recipe.phase2.epochs) = (2, 1)
+        (recipe.stepsPerEpoch, recipe.validationSteps, recipe.testSteps) = (2, 1, 1)   // one pass of each source
         let (trainer, result) = try twoPhaseTransfer(train: &train, validation: validation, test: &test,
-                                                     inputShape: [32, 32, 3], widths: VGG16.reducedWidths,
-                                                     epochs: (2, 1), steps: nil, validationSteps: nil,
-                                                     testSteps: nil, verbose: false)
+                                                     recipe: recipe, widths: VGG16.reducedWidths, verbose: false)
         #expect(trainer.history.epochs.map(\.epoch) == [1, 2, 3], "epochs continue across phases")
         #expect(trainer.history.epochs.map(\.phase) == [1, 1, 2])
         #expect(trainer.history.validationLoss.count == 3)
@@ -195,7 +196,7 @@ struct DocExampleTests {
 
     @Test("FreezePolicies.md: its policies and the parameter counts it quotes")
     func freezeCounts() throws {
-        let model = try VGG16.seedModel()   // all-zero weights: only the shapes matter
+        let model = try VGG16.binaryClassifier()   // all-zero weights: only the shapes matter
         #expect(model.parameterCount == 16_812_353)
         let (phase1, phase2, custom) = try freezePolicyExamples(model)
         #expect(phase1.trainableParameters == 2_097_665 && phase1.nonTrainableParameters == 14_714_688)

@@ -8,7 +8,7 @@ import FinetuneData
 struct FrozenFeatureCacheTests {
     static func trainer(widths: [Int] = VGG16.reducedWidths) throws -> (Trainer, TensorSource) {
         var rng = SeededRNG(seed: 3)
-        let model = try VGG16.seedModel(inputShape: [32, 32, 3], widths: widths, using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: widths, using: &rng)
         let x = Tensor.uniform([12, 32, 32, 3], low: -100, high: 100, using: &rng)
         let y = Tensor(shape: [12, 1], scalars: (0..<12).map { Float($0 % 2) })
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 1e-3),

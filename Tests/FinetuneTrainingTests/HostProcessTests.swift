@@ -26,7 +26,7 @@ struct HostProcessTests {
         // Then Finetune: convolutions (Winograd and lowered), pooling, dense layers, forward and
         // backward, an optimizer, a checkpointable trainer.
         var rng = SeededRNG(seed: 3)
-        let model = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, denseUnits: 8, using: &rng)
         let images = Tensor.uniform([8, 32, 32, 3], low: 0, high: 1, using: &rng)
         let labels = Tensor(shape: [8, 1], scalars: (0..<8).map { Float($0 % 2) })
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 1e-3), freezing: .from("block5_conv1"), seed: 1)

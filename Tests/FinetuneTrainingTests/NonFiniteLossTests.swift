@@ -32,7 +32,7 @@ struct PoisonedSource: DataSource {
 struct NonFiniteLossTests {
     static func trainer() throws -> (Trainer, TensorSource) {
         var rng = SeededRNG(seed: 8)
-        let model = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, denseUnits: 4, using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, denseUnits: 4, using: &rng)
         let images = Tensor.uniform([12, 32, 32, 3], low: 0, high: 1, using: &rng)
         let labels = Tensor(shape: [12, 1], scalars: (0..<12).map { Float($0 % 2) })
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 1e-3), freezing: .from("block5_conv1"), seed: 2)

@@ -6,7 +6,7 @@ import FinetuneData
 import FinetuneTestSupport
 @testable import FinetuneTraining
 
-/// Replays Keras 3's two-phase run (Goldens/gen_training.py): reduced-width VGG16 + the seed head,
+/// Replays Keras 3's two-phase run (Goldens/gen_training.py): reduced-width VGG16 + Chollet's head,
 /// the same initial weights, data and batch order; phase 1 with the base frozen, phase 2 unfrozen
 /// from block5_conv1, each with a fresh RMSprop.
 @Suite("Two-phase training against Keras")
@@ -33,7 +33,7 @@ struct TrainerGoldenTests {
         let image = try #require(golden.param("image").int)
         let batch = try #require(golden.param("batch").int)
         var rng = SeededRNG(seed: 0)
-        var model = try VGG16.seedModel(inputShape: [image, image, 3], widths: widths, using: &rng)
+        var model = try VGG16.binaryClassifier(inputShape: [image, image, 3], widths: widths, using: &rng)
         let keyValues = try golden.param("keys").array ?? []
         let keys = keyValues.compactMap(\.string)
         #expect(!keys.isEmpty)

@@ -10,7 +10,7 @@ import FinetuneIO
 struct TrainerResumeTests {
     static func setUp() throws -> (Trainer, TensorSource, TensorSource) {
         var rng = SeededRNG(seed: 5)
-        let model = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
         let x = Tensor.uniform([12, 32, 32, 3], low: -100, high: 100, using: &rng)
         let y = Tensor(shape: [12, 1], scalars: (0..<12).map { Float($0 % 2) })
         let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: 1e-3), freezing: .all(of: "vgg16"))
@@ -64,7 +64,7 @@ struct TrainerResumeTests {
         let (trainer, _, _) = try Self.setUp()
         let checkpoint = try trainer.checkpoint()
         var rng = SeededRNG(seed: 9)
-        let other = try Trainer(model: try VGG16.seedModel(inputShape: [32, 32, 3], widths: [4, 8, 8, 16, 8], using: &rng),
+        let other = try Trainer(model: try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: [4, 8, 8, 16, 8], using: &rng),
                                 optimizer: RMSprop(learningRate: 1e-3), freezing: .all(of: "vgg16"))
         let before = other.model.parameters.map(\.value.scalars)
         #expect(throws: CheckpointError.self) { try other.restore(from: checkpoint) }

@@ -1,13 +1,13 @@
 import Foundation
 
-/// The seed's four figures from a history: raw and smoothed accuracy and loss, training dashed,
+/// The four figures of Chollet's recipe from a history: raw and smoothed accuracy and loss, training dashed,
 /// validation solid, a dashed vertical marker where each later phase begins.
 extension History {
     /// File stems of ``curveCharts(smoothing:width:height:)``, in order.
     package static let plotNames = ["accuracy", "loss", "accuracy_smoothed", "loss_smoothed"]
 
     /// The four charts (name, chart): accuracy and loss per epoch, then the same smoothed with
-    /// ``exponentialMovingAverage(_:factor:)`` restarted at each phase (factor 0.8, the seed's).
+    /// ``exponentialMovingAverage(_:factor:)`` restarted at each phase (factor 0.8, Chollet's).
     package func curveCharts(smoothing factor: Double = 0.8, width: Int = 800, height: Int = 500) -> [(name: String, chart: LineChart)] {
         let markers = phaseStarts.dropFirst().map {
             VerticalMarker(x: Double($0.epoch) - 0.5, label: "phase \($0.phase)")

@@ -3,14 +3,14 @@ import FinetuneCore
 import FinetuneTestSupport
 import FinetuneNN
 
-/// The real 150×150 seed model, one training evaluation per phase (release only:
-/// `FINETUNE_SLOW=1 swift test -c release --filter FullSizeSeedModel`).
-@Suite("Full-size seed model", .enabled(if: slowTestsEnabled), .tags(.slow), .serialized)
-struct FullSizeSeedModelTests {
+/// Chollet's model at full size (VGG16 binary classifier, 150×150), one training evaluation per
+/// phase (release only: `FINETUNE_SLOW=1 swift test -c release --filter FullSizeBinaryClassifier`).
+@Suite("Full-size VGG16 binary classifier", .enabled(if: slowTestsEnabled), .tags(.slow), .serialized)
+struct FullSizeBinaryClassifierTests {
     @Test("phase 1 and phase 2 steps at 150×150 compute exactly the planned kernels", arguments: [1, 2])
     func phase(_ phase: Int) throws {
         var rng = SeededRNG(seed: 42)
-        var model = try VGG16.seedModel(using: &rng)
+        var model = try VGG16.binaryClassifier(using: &rng)
         let policy: FreezePolicy = phase == 1 ? .all(of: "vgg16") : .all(of: "vgg16").then(.from("block5_conv1"))
         let report = try policy.apply(to: model)
         #expect(report.trainableParameters == (phase == 1 ? 2_097_665 : 9_177_089))

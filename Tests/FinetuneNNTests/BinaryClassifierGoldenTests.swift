@@ -3,15 +3,15 @@ import FinetuneCore
 import FinetuneTestSupport
 import FinetuneNN
 
-/// The reduced-width VGG16 + seed head end to end against Keras 3 (`model.seed.*`): the Keras
-/// initial weights are loaded by key, then prediction, BCE loss and the gradients of the phase-1
-/// (base frozen) and phase-2 (trainable from block5_conv1) trainable sets are compared.
-@Suite("Seed model matches Keras 3 end to end", .tags(.golden))
-struct SeedModelGoldenTests {
+/// The reduced-width VGG16 + Chollet's binary head end to end against Keras 3 (`model.seed.*`):
+/// the Keras initial weights are loaded by key, then prediction, BCE loss and the gradients of the
+/// phase-1 (base frozen) and phase-2 (trainable from block5_conv1) trainable sets are compared.
+@Suite("VGG16 binary classifier matches Keras 3 end to end", .tags(.golden))
+struct BinaryClassifierGoldenTests {
     static func model(for golden: GoldenCase) throws -> Sequential {
         let image = try golden.int("image")
         var rng = SeededRNG(seed: 99)
-        var model = try VGG16.seedModel(inputShape: [image, image, 3], widths: VGG16.reducedWidths, using: &rng)
+        var model = try VGG16.binaryClassifier(inputShape: [image, image, 3], widths: VGG16.reducedWidths, using: &rng)
         var loaded = 0
         for (key, _) in model.parameters {
             try model.setParameter(key, to: try golden.tensor("w/" + key))
