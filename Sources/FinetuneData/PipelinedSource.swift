@@ -23,10 +23,15 @@ import FinetuneCore
 public struct PipelinedSource<Loader: SampleLoader>: ShardableSource, Sendable {
     /// Where the samples come from.
     public let loader: Loader
+    /// How labels are laid out (Keras' `class_mode`).
     public let classMode: ClassMode
+    /// Samples per batch; the last batch of a pass holds the remainder.
     public let batchSize: Int
+    /// Applied to every image after augmentation.
     public let preprocessing: Preprocessing
+    /// What happens to a sample that cannot be loaded.
     public let onBadFile: BadFilePolicy
+    /// Where the stream stands: the next batch served.
     public private(set) var position = DataSourcePosition()
 
     private var owner: PipelineOwner
@@ -94,7 +99,9 @@ public struct PipelinedSource<Loader: SampleLoader>: ShardableSource, Sendable {
         }
     }
 
+    /// The loader's sample count.
     public var sampleCount: Int { loader.sampleCount }
+    /// The loader's class names (label order).
     public var classNames: [String] { loader.classNames }
     /// Samples left out so far under ``BadFilePolicy/skip``, named by ``SampleLoader/describe(_:)``.
     public var skippedFiles: [SkippedFile] { log.files }

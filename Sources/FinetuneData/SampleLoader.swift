@@ -9,9 +9,8 @@ import FinetuneCore
 /// ``sample(at:)`` from several worker threads at once, for any index in any order, and the same
 /// index must always give the same sample, so a run replays exactly from its seed.
 ///
-/// The conformance of ``DirectorySource``'s own per-file work (decode, then resize to the target
-/// size) is such a loader; the article "Writing a data source" builds one for a CSV file of
-/// image paths and labels.
+/// ``DirectorySource`` serves its folder through such a loader (decode, then resize to the target
+/// size); the article "Writing a data source" builds one for a CSV file of image paths and labels.
 public protocol SampleLoader: Sendable {
     /// Number of samples; indices are `0 ..< sampleCount`.
     var sampleCount: Int { get }
