@@ -41,6 +41,7 @@ public struct OptimizerSlots: Sendable, Equatable {
     /// agree in shape.
     ///
     /// - Parameters:
+    ///   - state: slot tensors keyed `"<parameter key>/<slot>"`.
     ///   - slots: the slot names the optimizer uses in its current configuration.
     ///   - optimizer: the optimizer's name, for the error.
     /// - Throws: ``OptimizerError/unknownSlot(key:optimizer:slots:)`` (state saved by another
@@ -66,25 +67,25 @@ public struct OptimizerSlots: Sendable, Equatable {
     /// new), all updated in place, and returns the new parameter values keyed like `gradients`.
     ///
     /// A parameter of at least 65,536 scalars is cut into contiguous slices that Finetune's
-    /// threads (``Parallel``) update side by side; the split depends only on the size and the
-    /// thread count, and an element-wise rule gives the same bits either way. So `rule` may run
-    /// on several threads at once, each with its own slice: it must read and write only through
-    /// the slice (and values it captured), and treat each index on its own.
+    /// threads (FinetuneCore's `Parallel`) update side by side; the split depends only on the size
+    /// and the thread count, and an element-wise rule gives the same bits either way. So `rule`
+    /// may run on several threads at once, each with its own slice: it must read and write only
+    /// through the slice (and values it captured), and treat each index on its own.
     ///
     /// - Parameters:
     ///   - parameters: the current values; must hold every key of `gradients`.
     ///   - gradients: the gradients, each shaped like its parameter.
     ///   - slots: the slot names this step uses (e.g. `["m", "v"]`); others already stored are kept.
     ///   - rule: the update of one slice.
-    public mutating func update(_ parameters: [String: Tensor], gradients: [String: Tensor], slots names: [String],
+    public mutating func update(_ parameters: [String: Tensor], gradients: [String: Tensor], slots: [String],
                                 _ rule: (ParameterSlice) -> Void) -> [String: Tensor] {
         var updated: [String: Tensor] = [:]
         for (key, g) in gradients {
             guard var w = parameters[key] else { preconditionFailure("optimizer: gradient for '\(key)' but no parameter") }
             precondition(w.shape == g.shape, "optimizer: gradient shape \(g.shape) ≠ parameter shape \(w.shape) for '\(key)'")
-            var state = names.map { take(key, $0, shape: w.shape) }
-            Self.run(rule, key: key, &w, g, &state, names)
-            for (name, tensor) in zip(names, state) { tensors[key + "/" + name] = tensor }
+            var state = slots.map { take(key, $0, shape: w.shape) }
+            Self.run(rule, key: key, &w, g, &state, slots)
+            for (name, tensor) in zip(slots, state) { tensors[key + "/" + name] = tensor }
             updated[key] = w
         }
         return updated
