@@ -46,9 +46,9 @@ public struct ArraySource: ShardableSource, Sendable {
         self.order = KerasBatchOrder(sampleCount: n, batchSize: batchSize, shuffle: shuffle, seed: seed)
         let planner = BatchPlanner(order: order, augmentation: augmentation, randomness: randomness,
                                    height: images.shape[1], width: images.shape[2])
-        let loader = ArraySampleLoader(images: images.scalars, height: images.shape[1], width: images.shape[2],
+        let writer = ArraySampleWriter(images: images.scalars, height: images.shape[1], width: images.shape[2],
                                        channels: images.shape[3], preprocessing: preprocessing)
-        self.owner = PipelineOwner(BatchPipeline(planner: planner, loader: loader, workers: 0, depth: 1))
+        self.owner = PipelineOwner(BatchPipeline(planner: planner, writer: writer, workers: 0, depth: 1))
         if shuffle || augmentation != nil {
             self.wholePassIdentity = nil
         } else {
@@ -65,7 +65,7 @@ public struct ArraySource: ShardableSource, Sendable {
         let result = owner.pipeline.batch(at: position)
         let rows = labelRows, width = labelWidth
         let batch = try result.assemble(shape: shape, policy: .throw, log: SkipLog(quiet: true), describe: { "sample \($0)" },
-                                        labels: { samples in
+                                        labels: { samples, _ in
             Tensor(shape: [samples.count, width], scalars: samples.flatMap { rows[($0 * width)..<(($0 + 1) * width)] })
         })
         position = position.advanced(batchesPerPass: batchesPerPass)

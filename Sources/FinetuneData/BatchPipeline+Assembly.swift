@@ -2,10 +2,12 @@ import FinetuneCore
 
 extension BatchPipeline.Result {
     /// The batch as a source serves it: failures thrown (``BadFilePolicy/throw``, first failing
-    /// slot) or dropped and logged (``BadFilePolicy/skip``); labels from `labels(samples)`.
+    /// slot) or dropped and logged (``BadFilePolicy/skip``); labels from `labels(samples, classes)`,
+    /// the dataset indices and the writer's class labels of the slots kept.
     func assemble(shape: [Int], policy: BadFilePolicy, log: SkipLog, describe: (Int) -> String,
-                  labels: ([Int]) -> Tensor) throws -> Batch {
+                  labels: (_ samples: [Int], _ classes: [Int]) -> Tensor) throws -> Batch {
         var samples = plan.samples
+        var classes = self.labels
         var images = self.images
         if let first = failures.first {
             guard policy == .skip else { throw first.error }
@@ -19,15 +21,17 @@ extension BatchPipeline.Result {
             }
             var keptImages: [Float] = []
             keptImages.reserveCapacity((samples.count - failed.count) * perSample)
-            var keptSamples: [Int] = []
+            var keptSamples: [Int] = [], keptClasses: [Int] = []
             for (slot, s) in samples.enumerated() where !failed.contains(slot) {
                 keptSamples.append(s)
+                keptClasses.append(classes[slot])
                 keptImages.append(contentsOf: images[(slot * perSample)..<((slot + 1) * perSample)])
             }
             samples = keptSamples
+            classes = keptClasses
             images = keptImages
         }
-        var batch = Batch(images: Tensor(shape: Shape([samples.count] + shape), scalars: images), labels: labels(samples))
+        var batch = Batch(images: Tensor(shape: Shape([samples.count] + shape), scalars: images), labels: labels(samples, classes))
         batch.part = plan.part
         return batch
     }

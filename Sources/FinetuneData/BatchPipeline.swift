@@ -9,10 +9,12 @@ import Synchronization
 /// Every random choice is in the plan, so the result does not depend on the worker count.
 /// ``shutdown()`` (called when the owning source is released) stops and joins the workers.
 final class BatchPipeline: @unchecked Sendable {
-    /// Finished batch: samples and their floats (slot-major), plus the slots that failed.
+    /// Finished batch: samples, their floats (slot-major) and class labels, plus the slots that failed.
     struct Result {
         let plan: BatchPlan
         let images: [Float]
+        /// Per slot, the label the writer returned (meaningless for a failed slot).
+        let labels: [Int]
         let failures: [(slot: Int, error: any Error)]
     }
 
@@ -23,6 +25,7 @@ final class BatchPipeline: @unchecked Sendable {
         let plan: BatchPlan
         let buffer: UnsafeMutableBufferPointer<Float>
         var remaining: Int
+        var labels: [Int]
         var failures: [(slot: Int, error: any Error)] = []
         private let pool: BufferPool
         init(plan: BatchPlan, scalars: Int, pool: BufferPool) {
@@ -30,6 +33,7 @@ final class BatchPipeline: @unchecked Sendable {
             self.pool = pool
             self.buffer = pool.take(max(scalars, 1))
             self.remaining = plan.samples.count
+            self.labels = Array(repeating: 0, count: plan.samples.count)
         }
         deinit { pool.give(buffer) }
     }
@@ -64,7 +68,7 @@ final class BatchPipeline: @unchecked Sendable {
     private let pool = BufferPool()
 
     private let planner: BatchPlanner
-    private let loader: any SampleLoader
+    private let writer: any SampleWriter
     private let workerCount: Int
     private let depth: Int
     private let condition = NSCondition()
@@ -80,9 +84,9 @@ final class BatchPipeline: @unchecked Sendable {
     private var running = 0
     private var stopping = false
 
-    init(planner: BatchPlanner, loader: any SampleLoader, workers: Int, depth: Int) {
+    init(planner: BatchPlanner, writer: any SampleWriter, workers: Int, depth: Int) {
         self.planner = planner
-        self.loader = loader
+        self.writer = writer
         self.workerCount = workers
         self.depth = max(depth, 1)
     }
@@ -94,12 +98,12 @@ final class BatchPipeline: @unchecked Sendable {
         defer { consumer.unlock() }
         if workerCount == 0 {
             let plan = planner.plan(position)
-            let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars, pool: pool)
+            let job = Job(plan: plan, scalars: plan.samples.count * writer.sampleScalars, pool: pool)
             for slot in job.plan.samples.indices { run(job, slot) }
-            let count = plan.samples.count * loader.sampleScalars  // the buffer holds ≥ 1 float
+            let count = plan.samples.count * writer.sampleScalars  // the buffer holds ≥ 1 float
             return withExtendedLifetime(job) {
                 Result(plan: job.plan, images: Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])),
-                       failures: job.failures.sorted { $0.slot < $1.slot })
+                       labels: job.labels, failures: job.failures.sorted { $0.slot < $1.slot })
             }
         }
         condition.lock()
@@ -116,19 +120,19 @@ final class BatchPipeline: @unchecked Sendable {
         window.removeFirst()
         topUp()
         condition.unlock()
-        let count = job.plan.samples.count * loader.sampleScalars
+        let count = job.plan.samples.count * writer.sampleScalars
         // `job.buffer` goes back to the pool (and may be handed to the next job's workers or freed)
         // as soon as the job is released, and Swift may release it right after its last use: keep
         // it alive until the floats are copied out.
         let images = withExtendedLifetime(job) { Array(UnsafeBufferPointer(rebasing: job.buffer[0..<count])) }
-        return Result(plan: job.plan, images: images, failures: job.failures.sorted { $0.slot < $1.slot })
+        return Result(plan: job.plan, images: images, labels: job.labels, failures: job.failures.sorted { $0.slot < $1.slot })
     }
 
     /// A new pipeline (own workers, empty window) planning `shard` of each batch.
     func sharded(_ shard: DataShard) -> BatchPipeline {
         var planner = self.planner
         planner.shard = shard
-        return BatchPipeline(planner: planner, loader: loader, workers: workerCount, depth: depth)
+        return BatchPipeline(planner: planner, writer: writer, workers: workerCount, depth: depth)
     }
 
     /// The part of each batch this pipeline plans.
@@ -161,7 +165,7 @@ final class BatchPipeline: @unchecked Sendable {
         let perPass = planner.order.batchesPerPass
         while window.count < depth {
             let plan = planner.plan(nextPosition)
-            let job = Job(plan: plan, scalars: plan.samples.count * loader.sampleScalars, pool: pool)
+            let job = Job(plan: plan, scalars: plan.samples.count * writer.sampleScalars, pool: pool)
             window.append(job)
             for slot in plan.samples.indices { queue.append((job, slot)) }
             var next = nextPosition
@@ -211,24 +215,27 @@ final class BatchPipeline: @unchecked Sendable {
     /// Loads one slot; records a failure instead of throwing. Counts the slot done under the lock
     /// when workers are running.
     private func run(_ job: Job, _ slot: Int) {
-        let n = loader.sampleScalars
+        let n = writer.sampleScalars
         let out = UnsafeMutableBufferPointer(rebasing: job.buffer[(slot * n)..<((slot + 1) * n)])
         var failure: (any Error)? = nil
+        var label = 0
         do {
             // `out` points into the job's buffer, which lives only as long as the job.
-            try withExtendedLifetime(job) {
-                try loader.load(job.plan.samples[slot], transform: job.plan.transforms[slot], into: out)
+            label = try withExtendedLifetime(job) {
+                try writer.write(job.plan.samples[slot], transform: job.plan.transforms[slot], into: out)
             }
         } catch {
             failure = error
         }
         if workerCount == 0 {
             if let failure { job.failures.append((slot, failure)) }
+            job.labels[slot] = label
             job.remaining -= 1
             return
         }
         condition.lock()
         if let failure { job.failures.append((slot, failure)) }
+        job.labels[slot] = label
         job.remaining -= 1
         if job.remaining == 0 { condition.broadcast() }
         condition.unlock()

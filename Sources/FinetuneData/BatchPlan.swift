@@ -12,8 +12,8 @@ struct BatchPlan: Sendable {
     var part: (offset: Int, wholeCount: Int)? = nil
 }
 
-/// The planning shared by ``DirectorySource`` and ``ArraySource``: Keras' batch order plus the
-/// augmentation draws.
+/// The planning shared by ``PipelinedSource`` (and so ``DirectorySource``) and ``ArraySource``:
+/// Keras' batch order plus the augmentation draws.
 struct BatchPlanner: Sendable {
     let order: KerasBatchOrder
     let augmentation: Augmentation?

@@ -10,6 +10,10 @@ import FinetuneCore
 /// augmentation run on `workers` background threads that keep the next `prefetch` batches ready;
 /// the batches are identical for any worker count, and the threads stop when the last copy of
 /// the source is released. ``position`` / ``seek(to:)`` resume a stream exactly.
+///
+/// It is a ``PipelinedSource`` over a loader of its listing's files: a source of another kind of
+/// data gets the same batching, prefetch, shuffling, augmentation and sharding from a
+/// ``SampleLoader`` of its own.
 public struct DirectorySource: ShardableSource, Sendable {
     public let listing: DirectoryListing
     public let classMode: ClassMode
@@ -17,11 +21,10 @@ public struct DirectorySource: ShardableSource, Sendable {
     public let imageWidth: Int
     public let batchSize: Int
     public let onBadFile: BadFilePolicy
-    public private(set) var position = DataSourcePosition()
+    public var position: DataSourcePosition { batches.position }
 
-    private var owner: PipelineOwner
-    private let log: SkipLog
-    private let order: KerasBatchOrder
+    /// The files decoded, resized, augmented and batched.
+    private var batches: PipelinedSource<ImageFileLoader>
     /// Set when every pass yields the same batches (no shuffling, no augmentation).
     private let wholePassIdentity: String?
     public var repeatablePassIdentity: String? { wholePassIdentity.map { shard.isWhole ? $0 : "\($0), \(shard)" } }
@@ -80,9 +83,15 @@ public struct DirectorySource: ShardableSource, Sendable {
             throw DataError.invalidConfiguration("workers \(workers) must be ≥ 0 and prefetch \(prefetch) ≥ 1")
         }
         let directory = listing.root
-        let log = SkipLog(quiet: quiet)
+        let loader = ImageFileLoader(paths: listing.paths, labels: listing.labels, classNames: listing.classNames,
+                                     height: targetSize.height, width: targetSize.width,
+                                     interpolation: interpolation, decoding: decoding)
+        let batches = try PipelinedSource(loader: loader, classMode: classMode, batchSize: batchSize, shuffle: shuffle,
+                                          seed: seed, preprocessing: preprocessing, augmentation: augmentation,
+                                          randomness: randomness, workers: workers, prefetch: prefetch,
+                                          onBadFile: onBadFile, quiet: quiet)
         for name in listing.emptyClasses {
-            log.record(path: join(directory, name), reason: "\(DataError.emptyClassFolder(path: join(directory, name), extensions: DirectoryListing.acceptedExtensions))")
+            batches.log.record(path: join(directory, name), reason: "\(DataError.emptyClassFolder(path: join(directory, name), extensions: DirectoryListing.acceptedExtensions))")
         }
         self.listing = listing
         self.classMode = classMode
@@ -90,13 +99,7 @@ public struct DirectorySource: ShardableSource, Sendable {
         self.imageWidth = targetSize.width
         self.batchSize = batchSize
         self.onBadFile = onBadFile
-        self.log = log
-        self.order = KerasBatchOrder(sampleCount: listing.relativePaths.count, batchSize: batchSize, shuffle: shuffle, seed: seed)
-        let planner = BatchPlanner(order: order, augmentation: augmentation, randomness: randomness,
-                                   height: targetSize.height, width: targetSize.width)
-        let loader = FileSampleLoader(paths: listing.paths, height: targetSize.height, width: targetSize.width,
-                                      interpolation: interpolation, decoding: decoding, preprocessing: preprocessing)
-        self.owner = PipelineOwner(BatchPipeline(planner: planner, loader: loader, workers: workers, depth: prefetch))
+        self.batches = batches
         self.wholePassIdentity = shuffle || augmentation != nil ? nil
             : "DirectorySource(\(directory), classes: \(listing.classNames), files: \(listing.relativePaths.count) "
                 + "(list hash \(listing.relativePaths.hashValue)), "
@@ -115,38 +118,27 @@ public struct DirectorySource: ShardableSource, Sendable {
         Dictionary(uniqueKeysWithValues: listing.classNames.enumerated().map { ($1, $0) })
     }
     /// Files left out so far under ``BadFilePolicy/skip`` (empty class folders included).
-    public var skippedFiles: [SkippedFile] { log.files }
+    public var skippedFiles: [SkippedFile] { batches.skippedFiles }
 
-    public mutating func next() throws -> Batch {
-        let result = owner.pipeline.batch(at: position)
-        let listing = self.listing, classMode = self.classMode
-        let batch = try result.assemble(shape: [imageHeight, imageWidth, 3], policy: onBadFile, log: log,
-                                        describe: { listing.paths[$0] },
-                                        labels: { classMode.labels($0.map { listing.labels[$0] }, classCount: listing.classNames.count) })
-        position = position.advanced(batchesPerPass: batchesPerPass)
-        return batch
-    }
+    public mutating func next() throws -> Batch { try batches.next() }
 
-    public mutating func seek(to position: DataSourcePosition) throws {
-        try position.validate(batchesPerPass: batchesPerPass)
-        self.position = position
-    }
+    public mutating func seek(to position: DataSourcePosition) throws { try batches.seek(to: position) }
 
     /// The part of each batch this source serves (``DataShard/whole`` unless ``sharded(_:)``).
-    public var shard: DataShard { owner.pipeline.shard }
+    public var shard: DataShard { batches.shard }
 
     /// A copy serving only `shard` of each batch (its own worker threads; the other slots are
     /// never decoded), at this source's position. Positions and ``batchesPerPass`` are those of
     /// the whole stream.
     public func sharded(_ shard: DataShard) -> DirectorySource {
         var copy = self
-        copy.owner = PipelineOwner(owner.pipeline.sharded(shard))
+        copy.batches = batches.sharded(shard)
         return copy
     }
 
     /// The pipeline serving this source and its copies (tests check its threads).
-    var pipeline: BatchPipeline { owner.pipeline }
+    var pipeline: BatchPipeline { batches.pipeline }
 
     /// The dataset indices (into ``DirectoryListing/relativePaths``) of pass `pass`, in batch order.
-    public func sampleOrder(pass: Int) -> [Int] { order.order(pass: pass) }
+    public func sampleOrder(pass: Int) -> [Int] { batches.sampleOrder(pass: pass) }
 }

@@ -1,62 +1,39 @@
-/// Produces one sample's final floats (augmented, preprocessed) from its dataset index. Loaders
-/// are immutable values, safe to call from several worker threads at once.
-protocol SampleLoader: Sendable {
-    /// Floats one sample occupies in a batch (h · w · channels).
-    var sampleScalars: Int { get }
-    /// Writes sample `index`, transformed by `transform` (if any) and preprocessed, to `output`.
-    func load(_ index: Int, transform: AffineTransform?, into output: UnsafeMutableBufferPointer<Float>) throws
-    /// The file a sample comes from, for messages.
+import FinetuneCore
+
+/// Loads one labelled image by its index: the part of a data source that knows where the data
+/// lives (files listed in a CSV, a database, an archive). ``PipelinedSource`` turns a loader into
+/// a ``DataSource`` with everything else: batching, background prefetch, Keras' shuffling each
+/// pass, augmentation, preprocessing, bad-sample handling and sharding.
+///
+/// A loader is an immutable value (or an object whose state is safe to share): the source calls
+/// ``sample(at:)`` from several worker threads at once, for any index in any order, and the same
+/// index must always give the same sample, so a run replays exactly from its seed.
+///
+/// ``DirectorySource`` serves its folder through such a loader (decode, then resize to the target
+/// size); the article "Writing a data source" builds one for a CSV file of image paths and labels.
+public protocol SampleLoader: Sendable {
+    /// Number of samples; indices are `0 ..< sampleCount`.
+    var sampleCount: Int { get }
+    /// Class names in label order (label `i` is `classNames[i]`).
+    var classNames: [String] { get }
+    /// The shape (height, width, channels) of every image ``sample(at:)`` returns.
+    var imageShape: Shape { get }
+    /// Sample `index`: its image, (height, width, channels) Float32 with values 0–255 (as decoded,
+    /// before augmentation and preprocessing, which the source applies), and its class label.
+    ///
+    /// Throw when the sample cannot be loaded (a missing or damaged file): the source throws the
+    /// error from `next()`, or under ``BadFilePolicy/skip`` leaves the sample out of its batch.
+    func sample(at index: Int) throws -> (image: Tensor, label: Int)
+    /// How messages name sample `index` (usually its file path). Default: `sample <index>`.
     func describe(_ index: Int) -> String
+    /// A stable name for exactly the samples this loader serves (e.g. the list file and a hash of
+    /// its contents), or `nil` (the default). With it, a source that neither shuffles nor augments
+    /// names its repeatable pass (``DataSource/repeatablePassIdentity``), so a trainer may cache
+    /// what frozen layers compute for it.
+    var contentIdentity: String? { get }
 }
 
-/// `flow_from_directory`'s per-file work: read, decode (Pillow-exact), resize, augment, preprocess.
-struct FileSampleLoader: SampleLoader {
-    let paths: [String]
-    let height: Int
-    let width: Int
-    let interpolation: ResizeFilter
-    let decoding: ImageDecodingOptions
-    let preprocessing: Preprocessing
-
-    var sampleScalars: Int { height * width * 3 }
-
-    func load(_ index: Int, transform: AffineTransform?, into output: UnsafeMutableBufferPointer<Float>) throws {
-        let image = try ImageDecoder.decode(path: paths[index], options: decoding)
-            .resized(width: width, height: height, filter: interpolation)
-        image.pixels.withUnsafeBufferPointer { pixels in
-            if let transform {
-                transform.apply(to: pixels, height: height, width: width, channels: 3, into: output)
-            } else {
-                for i in 0..<sampleScalars { output[i] = Float(pixels[i]) }
-            }
-        }
-        preprocessing.apply(to: output)
-    }
-
-    func describe(_ index: Int) -> String { paths[index] }
-}
-
-/// `ImageDataGenerator.flow`'s per-sample work on in-memory 0–255 images.
-struct ArraySampleLoader: SampleLoader {
-    let images: [Float]
-    let height: Int
-    let width: Int
-    let channels: Int
-    let preprocessing: Preprocessing
-
-    var sampleScalars: Int { height * width * channels }
-
-    func load(_ index: Int, transform: AffineTransform?, into output: UnsafeMutableBufferPointer<Float>) throws {
-        images.withUnsafeBufferPointer { all in
-            let sample = UnsafeBufferPointer(rebasing: all[(index * sampleScalars)..<((index + 1) * sampleScalars)])
-            if let transform {
-                transform.apply(to: sample, height: height, width: width, channels: channels, into: output)
-            } else {
-                for i in 0..<sampleScalars { output[i] = sample[i] }
-            }
-        }
-        preprocessing.apply(to: output)
-    }
-
-    func describe(_ index: Int) -> String { "sample \(index)" }
+extension SampleLoader {
+    public func describe(_ index: Int) -> String { "sample \(index)" }
+    public var contentIdentity: String? { nil }
 }

@@ -38,11 +38,13 @@ public struct Adam: Optimizer {
         self.schedule = schedule
     }
 
+    var slotNames: [String] { ["m", "v"] + (amsgrad ? ["v_hat"] : []) }
+
     public var state: [String: Tensor] { slots.tensors }
 
     public mutating func restore(state: [String: Tensor], iterations: Int) throws {
         guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
-        try slots.restore(state, slots: ["m", "v"] + (amsgrad ? ["v_hat"] : []), optimizer: "Adam")
+        try slots.restore(state, slots: slotNames, optimizer: "Adam")
         self.iterations = iterations
     }
 
@@ -52,32 +54,22 @@ public struct Adam: Optimizer {
         let beta1Power = powf(Float(beta1), t), beta2Power = powf(Float(beta2), t)
         let alpha = learningRate * sqrtf(1 - beta2Power) / (1 - beta1Power)
         let oneMinusBeta1 = Float(1 - beta1), oneMinusBeta2 = Float(1 - beta2), eps = Float(epsilon)
-        var updated: [String: Tensor] = [:]
-        for (key, g) in gradients {
-            guard var w = parameters[key] else { preconditionFailure("Adam: gradient for '\(key)' but no parameter") }
-            var m = slots.take(key, "m", shape: w.shape)
-            var v = slots.take(key, "v", shape: w.shape)
-            var vHat = amsgrad ? slots.take(key, "v_hat", shape: w.shape) : unusedSlot
-            updateInPlace(&w, gradient: g, &m, &v, &vHat) { n, w, g, m, v, vHat in
-                let m = m!, v = v!
-                for i in 0..<n {
-                    let gi = g[i]
-                    m[i] += (gi - m[i]) * oneMinusBeta1
-                    v[i] += (gi * gi - v[i]) * oneMinusBeta2
-                    var denominator = v[i]
-                    if let vHat {
-                        vHat[i] = max(vHat[i], v[i])
-                        denominator = vHat[i]
-                    }
-                    w[i] -= (m[i] * alpha) / (sqrtf(denominator) + eps)
+        let amsgrad = amsgrad
+        defer { iterations += 1 }
+        return slots.update(parameters, gradients: gradients, slots: slotNames) { s in
+            let w = s.parameter, g = s.gradient, m = s.slot("m"), v = s.slot("v")
+            let vHat = amsgrad ? s.slot("v_hat") : nil
+            for i in s.indices {
+                let gi = g[i]
+                m[i] += (gi - m[i]) * oneMinusBeta1
+                v[i] += (gi * gi - v[i]) * oneMinusBeta2
+                var denominator = v[i]
+                if let vHat {
+                    vHat[i] = max(vHat[i], v[i])
+                    denominator = vHat[i]
                 }
+                w[i] -= (m[i] * alpha) / (sqrtf(denominator) + eps)
             }
-            slots.put(key, "m", m)
-            slots.put(key, "v", v)
-            if amsgrad { slots.put(key, "v_hat", vHat) }
-            updated[key] = w
         }
-        iterations += 1
-        return updated
     }
 }

@@ -5,6 +5,12 @@ import FinetuneCore
 /// State (RMSprop's v, Adam's m and v, momentum buffers) is keyed by parameter key plus slot
 /// (`"block5_conv1.kernel/rms"`), created lazily for the keys that actually receive gradients — a
 /// frozen parameter never gets state — and saved in checkpoints through ``state``.
+///
+/// A new optimizer keeps its state in an ``OptimizerSlots`` value, which allocates, checks,
+/// saves and restores the slots and runs an element-wise update rule over each parameter (on
+/// several threads for a large one); the optimizer is then its rule plus a few lines
+/// (the article "Writing an optimizer" builds AdamW so). Keras 3's formulas are the reference:
+/// every built-in optimizer matches `keras.optimizers` step for step.
 public protocol Optimizer: Sendable {
     /// Learning rate of the next step; callbacks and schedules change it between steps.
     var learningRate: Float { get set }

@@ -70,37 +70,27 @@ public struct RMSprop: Optimizer {
         if let schedule { learningRate = schedule(step: iterations) }
         let lr = learningRate, rho = Float(rho), oneMinusRho = Float(1 - self.rho)
         let eps = Float(epsilon), mu = Float(momentum), inside = epsilonPlacement == .insideSquareRoot
-        var updated: [String: Tensor] = [:]
-        for (key, g) in gradients {
-            guard var w = parameters[key] else { preconditionFailure("RMSprop: gradient for '\(key)' but no parameter") }
-            var v = slots.take(key, "rms", shape: w.shape)
-            var m = momentum > 0 ? slots.take(key, "momentum", shape: w.shape) : unusedSlot
-            var mg = centered ? slots.take(key, "mean_gradient", shape: w.shape) : unusedSlot
-            updateInPlace(&w, gradient: g, &v, &m, &mg) { n, w, g, v, m, mg in
-                let v = v!
-                for i in 0..<n {
-                    let gi = g[i]
-                    v[i] = rho * v[i] + oneMinusRho * (gi * gi)
-                    var d = v[i]
-                    if let mg {
-                        mg[i] = rho * mg[i] + oneMinusRho * gi
-                        d = v[i] - mg[i] * mg[i]
-                    }
-                    let increment = inside ? (lr * gi) / sqrtf(d + eps) : (lr * gi) / (sqrtf(d) + eps)
-                    if let m {
-                        m[i] = mu * m[i] + increment
-                        w[i] -= m[i]
-                    } else {
-                        w[i] -= increment
-                    }
+        let hasMomentum = momentum > 0, centered = centered
+        defer { iterations += 1 }
+        return slots.update(parameters, gradients: gradients, slots: slotNames) { s in
+            let w = s.parameter, g = s.gradient, v = s.slot("rms")
+            let m = hasMomentum ? s.slot("momentum") : nil, mg = centered ? s.slot("mean_gradient") : nil
+            for i in s.indices {
+                let gi = g[i]
+                v[i] = rho * v[i] + oneMinusRho * (gi * gi)
+                var d = v[i]
+                if let mg {
+                    mg[i] = rho * mg[i] + oneMinusRho * gi
+                    d = v[i] - mg[i] * mg[i]
+                }
+                let increment = inside ? (lr * gi) / sqrtf(d + eps) : (lr * gi) / (sqrtf(d) + eps)
+                if let m {
+                    m[i] = mu * m[i] + increment
+                    w[i] -= m[i]
+                } else {
+                    w[i] -= increment
                 }
             }
-            slots.put(key, "rms", v)
-            if momentum > 0 { slots.put(key, "momentum", m) }
-            if centered { slots.put(key, "mean_gradient", mg) }
-            updated[key] = w
         }
-        iterations += 1
-        return updated
     }
 }

@@ -25,36 +25,31 @@ public struct SGD: Optimizer {
         self.schedule = schedule
     }
 
+    var slotNames: [String] { momentum > 0 ? ["momentum"] : [] }
+
     public var state: [String: Tensor] { slots.tensors }
 
     public mutating func restore(state: [String: Tensor], iterations: Int) throws {
         guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
-        try slots.restore(state, slots: momentum > 0 ? ["momentum"] : [], optimizer: "SGD")
+        try slots.restore(state, slots: slotNames, optimizer: "SGD")
         self.iterations = iterations
     }
 
     public mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
         if let schedule { learningRate = schedule(step: iterations) }
-        let lr = learningRate, mu = Float(momentum), nesterov = nesterov
-        var updated: [String: Tensor] = [:]
-        for (key, g) in gradients {
-            guard var w = parameters[key] else { preconditionFailure("SGD: gradient for '\(key)' but no parameter") }
-            var m = momentum > 0 ? slots.take(key, "momentum", shape: w.shape) : unusedSlot
-            var b = unusedSlot, c = unusedSlot
-            updateInPlace(&w, gradient: g, &m, &b, &c) { n, w, g, m, _, _ in
-                if let m {
-                    for i in 0..<n {
-                        m[i] = m[i] * mu - g[i] * lr
-                        w[i] += nesterov ? m[i] * mu - g[i] * lr : m[i]
-                    }
-                } else {
-                    for i in 0..<n { w[i] -= g[i] * lr }
+        let lr = learningRate, mu = Float(momentum), nesterov = nesterov, hasMomentum = momentum > 0
+        defer { iterations += 1 }
+        return slots.update(parameters, gradients: gradients, slots: slotNames) { s in
+            let w = s.parameter, g = s.gradient
+            if hasMomentum {
+                let m = s.slot("momentum")
+                for i in s.indices {
+                    m[i] = m[i] * mu - g[i] * lr
+                    w[i] += nesterov ? m[i] * mu - g[i] * lr : m[i]
                 }
+            } else {
+                for i in s.indices { w[i] -= g[i] * lr }
             }
-            if momentum > 0 { slots.put(key, "momentum", m) }
-            updated[key] = w
         }
-        iterations += 1
-        return updated
     }
 }
