@@ -56,7 +56,7 @@ struct PipelinedSourceTests {
     @Test("batches are identical for 0, 1 and 3 worker threads, and after seek(to:)")
     func workersAndSeek() throws {
         func batches(workers: Int) throws -> [Batch] {
-            var source = try PipelinedSource(loader: PatternLoader(), batchSize: 3, seed: 2, augmentation: .seedRecipe(),
+            var source = try PipelinedSource(loader: PatternLoader(), batchSize: 3, seed: 2, augmentation: .chollet,
                                              workers: workers, prefetch: 3)
             return try (0..<6).map { _ in try source.next() }
         }
@@ -64,7 +64,7 @@ struct PipelinedSourceTests {
         for workers in [1, 3] {
             #expect(try batches(workers: workers).map(\.images) == reference.map(\.images), "\(workers) workers")
         }
-        var source = try PipelinedSource(loader: PatternLoader(), batchSize: 3, seed: 2, augmentation: .seedRecipe())
+        var source = try PipelinedSource(loader: PatternLoader(), batchSize: 3, seed: 2, augmentation: .chollet)
         try source.seek(to: DataSourcePosition(pass: 1, batch: 1))
         #expect(try source.next().images == reference[5].images)
         #expect(throws: DataError.self) { try source.seek(to: DataSourcePosition(pass: 0, batch: 4)) }
@@ -73,7 +73,7 @@ struct PipelinedSourceTests {
     @Test("the shards' batches, concatenated in rank order, are the whole source's batches")
     func shards() throws {
         var whole = try PipelinedSource(loader: PatternLoader(), classMode: .sparse, batchSize: 5, seed: 3,
-                                        augmentation: .seedRecipe(), randomness: .kerasStream)
+                                        augmentation: .chollet, randomness: .kerasStream)
         var parts = try (0..<3).map { try whole.sharded(DataShard(index: $0, count: 3)) }
         #expect(parts.map(\.shard.index) == [0, 1, 2] && whole.shard == .whole)
         for step in 0..<4 {
@@ -152,7 +152,7 @@ struct PipelinedSourceTests {
         #expect(try PipelinedSource(loader: named, batchSize: 4, shuffle: false, preprocessing: .rescale255)
             .repeatablePassIdentity != identity)
         #expect(try PipelinedSource(loader: named, batchSize: 4, shuffle: true).repeatablePassIdentity == nil)
-        #expect(try PipelinedSource(loader: named, batchSize: 4, shuffle: false, augmentation: .seedRecipe())
+        #expect(try PipelinedSource(loader: named, batchSize: 4, shuffle: false, augmentation: .chollet)
             .repeatablePassIdentity == nil)
         #expect(try PipelinedSource(loader: PatternLoader(), batchSize: 4, shuffle: false).repeatablePassIdentity == nil)
         #expect(try plain.sharded(DataShard(index: 1, count: 2)).repeatablePassIdentity == identity + ", shard 1 of 2")

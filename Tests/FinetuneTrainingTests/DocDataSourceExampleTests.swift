@@ -65,7 +65,7 @@ func csvSource(_ csv: String, root: String, size: Int = 150, batchSize: Int = 20
                preprocessing: Preprocessing = .rescale255) throws -> PipelinedSource<CSVImageLoader> {
     try PipelinedSource(loader: CSVImageLoader(csv: csv, root: root, height: size, width: size),
                         classMode: .binary, batchSize: batchSize, shuffle: training, seed: 1,
-                        preprocessing: preprocessing, augmentation: training ? .seedRecipe() : nil)
+                        preprocessing: preprocessing, augmentation: training ? TwoPhaseRecipe.chollet.augmentation : nil)
 }
 
 @Suite("Documentation example: a CSV data source")
@@ -83,7 +83,7 @@ struct DocDataSourceExampleTests {
         let csv = try ScratchCSV(["path,label"] + zip(listing.relativePaths, listing.labels).map { "\($0),\(listing.classNames[$1])" })
         var fromCSV = try csvSource(csv.path, root: listing.root, size: 32, batchSize: 8, training: true)
         var fromFolder = try DirectorySource(directory: listing.root, targetSize: (32, 32), classMode: .binary, batchSize: 8,
-                                             shuffle: true, seed: 1, preprocessing: .rescale255, augmentation: .seedRecipe())
+                                             shuffle: true, seed: 1, preprocessing: .rescale255, augmentation: TwoPhaseRecipe.chollet.augmentation)
         #expect(fromCSV.classNames == ["cats", "dogs"] && fromCSV.sampleCount == fromFolder.sampleCount)
         #expect(fromCSV.sampleOrder(pass: 2) == fromFolder.sampleOrder(pass: 2), "Keras' permutation of each pass")
         var halves = try (0..<2).map { try fromCSV.sharded(DataShard(index: $0, count: 2)) }
@@ -113,7 +113,7 @@ struct DocDataSourceExampleTests {
         var photos = try csvSource(csv.path, root: Self.photos.path, size: 32, batchSize: 16, training: false,
                                    preprocessing: .caffe)
         var rng = SeededRNG(seed: 3)
-        let model = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
         let trainer = try Trainer(model: model, optimizer: Adam(learningRate: 3e-3), freezing: .from("block3_conv1"))
         let before = try trainer.evaluate(&photos).loss
         try trainer.fit(&photos, epochs: 2, stepsPerEpoch: 5)

@@ -124,7 +124,7 @@ struct DocOptimizerExampleTests {
         var source = try DirectorySource(directory: folder.path, targetSize: (32, 32), classMode: .binary, batchSize: 16,
                                          shuffle: false, preprocessing: .caffe)
         var rng = SeededRNG(seed: 3)
-        let model = try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
         let trainer = try Trainer(model: model, optimizer: AdamW(learningRate: 3e-3), freezing: .from("block3_conv1"))
         let before = try trainer.evaluate(&source).loss
         try trainer.fit(&source, epochs: 2, stepsPerEpoch: 5)
@@ -138,7 +138,7 @@ struct DocOptimizerExampleTests {
 
         // A checkpoint carries AdamW's slots and step count: a new trainer continues exactly.
         let checkpoint = try trainer.checkpoint()
-        let resumed = try Trainer(model: try VGG16.seedModel(inputShape: [32, 32, 3], widths: VGG16.reducedWidths),
+        let resumed = try Trainer(model: try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths),
                                   optimizer: AdamW(learningRate: 3e-3), freezing: .from("block3_conv1"))
         try resumed.restore(from: checkpoint)
         #expect(resumed.optimizer.iterations == 10)
