@@ -5,7 +5,7 @@ import FinetuneCore
 public struct Activation: LogitsExposing {
     public let name: String
     /// The function applied elementwise (per row for softmax).
-    public let function: ActivationFunction
+    package let function: ActivationFunction
 
     /// An activation layer named `name`, or after the function (`"relu"`) when `name` is `nil`.
     public init(_ function: ActivationFunction, name: String? = nil) {
@@ -20,7 +20,7 @@ public struct Activation: LogitsExposing {
         return activated(activation, logits: z, pullback: pullback)
     }
 
-    public func forwardLogits(_ x: Tensor, context: inout ForwardContext)
+    package func forwardLogits(_ x: Tensor, context: inout ForwardContext)
         -> (logits: Tensor, activation: ActivationFunction, pullback: Pullback?) {
         (x, function, context.needsInputGradient ? Pullback { LayerGradients(input: $0) } : nil)
     }

@@ -10,7 +10,7 @@ public enum ActivationFunction: String, Sendable, Hashable, CaseIterable, Codabl
     case linear, relu, sigmoid, softmax
 
     /// y = f(z).
-    public func callAsFunction(_ z: Tensor) -> Tensor {
+    package func callAsFunction(_ z: Tensor) -> Tensor {
         switch self {
         case .linear: return z
         case .relu: return reluForward(z)
@@ -20,7 +20,7 @@ public enum ActivationFunction: String, Sendable, Hashable, CaseIterable, Codabl
     }
 
     /// dL/dz from dL/dy and the output y = f(z).
-    public func backward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
+    package func backward(output y: Tensor, outputGradient dy: Tensor) -> Tensor {
         switch self {
         case .linear: return dy
         case .relu: return reluBackward(output: y, outputGradient: dy)
@@ -31,7 +31,7 @@ public enum ActivationFunction: String, Sendable, Hashable, CaseIterable, Codabl
 
     /// Whether this is a probability head whose input a loss can use as logits (Keras 3 caches
     /// it as `_keras_logits`).
-    public var producesProbabilities: Bool { self == .sigmoid || self == .softmax }
+    package var producesProbabilities: Bool { self == .sigmoid || self == .softmax }
 }
 
 /// Applies `activation` after a linear map that returned logits `z` and a pullback taking dL/dz;

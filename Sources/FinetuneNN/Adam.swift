@@ -14,15 +14,15 @@ import Darwin
 public struct Adam: Optimizer {
     public var learningRate: Float
     /// β₁, decay of the first-moment estimate m (Keras' `beta_1`, default 0.9).
-    public var beta1: Double
+    package var beta1: Double
     /// β₂, decay of the second-moment estimate v (Keras' `beta_2`, default 0.999).
-    public var beta2: Double
+    package var beta2: Double
     /// ε, added to √v in the denominator (default 1e-7).
-    public var epsilon: Double
+    package var epsilon: Double
     /// Use the running maximum v̂ of v in the denominator (AMSGrad, Reddi et al. 2018).
-    public var amsgrad: Bool
+    package var amsgrad: Bool
     /// When set, the learning rate of each step is `schedule(step: iterations)`.
-    public var schedule: (any LearningRateSchedule)?
+    package var schedule: (any LearningRateSchedule)?
     public private(set) var iterations = 0
     private var slots = OptimizerSlots()
 

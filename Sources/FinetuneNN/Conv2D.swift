@@ -11,29 +11,29 @@ public struct Conv2D: LogitsExposing {
     /// The Keras layer name; keys are `<name>.kernel` and `<name>.bias`.
     public let name: String
     /// The kernel, (kh, kw, in, out) — HWIO, Keras' layout.
-    public private(set) var kernel: Tensor
+    package private(set) var kernel: Tensor
     /// `nil` when the layer has no bias (`useBias: false`).
-    public private(set) var bias: Tensor?
+    package private(set) var bias: Tensor?
     /// Vertical and horizontal stride.
-    public let strides: (Int, Int)
+    package let strides: (Int, Int)
     /// `valid` (no padding) or `same` (output size ⌈input / stride⌉, TensorFlow's split).
-    public let padding: Padding
+    package let padding: Padding
     /// The fused activation f (`.linear` for none).
-    public let activation: ActivationFunction
+    package let activation: ActivationFunction
     /// Winograd transforms of the kernel while it is frozen (copies of the layer share it; an
     /// entry is only reused for the very kernel storage it was made from).
     private let winogradCache = WinogradKernelCache()
 
     /// Output channels.
-    public var filters: Int { kernel.shape[3] }
+    package var filters: Int { kernel.shape[3] }
     /// Input channels the kernel expects.
-    public var inputChannels: Int { kernel.shape[2] }
+    package var inputChannels: Int { kernel.shape[2] }
     /// Kernel height and width.
-    public var kernelSize: (Int, Int) { (kernel.shape[0], kernel.shape[1]) }
+    package var kernelSize: (Int, Int) { (kernel.shape[0], kernel.shape[1]) }
     /// `<name>.kernel`.
-    public var kernelKey: String { name + ".kernel" }
+    package var kernelKey: String { name + ".kernel" }
     /// `<name>.bias`.
-    public var biasKey: String { name + ".bias" }
+    package var biasKey: String { name + ".bias" }
 
     /// A freshly initialised layer (glorot-uniform kernel drawn from `rng`, zero bias).
     public init(name: String, inputChannels: Int, filters: Int, kernelSize: (Int, Int) = (3, 3),
@@ -104,7 +104,7 @@ public struct Conv2D: LogitsExposing {
         return (y, Pullback { dy in pullback(reluBackward(output: y, outputGradient: dy)) })
     }
 
-    public func forwardLogits(_ x: Tensor, context: inout ForwardContext)
+    package func forwardLogits(_ x: Tensor, context: inout ForwardContext)
         -> (logits: Tensor, activation: ActivationFunction, pullback: Pullback?) {
         let (z, pullback) = convolve(x, relu: false, context: &context)
         return (z, activation, pullback)

@@ -9,20 +9,20 @@ public struct Dense: LogitsExposing {
     /// The Keras layer name; keys are `<name>.kernel` and `<name>.bias`.
     public let name: String
     /// The kernel, (in, out).
-    public private(set) var kernel: Tensor
+    package private(set) var kernel: Tensor
     /// `nil` when the layer has no bias.
-    public private(set) var bias: Tensor?
+    package private(set) var bias: Tensor?
     /// The fused activation f (`.linear` for none).
-    public let activation: ActivationFunction
+    package let activation: ActivationFunction
 
     /// Input features the kernel expects.
-    public var inputSize: Int { kernel.shape[0] }
+    package var inputSize: Int { kernel.shape[0] }
     /// Output features.
-    public var units: Int { kernel.shape[1] }
+    package var units: Int { kernel.shape[1] }
     /// `<name>.kernel`.
-    public var kernelKey: String { name + ".kernel" }
+    package var kernelKey: String { name + ".kernel" }
     /// `<name>.bias`.
-    public var biasKey: String { name + ".bias" }
+    package var biasKey: String { name + ".bias" }
 
     /// A freshly initialised layer (glorot-uniform kernel drawn from `rng`, zero bias).
     public init(name: String, inputSize: Int, units: Int, activation: ActivationFunction = .linear,
@@ -69,7 +69,7 @@ public struct Dense: LogitsExposing {
         return activated(activation, logits: z, pullback: pullback)
     }
 
-    public func forwardLogits(_ x: Tensor, context: inout ForwardContext)
+    package func forwardLogits(_ x: Tensor, context: inout ForwardContext)
         -> (logits: Tensor, activation: ActivationFunction, pullback: Pullback?) {
         precondition(x.rank == 2 && x.shape[1] == inputSize,
                      "Dense '\(name)': input \(x.shape) is not (batch, \(inputSize))")

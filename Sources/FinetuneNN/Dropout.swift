@@ -7,7 +7,7 @@ public struct Dropout: Layer {
     /// The Keras layer name.
     public let name: String
     /// Fraction of units dropped in training, in [0, 1).
-    public let rate: Float
+    package let rate: Float
 
     /// A dropout layer; `rate` must be in [0, 1).
     public init(name: String = "dropout", rate: Float) {

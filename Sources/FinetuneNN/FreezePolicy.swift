@@ -38,7 +38,7 @@ public struct FreezePolicy: Sendable, CustomStringConvertible {
     /// Trainable from layer `name` on (forward order), frozen before it.
     public static func from(_ name: String) -> FreezePolicy { FreezePolicy(rule: .from(name)) }
     /// Frozen until layer `name`, trainable from it on: the same as ``from(_:)``.
-    public static func until(_ name: String) -> FreezePolicy { from(name) }
+    package static func until(_ name: String) -> FreezePolicy { from(name) }
     /// Exactly `keys` are trainable.
     public static func keys(_ keys: Set<String>) -> FreezePolicy { FreezePolicy(rule: .keys(keys)) }
 
@@ -51,7 +51,7 @@ public struct FreezePolicy: Sendable, CustomStringConvertible {
     }
 
     /// The trainable keys of `model` under this policy, starting from `current` (default: all keys).
-    public func trainableKeys(in model: any Layer, startingFrom current: Set<String>? = nil) throws -> Set<String> {
+    package func trainableKeys(in model: any Layer, startingFrom current: Set<String>? = nil) throws -> Set<String> {
         let tree = LayerTree(model)
         return try Self.apply(rule, to: current ?? Set(tree.allKeys), tree: tree)
     }
@@ -110,7 +110,7 @@ public struct FreezeReport: Sendable, Equatable, CustomStringConvertible {
     public var trainableLayers: [String]
 
     /// The report for `model` with `trainableKeys` training.
-    public init(model: any Layer, trainableKeys: Set<String>) {
+    package init(model: any Layer, trainableKeys: Set<String>) {
         self.trainableKeys = trainableKeys
         let all = model.parameters
         trainableParameters = all.filter { trainableKeys.contains($0.key) }.reduce(0) { $0 + $1.value.scalarCount }

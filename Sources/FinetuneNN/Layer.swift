@@ -19,13 +19,13 @@ public struct ForwardContext: Sendable {
     /// of the whole batch before this part, and in the whole batch. Stochastic layers then draw
     /// for the whole batch and keep this part's draws, as one process reading the whole batch
     /// would, and every process's `rng` ends in the same state.
-    public var batchPart: (offset: Int, wholeCount: Int)? = nil
+    package var batchPart: (offset: Int, wholeCount: Int)? = nil
     /// Called by ``Sequential``'s pullback right after each of its leaf layers' pullbacks (the
     /// last layer first), with the layer's name and the gradients of its trainable parameters
     /// (empty for a layer with none); those gradients are final. A caller can start work on them
     /// — reducing them across processes — while the layers before are still differentiated. It
     /// only observes: `nil`, the default, costs nothing and the results are the same either way.
-    public var layerGradientsReady: (@Sendable (_ layer: String, _ gradients: [String: Tensor]) -> Void)? = nil
+    package var layerGradientsReady: (@Sendable (_ layer: String, _ gradients: [String: Tensor]) -> Void)? = nil
 
     /// A context; the defaults train nothing and ask for no input gradient.
     public init(mode: ForwardMode, trainable: Set<String> = [], needsInputGradient: Bool = false,

@@ -16,13 +16,13 @@ public protocol LearningRateSchedule: Sendable {
 /// exponent is floored (step decay: × rate every `decaySteps` steps).
 public struct ExponentialDecay: LearningRateSchedule {
     /// The rate at step 0.
-    public var initialLearningRate: Float
+    package var initialLearningRate: Float
     /// Steps over which the rate is multiplied by `decayRate` once.
-    public var decaySteps: Int
+    package var decaySteps: Int
     /// Factor applied every `decaySteps` steps.
-    public var decayRate: Float
+    package var decayRate: Float
     /// Floor the exponent, so the rate changes in steps rather than continuously.
-    public var staircase: Bool
+    package var staircase: Bool
 
     /// `decaySteps` must be positive.
     public init(initialLearningRate: Float, decaySteps: Int, decayRate: Float, staircase: Bool = false) {
@@ -44,9 +44,9 @@ public struct ExponentialDecay: LearningRateSchedule {
 /// step ≤ boundaries[1], …, and the last value after the last boundary.
 public struct PiecewiseConstantDecay: LearningRateSchedule {
     /// Step numbers where the rate changes, increasing.
-    public var boundaries: [Int]
+    package var boundaries: [Int]
     /// One more rate than `boundaries`.
-    public var values: [Float]
+    package var values: [Float]
 
     /// Needs one more value than boundaries, and increasing boundaries.
     public init(boundaries: [Int], values: [Float]) {

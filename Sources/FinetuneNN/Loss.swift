@@ -42,7 +42,7 @@ public enum CrossEntropyPath: Sendable, Hashable {
     case clipped(epsilon: Float)
 
     /// Keras' `backend.epsilon()`.
-    public static let kerasEpsilon: Float = 1e-7
+    package static let kerasEpsilon: Float = 1e-7
 }
 
 /// Keras' `binary_crossentropy`, mean over all elements (= mean over the batch for one output).
@@ -50,7 +50,7 @@ public enum CrossEntropyPath: Sendable, Hashable {
 /// `fromLogits: true` means the model's output already *is* the logits (no final sigmoid).
 public struct BinaryCrossEntropy: Loss {
     /// How probabilities become a loss: from the logits (Keras 3, default) or clipped.
-    public var path: CrossEntropyPath
+    package var path: CrossEntropyPath
     /// The model's output already is the logits (no final activation); Keras' `from_logits`.
     public var fromLogits: Bool
     public var name: String { "binary_crossentropy" }
@@ -82,7 +82,7 @@ public struct BinaryCrossEntropy: Loss {
 /// Logits path: ℓ = −Σ_c z_c (x_c − log Σ_k e^(x_k)); dℓ/dx = (softmax(x)·Σ_c z_c − z) / rows.
 public struct CategoricalCrossEntropy: Loss {
     /// How probabilities become a loss: from the logits (Keras 3, default) or clipped.
-    public var path: CrossEntropyPath
+    package var path: CrossEntropyPath
     /// The model's output already is the logits (no final activation); Keras' `from_logits`.
     public var fromLogits: Bool
     public var name: String { "categorical_crossentropy" }

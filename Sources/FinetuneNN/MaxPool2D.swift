@@ -8,11 +8,11 @@ public struct MaxPool2D: Layer {
     /// The Keras layer name.
     public let name: String
     /// Window height and width.
-    public let poolSize: (Int, Int)
+    package let poolSize: (Int, Int)
     /// Vertical and horizontal stride.
-    public let strides: (Int, Int)
+    package let strides: (Int, Int)
     /// `valid` (partial windows dropped) or `same`.
-    public let padding: Padding
+    package let padding: Padding
 
     /// A pooling layer; `strides` defaults to `poolSize`, as in Keras.
     public init(name: String, poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid) {

@@ -11,7 +11,7 @@ public protocol Metric: Sendable {
 /// Keras' `binary_accuracy` (`acc` for one sigmoid output): mean(1[p > threshold] == z), strict `>`.
 public struct BinaryAccuracy: Metric {
     /// A prediction counts as class 1 when p > threshold (strictly).
-    public var threshold: Float
+    package var threshold: Float
     public var name: String
     /// Keras' defaults: threshold 0.5, logged as `acc`.
     public init(threshold: Float = 0.5, name: String = "acc") {

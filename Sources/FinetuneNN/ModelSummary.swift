@@ -4,23 +4,23 @@ import FinetuneCore
 /// total / trainable / non-trainable parameter counts. `description` is the printed table.
 public struct ModelSummary: Sendable, CustomStringConvertible {
     /// One layer of the table.
-    public struct Row: Sendable {
+    package struct Row: Sendable {
         /// The layer's name.
-        public var name: String
+        package var name: String
         /// The layer's Swift type (`Conv2D`, `Sequential`, …).
-        public var type: String
+        package var type: String
         /// Output shape without the batch dimension (printed as `(None, …)`).
-        public var outputShape: Shape
+        package var outputShape: Shape
         /// Scalars in the layer's parameters (a nested model counts all of its own).
-        public var parameters: Int
+        package var parameters: Int
         /// 0 for the model's own layers, 1 for layers inside a nested model, …
-        public var depth: Int
+        package var depth: Int
     }
 
     /// The model's name, printed as `Model: "sequential"`.
-    public var modelName: String
+    package var modelName: String
     /// One row per layer, in forward order (nested layers indented when expanded).
-    public var rows: [Row]
+    package var rows: [Row]
     /// Scalars in all parameters.
     public var totalParameters: Int
     /// Scalars in the trainable parameters.
@@ -54,7 +54,7 @@ public struct ModelSummary: Sendable, CustomStringConvertible {
     }
 
     /// 14714688 → "14,714,688".
-    public static func grouped(_ n: Int) -> String {
+    package static func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, ch) in digits.enumerated() {

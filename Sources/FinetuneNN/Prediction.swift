@@ -7,7 +7,7 @@ import FinetuneCore
 /// those logits — numerically stable, no clipping. This protocol is the explicit version of that
 /// trick: ``Dense``, ``Conv2D``, ``Activation`` and ``Sequential`` (through its last layer) conform,
 /// so a model built like Chollet's (`Dense(1, sigmoid)` last) exposes its logits to the loss.
-public protocol LogitsExposing: Layer {
+package protocol LogitsExposing: Layer {
     /// Runs the layer without its final activation. The pullback takes dL/d(logits).
     func forwardLogits(_ input: Tensor, context: inout ForwardContext)
         -> (logits: Tensor, activation: ActivationFunction, pullback: Pullback?)
@@ -40,18 +40,18 @@ public enum PredictionGradient: Sendable {
 }
 
 /// Maps a ``PredictionGradient`` to the model's ``LayerGradients``.
-public struct PredictionPullback {
+package struct PredictionPullback {
     private let body: (PredictionGradient) -> LayerGradients
     init(_ body: @escaping (PredictionGradient) -> LayerGradients) { self.body = body }
     /// The model's gradients for a loss gradient.
-    public func callAsFunction(_ gradient: PredictionGradient) -> LayerGradients { body(gradient) }
+    package func callAsFunction(_ gradient: PredictionGradient) -> LayerGradients { body(gradient) }
 }
 
 extension Layer {
     /// Runs the model and returns its ``Prediction``, with the logits of a final sigmoid/softmax
     /// split off when the model exposes them (``LogitsExposing``), and a pullback that accepts a
     /// gradient with respect to either the output or the logits.
-    public func predict(_ input: Tensor, context: inout ForwardContext)
+    package func predict(_ input: Tensor, context: inout ForwardContext)
         -> (prediction: Prediction, pullback: PredictionPullback?) {
         if let exposing = self as? any LogitsExposing {
             let (z, activation, pullback) = exposing.forwardLogits(input, context: &context)
@@ -83,7 +83,7 @@ extension Layer {
     /// One training evaluation: forward, loss, backward. Returns the mean loss over the batch, the
     /// prediction (for metrics) and the gradients of the parameters in `context.trainable` — only
     /// those are computed, and back-propagation stops below the earliest trainable layer.
-    public func lossAndGradients(_ input: Tensor, labels: Tensor, loss: some Loss,
+    package func lossAndGradients(_ input: Tensor, labels: Tensor, loss: some Loss,
                                  context: inout ForwardContext)
         -> (loss: Float, prediction: Prediction, gradients: [String: Tensor]) {
         let (prediction, pullback) = predict(input, context: &context)

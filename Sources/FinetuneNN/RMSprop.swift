@@ -23,17 +23,17 @@ public struct RMSprop: Optimizer {
 
     public var learningRate: Float
     /// ρ, decay of the running mean of g² (default 0.9).
-    public var rho: Double
+    package var rho: Double
     /// μ; 0 (the default) for no momentum.
-    public var momentum: Double
+    package var momentum: Double
     /// ε (default 1e-7; the book's Keras 2.0.8 uses 1e-8 outside the square root).
-    public var epsilon: Double
+    package var epsilon: Double
     /// Divide by an estimate of the variance, v − ḡ², instead of v.
-    public var centered: Bool
+    package var centered: Bool
     /// Inside (Keras 3) or outside (Keras 2.0.8) the square root.
-    public var epsilonPlacement: EpsilonPlacement
+    package var epsilonPlacement: EpsilonPlacement
     /// When set, the learning rate of each step is `schedule(step: iterations)`.
-    public var schedule: (any LearningRateSchedule)?
+    package var schedule: (any LearningRateSchedule)?
     public private(set) var iterations = 0
     private var slots = OptimizerSlots()
 

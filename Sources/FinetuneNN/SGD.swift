@@ -7,11 +7,11 @@ import FinetuneCore
 public struct SGD: Optimizer {
     public var learningRate: Float
     /// μ; 0 (the default) for plain SGD.
-    public var momentum: Double
+    package var momentum: Double
     /// Nesterov momentum.
-    public var nesterov: Bool
+    package var nesterov: Bool
     /// When set, the learning rate of each step is `schedule(step: iterations)`.
-    public var schedule: (any LearningRateSchedule)?
+    package var schedule: (any LearningRateSchedule)?
     public private(set) var iterations = 0
     private var slots = OptimizerSlots()
 

@@ -18,7 +18,7 @@ public struct Sequential: LogitsExposing {
     public private(set) var layers: [any Layer]
     /// The input shape without the batch dimension (Keras' `Input(shape=…)`), when known; used by
     /// ``summary(inputShape:trainable:expandNested:)``.
-    public var inputShape: Shape?
+    package var inputShape: Shape?
 
     /// Throws ``LayerError/duplicateName(_:)`` when two layers anywhere in the tree share a name.
     public init(name: String = "sequential", inputShape: Shape? = nil, _ layers: [any Layer]) throws {
@@ -55,7 +55,7 @@ public struct Sequential: LogitsExposing {
     }
 
     /// Runs every layer; the last one without its final activation when it exposes logits.
-    public func forwardLogits(_ input: Tensor, context: inout ForwardContext)
+    package func forwardLogits(_ input: Tensor, context: inout ForwardContext)
         -> (logits: Tensor, activation: ActivationFunction, pullback: Pullback?) {
         let r = run(input, context: &context) { layer, x, context in
             if let exposing = layer as? any LogitsExposing {
@@ -71,7 +71,7 @@ public struct Sequential: LogitsExposing {
     /// Whether each child will be asked for its input gradient (`needsInput`) and whether its
     /// pullback is needed at all (`needsPullback`) in a forward pass with `context`: child i needs
     /// its input gradient when the caller does or a child before it has a trainable parameter.
-    public func gradientPlan(_ context: ForwardContext) -> (needsInput: [Bool], needsPullback: [Bool]) {
+    package func gradientPlan(_ context: ForwardContext) -> (needsInput: [Bool], needsPullback: [Bool]) {
         var needsInput: [Bool] = [], needsPullback: [Bool] = []
         var below = context.needsInputGradient
         for layer in layers {
@@ -158,7 +158,7 @@ extension Sequential {
     }
 
     /// The layers without sublayers, in forward order.
-    public var leafLayers: [any Layer] { allLayers.filter { $0.sublayers.isEmpty } }
+    package var leafLayers: [any Layer] { allLayers.filter { $0.sublayers.isEmpty } }
 
     /// The layer named `name` anywhere in the tree (or `self`), if any.
     public func layer(named name: String) -> (any Layer)? {

@@ -13,11 +13,11 @@ public enum VGG16 {
     public static let standardWidths = [64, 128, 256, 512, 512]
     /// A narrow configuration with the same topology and names, for fast tests (the widths of
     /// `Goldens/gen_training.py` and `Goldens/gen_nn.py`).
-    public static let reducedWidths = [4, 8, 8, 16, 16]
+    package static let reducedWidths = [4, 8, 8, 16, 16]
     /// Convolutions per block.
-    public static let blockDepths = [2, 2, 3, 3, 3]
+    package static let blockDepths = [2, 2, 3, 3, 3]
     /// Smallest height/width Keras accepts for VGG16 without its top.
-    public static let minimumSize = 32
+    package static let minimumSize = 32
 
     /// The convolutional base for `inputShape` (height, width, 3), Keras-initialised from `rng`.
     /// Throws ``LayerError/incompatibleInput(layer:input:reason:)`` for an input smaller than
@@ -74,7 +74,7 @@ public enum VGG16 {
 
     /// The most weights the first dense layer may have (2³¹ floats = 8 GiB): larger inputs are
     /// refused with an error instead of failing to allocate.
-    public static let maximumDenseWeights = 1 << 31
+    package static let maximumDenseWeights = 1 << 31
 
     static func binaryClassifier(inputShape: Shape, widths: [Int], denseUnits: Int,
                                  initializer: (Shape) -> Tensor) throws -> Sequential {
