@@ -18,23 +18,23 @@ import Darwin
 /// Resampling per channel: order 1 (bilinear B-spline, Keras 3) or 0 (nearest, book); points
 /// outside follow ``Augmentation/FillMode`` exactly as SciPy maps them (`map_coordinate`, with
 /// mirror extension at the edge for `constant` and `wrap`). Flips (columns, then rows) come last.
-public struct AffineTransform: Sendable, Hashable {
-    public let parameters: AffineParameters
-    public let semantics: Augmentation.Semantics
-    public let fillMode: Augmentation.FillMode
+package struct AffineTransform: Sendable, Hashable {
+    package let parameters: AffineParameters
+    package let semantics: Augmentation.Semantics
+    package let fillMode: Augmentation.FillMode
 
-    public init(parameters: AffineParameters, semantics: Augmentation.Semantics, fillMode: Augmentation.FillMode) {
+    package init(parameters: AffineParameters, semantics: Augmentation.Semantics, fillMode: Augmentation.FillMode) {
         self.parameters = parameters
         self.semantics = semantics
         self.fillMode = fillMode
     }
 
     /// Spline order SciPy is called with.
-    public var order: Int { semantics == .keras3 ? 1 : 0 }
+    package var order: Int { semantics == .keras3 ? 1 : 0 }
 
     /// The 2×3 pull matrix [[a, b, c], [d, e, f]] in (row, column) coordinates for an h×w image,
     /// or nil when Keras would not resample at all (no rotation, shift, shear or zoom).
-    public func matrix(height h: Int, width w: Int) -> [Double]? {
+    package func matrix(height h: Int, width w: Int) -> [Double]? {
         let p = parameters
         typealias M3 = [Double]
         func dot(_ a: M3, _ b: M3) -> M3 {
@@ -67,7 +67,7 @@ public struct AffineTransform: Sendable, Hashable {
 
     /// Applies the transform to an h×w×c image (row-major, channels last) read through `input`,
     /// writing Float32 0–255 values to `output` (h·w·c, must not alias the input).
-    public func apply<Pixel: AffineSample>(to input: UnsafeBufferPointer<Pixel>, height h: Int, width w: Int,
+    package func apply<Pixel: AffineSample>(to input: UnsafeBufferPointer<Pixel>, height h: Int, width w: Int,
                                            channels c: Int, into output: UnsafeMutableBufferPointer<Float>) {
         precondition(input.count >= h * w * c && output.count >= h * w * c, "AffineTransform.apply: buffer sizes")
         if let m = matrix(height: h, width: w) {
@@ -101,17 +101,17 @@ public struct AffineTransform: Sendable, Hashable {
 }
 
 /// A pixel sample the resampler can read: bytes of a decoded image or floats of an array.
-public protocol AffineSample {
+package protocol AffineSample {
     var floatValue: Float { get }
     var doubleValue: Double { get }
 }
 
 extension UInt8: AffineSample {
-    @inline(__always) public var floatValue: Float { Float(self) }
-    @inline(__always) public var doubleValue: Double { Double(self) }
+    @inline(__always) package var floatValue: Float { Float(self) }
+    @inline(__always) package var doubleValue: Double { Double(self) }
 }
 
 extension Float: AffineSample {
-    @inline(__always) public var floatValue: Float { self }
-    @inline(__always) public var doubleValue: Double { Double(self) }
+    @inline(__always) package var floatValue: Float { self }
+    @inline(__always) package var doubleValue: Double { Double(self) }
 }

@@ -5,7 +5,7 @@ extension Augmentation {
     /// Writes a `rows × columns` grid of augmented versions of `image` to a PNG (2-pixel white
     /// gaps): cell k shows the transform drawn for sample k of pass 0 with `seed` (the
     /// ``AugmentationRandomness/perSample`` draws), values rounded and clamped to 0–255.
-    public func writeGrid(of image: RGBImage, rows: Int, columns: Int, seed: Int, to url: URL) throws {
+    package func writeGrid(of image: RGBImage, rows: Int, columns: Int, seed: Int, to url: URL) throws {
         guard rows > 0, columns > 0 else { throw DataError.invalidConfiguration("grid \(rows)×\(columns)") }
         let gap = 2, w = image.width, h = image.height
         let gw = columns * w + (columns + 1) * gap, gh = rows * h + (rows + 1) * gap

@@ -94,7 +94,7 @@ public struct Augmentation: Sendable, Hashable {
     }
 
     /// Draws one image's parameters in Keras' order from `source` (uniform doubles in [0, 1)).
-    public func randomParameters(height: Int, width: Int, using source: inout some UniformSource) -> AffineParameters {
+    package func randomParameters(height: Int, width: Int, using source: inout some UniformSource) -> AffineParameters {
         var p = AffineParameters()
         switch semantics {
         case .keras3:
@@ -130,7 +130,7 @@ public struct Augmentation: Sendable, Hashable {
     }
 
     /// The transform for `parameters` under these semantics and fill mode.
-    public func transform(_ parameters: AffineParameters) -> AffineTransform {
+    package func transform(_ parameters: AffineParameters) -> AffineTransform {
         AffineTransform(parameters: parameters, semantics: semantics, fillMode: fillMode)
     }
 }
@@ -138,17 +138,17 @@ public struct Augmentation: Sendable, Hashable {
 /// One image's augmentation parameters, in the units of the ``Augmentation/Semantics`` that drew
 /// them: θ in degrees; tx (added to the first matrix coordinate, scaled by the height) and ty in
 /// pixels; shear in degrees (Keras 3) or radians (book); zoom factors (> 1 zooms out).
-public struct AffineParameters: Sendable, Hashable, Codable {
-    public var theta: Double = 0
-    public var tx: Double = 0
-    public var ty: Double = 0
-    public var shear: Double = 0
-    public var zx: Double = 1
-    public var zy: Double = 1
-    public var flipHorizontal = false
-    public var flipVertical = false
+package struct AffineParameters: Sendable, Hashable, Codable {
+    package var theta: Double = 0
+    package var tx: Double = 0
+    package var ty: Double = 0
+    package var shear: Double = 0
+    package var zx: Double = 1
+    package var zy: Double = 1
+    package var flipHorizontal = false
+    package var flipVertical = false
 
-    public init(theta: Double = 0, tx: Double = 0, ty: Double = 0, shear: Double = 0, zx: Double = 1, zy: Double = 1,
+    package init(theta: Double = 0, tx: Double = 0, ty: Double = 0, shear: Double = 0, zx: Double = 1, zy: Double = 1,
                 flipHorizontal: Bool = false, flipVertical: Bool = false) {
         self.theta = theta; self.tx = tx; self.ty = ty; self.shear = shear; self.zx = zx; self.zy = zy
         self.flipHorizontal = flipHorizontal; self.flipVertical = flipVertical
@@ -157,19 +157,19 @@ public struct AffineParameters: Sendable, Hashable, Codable {
 
 /// A source of uniform doubles in [0, 1): NumPy's stream (``MT19937``) or Finetune's
 /// per-sample ``SeededRNG``.
-public protocol UniformSource {
+package protocol UniformSource {
     mutating func nextUnit() -> Double
 }
 
 extension UniformSource {
     /// low + (high − low)·u, NumPy's `uniform`.
-    public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * nextUnit() }
+    package mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * nextUnit() }
 }
 
 extension MT19937: UniformSource {
-    public mutating func nextUnit() -> Double { nextDouble() }
+    package mutating func nextUnit() -> Double { nextDouble() }
 }
 
 extension SeededRNG: UniformSource {
-    public mutating func nextUnit() -> Double { nextUnitDouble() }
+    package mutating func nextUnit() -> Double { nextUnitDouble() }
 }

@@ -14,7 +14,7 @@ public enum AugmentationRandomness: Sendable, Hashable {
     case kerasStream
 
     /// The generator for sample `sample` of pass `pass` under ``perSample``.
-    public static func sampleGenerator(seed: Int, pass: Int, sample: Int) -> SeededRNG {
+    package static func sampleGenerator(seed: Int, pass: Int, sample: Int) -> SeededRNG {
         var z = UInt64(bitPattern: Int64(seed)) &* 0x9E37_79B9_7F4A_7C15
         z ^= UInt64(bitPattern: Int64(pass)) &* 0xBF58_476D_1CE4_E5B9
         z = (z << 31 | z >> 33) ^ UInt64(bitPattern: Int64(sample)) &* 0x94D0_49BB_1331_11EB

@@ -12,7 +12,7 @@ public enum ClassMode: String, Sendable, Hashable, CaseIterable {
     case none
 
     /// The label tensor for samples with class indices `classes`.
-    public func labels(_ classes: [Int], classCount: Int) -> Tensor {
+    package func labels(_ classes: [Int], classCount: Int) -> Tensor {
         switch self {
         case .binary, .sparse:
             return Tensor(shape: [classes.count, 1], scalars: classes.map(Float.init))

@@ -91,7 +91,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// What is wrong, without a remedy: front ends (a command line) add the fix in their own terms.
-    public var problem: String {
+    package var problem: String {
         switch self {
         case let .fileNotFound(path): return "'\(path)' does not exist (any more)"
         case let .unreadable(path, reason): return "'\(path)' cannot be read: \(reason)"
@@ -117,7 +117,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// The file or folder the error is about, if any.
-    public var path: String? {
+    package var path: String? {
         switch self {
         case let .fileNotFound(p), let .unreadable(p, _), let .emptyFile(p), let .notAnImage(p),
              let .unsupportedFormat(p, _), let .truncated(p, _), let .corrupt(p, _),
@@ -138,7 +138,7 @@ public struct ClassDifference: Sendable, Hashable, CustomStringConvertible {
     /// Classes this split has and the reference lacks.
     public let extra: [String]
 
-    public init(split: String, missing: [String], extra: [String]) {
+    package init(split: String, missing: [String], extra: [String]) {
         self.split = split
         self.missing = missing
         self.extra = extra

@@ -28,7 +28,7 @@ public struct DataShard: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// The slots `[⌊index·size / count⌋, ⌊(index + 1)·size / count⌋)` of a batch of `size` samples.
-    public func slots(inBatchOf size: Int) -> Range<Int> {
+    package func slots(inBatchOf size: Int) -> Range<Int> {
         (index * size / count)..<((index + 1) * size / count)
     }
 

@@ -6,7 +6,7 @@ public struct Batch: Sendable {
     public var labels: Tensor
     /// Set by a sharded source (``ShardableSource/sharded(_:)``): the samples of the whole batch
     /// before this shard, and in the whole batch. `nil` for a whole batch.
-    public var part: (offset: Int, wholeCount: Int)? = nil
+    package var part: (offset: Int, wholeCount: Int)? = nil
     public init(images: Tensor, labels: Tensor) {
         precondition(images.shape.first == labels.shape.first,
                      "batch: \(images.shape) images but \(labels.shape) labels")

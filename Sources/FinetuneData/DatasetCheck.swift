@@ -4,19 +4,19 @@
 /// `flow_from_directory` labels each split by its own sorted class folders, so a class missing
 /// from one split silently shifts every later label there; these checks refuse that. Use
 /// ``validateClasses(for:)`` and ``unusableFiles(options:)`` before creating the sources.
-public struct DatasetCheck: Sendable {
+package struct DatasetCheck: Sendable {
     /// One split: its name (the folder under the dataset root) and its listing.
-    public struct Split: Sendable {
-        public let name: String
-        public let listing: DirectoryListing
+    package struct Split: Sendable {
+        package let name: String
+        package let listing: DirectoryListing
     }
 
-    public let root: String
-    public let splits: [Split]
+    package let root: String
+    package let splits: [Split]
 
     /// Lists `root/<split>` for each split. Empty class folders are listed (and reported by
     /// ``validateClasses(for:excluding:)``) rather than thrown at here, so every problem is found.
-    public init(root: String, splits: [String] = ["train", "validation", "test"]) throws {
+    package init(root: String, splits: [String] = ["train", "validation", "test"]) throws {
         self.root = root
         self.splits = try splits.map { Split(name: $0, listing: try DirectoryListing(root: join(root, $0), allowEmptyClasses: true)) }
     }
@@ -24,7 +24,7 @@ public struct DatasetCheck: Sendable {
     /// Throws when the splits' class folders differ (every difference, per split, against the
     /// first split), when `mode` needs a class count the dataset does not have (binary: exactly
     /// two), or when a class of some split has no image once `excluded` paths are left out.
-    public func validateClasses(for mode: ClassMode, excluding excluded: Set<String> = []) throws {
+    package func validateClasses(for mode: ClassMode, excluding excluded: Set<String> = []) throws {
         guard let reference = splits.first else { return }
         let classes = reference.listing.classNames
         let differences = splits.dropFirst().compactMap { split -> ClassDifference? in
@@ -52,10 +52,10 @@ public struct DatasetCheck: Sendable {
     }
 
     /// Every file of every split that would fail to load (``ImageHeaderScan``), in split order.
-    public func unusableFiles(options: ImageDecodingOptions = .init()) -> [DataError] {
+    package func unusableFiles(options: ImageDecodingOptions = .init()) -> [DataError] {
         splits.flatMap { ImageHeaderScan.problems(in: $0.listing.paths, options: options) }
     }
 
     /// Images per split, in split order.
-    public var sampleCounts: [Int] { splits.map { $0.listing.relativePaths.count } }
+    package var sampleCounts: [Int] { splits.map { $0.listing.relativePaths.count } }
 }

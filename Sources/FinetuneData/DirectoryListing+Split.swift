@@ -45,7 +45,7 @@ extension DirectoryListing {
     /// A listing of arbitrary image files (for prediction on files outside a class-folder
     /// layout): `files` are made absolute; `labels` gives each file's class index in
     /// `classNames` (default: all 0).
-    public init(files: [String], classNames: [String], labels: [Int]? = nil) {
+    package init(files: [String], classNames: [String], labels: [Int]? = nil) {
         let absolute = files.map { file -> String in
             let path = file.hasPrefix("/") ? file : join(currentDirectory(), file)
             return String(path.dropFirst())

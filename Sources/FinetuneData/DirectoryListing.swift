@@ -18,9 +18,9 @@ import Darwin
 /// such names as surrogate escapes; Finetune refuses them rather than drop or mangle them).
 public struct DirectoryListing: Sendable, Hashable {
     /// Keras' `white_list_formats`.
-    public static let acceptedExtensions = ["png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff"]
+    package static let acceptedExtensions = ["png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff"]
 
-    public let root: String
+    package let root: String
     /// Class names in label order.
     public let classNames: [String]
     /// Paths relative to `root` ("cats/cat.1.jpg"), in Keras' order.
@@ -28,7 +28,7 @@ public struct DirectoryListing: Sendable, Hashable {
     /// Class index of each file.
     public let labels: [Int]
     /// Class folders that hold no image (only possible when empty classes are allowed).
-    public let emptyClasses: [String]
+    package let emptyClasses: [String]
 
     /// Lists `root`. Throws when it is missing, has no class folder, has no image at all, or
     /// (unless `allowEmptyClasses`) when a class folder is empty.
@@ -92,7 +92,7 @@ public struct DirectoryListing: Sendable, Hashable {
     public var paths: [String] { relativePaths.map { join(root, $0) } }
 
     /// Keras' extension test: the lower-cased name ends with an accepted extension (no dot needed).
-    public static func accepts(_ name: String) -> Bool {
+    package static func accepts(_ name: String) -> Bool {
         let lower = name.lowercased()
         return acceptedExtensions.contains { lower.hasSuffix($0) }
     }

@@ -16,11 +16,11 @@ import FinetuneCore
 /// ``SampleLoader`` of its own.
 public struct DirectorySource: ShardableSource, Sendable {
     public let listing: DirectoryListing
-    public let classMode: ClassMode
-    public let imageHeight: Int
-    public let imageWidth: Int
+    package let classMode: ClassMode
+    package let imageHeight: Int
+    package let imageWidth: Int
     public let batchSize: Int
-    public let onBadFile: BadFilePolicy
+    package let onBadFile: BadFilePolicy
     public var position: DataSourcePosition { batches.position }
 
     /// The files decoded, resized, augmented and batched.
@@ -109,12 +109,12 @@ public struct DirectorySource: ShardableSource, Sendable {
 
     /// The most Float32 values one batch may hold (2³² = 16 GiB); larger settings are refused
     /// with an error instead of failing to allocate.
-    public static let maximumBatchScalars = 1 << 32
+    package static let maximumBatchScalars = 1 << 32
 
     public var sampleCount: Int { listing.relativePaths.count }
     public var classNames: [String] { listing.classNames }
     /// Keras' `class_indices`: class name → label.
-    public var classIndices: [String: Int] {
+    package var classIndices: [String: Int] {
         Dictionary(uniqueKeysWithValues: listing.classNames.enumerated().map { ($1, $0) })
     }
     /// Files left out so far under ``BadFilePolicy/skip`` (empty class folders included).
@@ -140,5 +140,5 @@ public struct DirectorySource: ShardableSource, Sendable {
     var pipeline: BatchPipeline { batches.pipeline }
 
     /// The dataset indices (into ``DirectoryListing/relativePaths``) of pass `pass`, in batch order.
-    public func sampleOrder(pass: Int) -> [Int] { batches.sampleOrder(pass: pass) }
+    package func sampleOrder(pass: Int) -> [Int] { batches.sampleOrder(pass: pass) }
 }

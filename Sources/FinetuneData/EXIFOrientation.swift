@@ -1,17 +1,17 @@
 /// The EXIF Orientation tag (0x0112) and the transpose that undoes it, as
 /// `PIL.ImageOps.exif_transpose`: 2 mirror, 3 rotate 180°, 4 flip, 5 transpose, 6 rotate 270°
 /// (Pillow's ROTATE_270, counter-clockwise), 7 transverse, 8 rotate 90°.
-public struct EXIFOrientation: Sendable, Hashable {
-    public let value: Int
+package struct EXIFOrientation: Sendable, Hashable {
+    package let value: Int
 
-    public init?(value: Int) {
+    package init?(value: Int) {
         guard (2...8).contains(value) else { return nil }
         self.value = value
     }
 
     /// Reads IFD0's Orientation from a TIFF-structured EXIF block ("II*\0" or "MM\0*" onwards);
     /// nil when absent, 1, or unreadable.
-    public init?(tiff b: [UInt8]) {
+    package init?(tiff b: [UInt8]) {
         guard b.count >= 8 else { return nil }
         let little: Bool
         if b[0] == 0x49 && b[1] == 0x49 { little = true } else if b[0] == 0x4D && b[1] == 0x4D { little = false } else { return nil }
@@ -36,7 +36,7 @@ public struct EXIFOrientation: Sendable, Hashable {
     }
 
     /// `image` transposed so that it displays upright.
-    public func applied(to image: RGBImage) -> RGBImage {
+    package func applied(to image: RGBImage) -> RGBImage {
         let w = image.width, h = image.height
         let swaps = value >= 5
         let ow = swaps ? h : w, oh = swaps ? w : h

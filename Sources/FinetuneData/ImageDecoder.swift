@@ -37,7 +37,7 @@ public struct ImageDecodingOptions: Sendable, Hashable {
 /// - TIFF, GIF, WebP, RLE BMP, 16-bit BMP: ``DataError/unsupportedFormat(path:format:)``.
 public enum ImageDecoder {
     /// The container format, from the first bytes of a file.
-    public enum Format: String, Sendable {
+    package enum Format: String, Sendable {
         case jpeg = "JPEG", png = "PNG", bmp = "BMP", pnm = "PPM"
         case tiff = "TIFF", gif = "GIF", webp = "WebP"
     }
@@ -79,7 +79,7 @@ public enum ImageDecoder {
     }
 
     /// The format the bytes start with, or nil.
-    public static func sniff(_ b: [UInt8]) -> Format? {
+    package static func sniff(_ b: [UInt8]) -> Format? {
         func starts(_ prefix: [UInt8]) -> Bool { b.count >= prefix.count && Array(b.prefix(prefix.count)) == prefix }
         if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
         if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }

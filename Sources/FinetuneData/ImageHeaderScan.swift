@@ -13,9 +13,9 @@ import Darwin
 /// full, so the verdict equals ``ImageDecoder/decode(path:options:)``'s except for damage inside
 /// otherwise complete compressed data. BMP and PPM files (rare, uncompressed) are decoded in full.
 /// Thousands of photos take well under a second.
-public enum ImageHeaderScan {
+package enum ImageHeaderScan {
     /// Every problem among `paths`, in order (empty when all look fine).
-    public static func problems(in paths: [String], options: ImageDecodingOptions = .init()) -> [DataError] {
+    package static func problems(in paths: [String], options: ImageDecodingOptions = .init()) -> [DataError] {
         paths.compactMap { path in
             do { try check(path: path, options: options); return nil } catch let error as DataError {
                 return error
@@ -26,7 +26,7 @@ public enum ImageHeaderScan {
     }
 
     /// Throws the ``DataError`` that decoding `path` would throw (see the type's notes).
-    public static func check(path: String, options: ImageDecodingOptions = .init()) throws {
+    package static func check(path: String, options: ImageDecodingOptions = .init()) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ImageDecoder.fileError(path: path, code: errno) }
         defer { close(fd) }

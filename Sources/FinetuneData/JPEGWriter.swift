@@ -4,7 +4,7 @@ import CImageDecoding
 
 /// Writes 8-bit RGB pixels (row-major, 3 bytes a pixel) as a baseline JFIF JPEG (libjpeg,
 /// 4:2:0, islow DCT), atomically like ``writePNG(rgb:width:height:to:)``.
-public func writeJPEG(rgb: [UInt8], width: Int, height: Int, quality: Int = 90, to url: URL) throws {
+package func writeJPEG(rgb: [UInt8], width: Int, height: Int, quality: Int = 90, to url: URL) throws {
     guard width > 0, height > 0, rgb.count == width * height * 3 else {
         throw ImageWriteError.invalidSize(width: width, height: height, bytes: rgb.count)
     }

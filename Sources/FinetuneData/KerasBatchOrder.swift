@@ -6,13 +6,13 @@
 /// `np.random.seed(seed + p·batchesPerPass)` — Keras reseeds with `seed + total_batches_seen`
 /// before every batch and draws a new permutation at the first batch of each pass. Without
 /// `shuffle` every pass is 0, 1, …, n − 1.
-public struct KerasBatchOrder: Sendable, Hashable {
-    public let sampleCount: Int
-    public let batchSize: Int
-    public let shuffle: Bool
-    public let seed: Int
+package struct KerasBatchOrder: Sendable, Hashable {
+    package let sampleCount: Int
+    package let batchSize: Int
+    package let shuffle: Bool
+    package let seed: Int
 
-    public init(sampleCount: Int, batchSize: Int, shuffle: Bool, seed: Int) {
+    package init(sampleCount: Int, batchSize: Int, shuffle: Bool, seed: Int) {
         precondition(sampleCount > 0 && batchSize > 0, "KerasBatchOrder: \(sampleCount) samples, batch \(batchSize)")
         self.sampleCount = sampleCount
         self.batchSize = batchSize
@@ -20,23 +20,23 @@ public struct KerasBatchOrder: Sendable, Hashable {
         self.seed = seed
     }
 
-    public var batchesPerPass: Int { (sampleCount + batchSize - 1) / batchSize }
+    package var batchesPerPass: Int { (sampleCount + batchSize - 1) / batchSize }
 
     /// Batches seen before (pass, batch): Keras' `total_batches_seen`.
-    public func globalBatch(pass: Int, batch: Int) -> Int { pass * batchesPerPass + batch }
+    package func globalBatch(pass: Int, batch: Int) -> Int { pass * batchesPerPass + batch }
 
     /// The seed Keras gives NumPy before global batch `g`: (seed + g) mod 2³².
-    public func numpySeed(globalBatch g: Int) -> UInt32 { UInt32(truncatingIfNeeded: seed &+ g) }
+    package func numpySeed(globalBatch g: Int) -> UInt32 { UInt32(truncatingIfNeeded: seed &+ g) }
 
     /// The sample order of pass `pass`.
-    public func order(pass: Int) -> [Int] {
+    package func order(pass: Int) -> [Int] {
         guard shuffle else { return Array(0..<sampleCount) }
         var rng = MT19937(seed: numpySeed(globalBatch: globalBatch(pass: pass, batch: 0)))
         return rng.permutation(sampleCount)
     }
 
     /// The samples of batch `batch` of pass `pass`, given that pass's order.
-    public func samples(batch: Int, in order: [Int]) -> ArraySlice<Int> {
+    package func samples(batch: Int, in order: [Int]) -> ArraySlice<Int> {
         let lo = batch * batchSize
         return order[lo..<min(lo + batchSize, sampleCount)]
     }

@@ -6,12 +6,12 @@
 /// Matsumoto & Nishimura (1998); seeding as NumPy's `mt19937_seed` (Knuth's initialisation),
 /// doubles as `random_sample` (53 bits from two draws), bounded integers as `random_interval`
 /// (mask and reject).
-public struct MT19937: Sendable {
+package struct MT19937: Sendable {
     private var state = [UInt32](repeating: 0, count: 624)
     private var index = 624
 
     /// `np.random.seed(seed)` for an integer seed in 0…2³²−1.
-    public init(seed: UInt32) {
+    package init(seed: UInt32) {
         var s = seed
         for i in 0..<624 {
             state[i] = s
@@ -21,7 +21,7 @@ public struct MT19937: Sendable {
     }
 
     /// The next tempered 32-bit output (`genrand_int32`).
-    public mutating func nextUInt32() -> UInt32 {
+    package mutating func nextUInt32() -> UInt32 {
         if index >= 624 { twist() }
         var y = state[index]
         index += 1
@@ -33,19 +33,19 @@ public struct MT19937: Sendable {
     }
 
     /// `np.random.random()`: (a·2²⁶ + b) / 2⁵³ with a = draw >> 5, b = draw >> 6.
-    public mutating func nextDouble() -> Double {
+    package mutating func nextDouble() -> Double {
         let a = Double(nextUInt32() >> 5), b = Double(nextUInt32() >> 6)
         return (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
     }
 
     /// `np.random.uniform(low, high)` = low + (high − low)·random().
-    public mutating func uniform(_ low: Double, _ high: Double) -> Double {
+    package mutating func uniform(_ low: Double, _ high: Double) -> Double {
         low + (high - low) * nextDouble()
     }
 
     /// NumPy's `random_interval(max)`: uniform in 0…max by masking to the smallest covering power
     /// of two and rejecting values above `max`.
-    public mutating func interval(_ max: UInt32) -> UInt32 {
+    package mutating func interval(_ max: UInt32) -> UInt32 {
         if max == 0 { return 0 }
         var mask = max
         mask |= mask >> 1; mask |= mask >> 2; mask |= mask >> 4; mask |= mask >> 8; mask |= mask >> 16
@@ -56,7 +56,7 @@ public struct MT19937: Sendable {
     }
 
     /// `np.random.permutation(n)`: Fisher–Yates over 0..<n from the top, j = interval(i).
-    public mutating func permutation(_ n: Int) -> [Int] {
+    package mutating func permutation(_ n: Int) -> [Int] {
         var a = Array(0..<n)
         var i = n - 1
         while i >= 1 {

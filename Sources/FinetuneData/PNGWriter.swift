@@ -3,10 +3,10 @@ import FinetuneCore
 import CPNG
 
 /// Errors writing image files; each names the file.
-public enum ImageWriteError: Error, CustomStringConvertible {
+package enum ImageWriteError: Error, CustomStringConvertible {
     case invalidSize(width: Int, height: Int, bytes: Int)
     case failed(path: String, reason: String)
-    public var description: String {
+    package var description: String {
         switch self {
         case let .invalidSize(w, h, b): return "image \(w)×\(h) needs \(w * h * 3) RGB bytes, got \(b)"
         case let .failed(path, reason): return "could not write image '\(path)': \(reason)"
@@ -16,7 +16,7 @@ public enum ImageWriteError: Error, CustomStringConvertible {
 
 /// Writes 8-bit RGB pixels (row-major, 3 bytes a pixel) as a PNG file, atomically
 /// (``FinetuneCore/AtomicFile``), so `url` never holds half an image.
-public func writePNG(rgb: [UInt8], width: Int, height: Int, to url: URL) throws {
+package func writePNG(rgb: [UInt8], width: Int, height: Int, to url: URL) throws {
     guard width > 0, height > 0, rgb.count == width * height * 3 else {
         throw ImageWriteError.invalidSize(width: width, height: height, bytes: rgb.count)
     }

@@ -24,13 +24,13 @@ public struct PipelinedSource<Loader: SampleLoader>: ShardableSource, Sendable {
     /// Where the samples come from.
     public let loader: Loader
     /// How labels are laid out (Keras' `class_mode`).
-    public let classMode: ClassMode
+    package let classMode: ClassMode
     /// Samples per batch; the last batch of a pass holds the remainder.
     public let batchSize: Int
     /// Applied to every image after augmentation.
-    public let preprocessing: Preprocessing
+    package let preprocessing: Preprocessing
     /// What happens to a sample that cannot be loaded.
-    public let onBadFile: BadFilePolicy
+    package let onBadFile: BadFilePolicy
     /// Where the stream stands: the next batch served.
     public private(set) var position = DataSourcePosition()
 
@@ -135,7 +135,7 @@ public struct PipelinedSource<Loader: SampleLoader>: ShardableSource, Sendable {
     }
 
     /// The dataset indices of pass `pass`, in batch order.
-    public func sampleOrder(pass: Int) -> [Int] { order.order(pass: pass) }
+    package func sampleOrder(pass: Int) -> [Int] { order.order(pass: pass) }
 
     /// The pipeline serving this source and its copies (tests check its threads).
     var pipeline: BatchPipeline { owner.pipeline }

@@ -13,7 +13,7 @@ public enum Preprocessing: Sendable, Hashable {
     public static let rescale255 = Preprocessing.rescale(Float(1.0 / 255.0))
 
     /// Applies the preprocessing in place to `pixels` RGB pixels (3 floats each).
-    public func apply(to values: UnsafeMutableBufferPointer<Float>) {
+    package func apply(to values: UnsafeMutableBufferPointer<Float>) {
         switch self {
         case .none: return
         case let .rescale(factor):

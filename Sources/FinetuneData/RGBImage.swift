@@ -14,7 +14,7 @@ public struct RGBImage: Sendable, Equatable {
     }
 
     /// Builds an image by writing its `width × height × 3` bytes directly.
-    public init(width: Int, height: Int, unsafeUninitialized body: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
+    package init(width: Int, height: Int, unsafeUninitialized body: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
         let n = width * height * 3
         self.width = width
         self.height = height
@@ -25,7 +25,7 @@ public struct RGBImage: Sendable, Equatable {
     }
 
     /// The pixel at column `x`, row `y`.
-    public subscript(x x: Int, y y: Int) -> (r: UInt8, g: UInt8, b: UInt8) {
+    package subscript(x x: Int, y y: Int) -> (r: UInt8, g: UInt8, b: UInt8) {
         let o = (y * width + x) * 3
         return (pixels[o], pixels[o + 1], pixels[o + 2])
     }

@@ -24,7 +24,7 @@ extension RGBImage {
     }
 
     /// Pillow's NEAREST source index for each of `outSize` outputs along an axis of `inSize`.
-    public static func nearestIndices(inSize: Int, outSize: Int) -> [Int] {
+    package static func nearestIndices(inSize: Int, outSize: Int) -> [Int] {
         let scale = Double(inSize) / Double(outSize)
         var position = 0 + scale * 0.5
         var result = [Int](repeating: 0, count: outSize)

@@ -10,26 +10,26 @@ import FinetuneCore
 /// size and tint, so a small convnet has to learn shape and brightness, not a single pixel.
 /// Image i of a class in a split is drawn from its own generator (seed, split, class, i): the
 /// files do not depend on the counts asked for the other splits.
-public struct SyntheticDataset: Sendable, Hashable {
-    public enum FileFormat: String, Sendable, Hashable { case jpeg, png }
+package struct SyntheticDataset: Sendable, Hashable {
+    package enum FileFormat: String, Sendable, Hashable { case jpeg, png }
 
     /// The two classes of the default dataset.
-    public static let classNames = ["circles", "squares"]
+    package static let classNames = ["circles", "squares"]
     /// Every class a dataset can have, in label order (the first ``classCount`` are written).
-    public static let allClassNames = ["circles", "squares", "triangles"]
+    package static let allClassNames = ["circles", "squares", "triangles"]
 
     /// Images per class in each split, in order.
-    public var splits: [(name: String, perClass: Int)]
-    public var width: Int
-    public var height: Int
-    public var format: FileFormat
-    public var seed: Int
+    package var splits: [(name: String, perClass: Int)]
+    package var width: Int
+    package var height: Int
+    package var format: FileFormat
+    package var seed: Int
     /// JPEG quality (1–100).
-    public var quality: Int
+    package var quality: Int
     /// Number of classes: 2 (circles, squares) or 3 (and triangles).
-    public var classCount: Int
+    package var classCount: Int
 
-    public init(splits: [(name: String, perClass: Int)] = [("train", 100), ("validation", 50), ("test", 50)],
+    package init(splits: [(name: String, perClass: Int)] = [("train", 100), ("validation", 50), ("test", 50)],
                 width: Int = 64, height: Int = 64, format: FileFormat = .jpeg, seed: Int = 0, quality: Int = 90,
                 classCount: Int = 2) {
         self.splits = splits
@@ -41,19 +41,19 @@ public struct SyntheticDataset: Sendable, Hashable {
         self.classCount = classCount
     }
 
-    public static func == (a: SyntheticDataset, b: SyntheticDataset) -> Bool {
+    package static func == (a: SyntheticDataset, b: SyntheticDataset) -> Bool {
         a.splits.map(\.name) == b.splits.map(\.name) && a.splits.map(\.perClass) == b.splits.map(\.perClass)
             && a.width == b.width && a.height == b.height && a.format == b.format && a.seed == b.seed && a.quality == b.quality
             && a.classCount == b.classCount
     }
-    public func hash(into h: inout Hasher) {
+    package func hash(into h: inout Hasher) {
         h.combine(splits.map(\.name)); h.combine(splits.map(\.perClass))
         h.combine(width); h.combine(height); h.combine(format); h.combine(seed); h.combine(quality); h.combine(classCount)
     }
 
     /// Writes every split under `root` (created if needed) and returns the files written.
     @discardableResult
-    public func write(to root: URL) throws -> [URL] {
+    package func write(to root: URL) throws -> [URL] {
         guard (2...Self.allClassNames.count).contains(classCount) else {
             throw DataError.invalidConfiguration("synthetic datasets have 2 or 3 classes, asked \(classCount)")
         }
@@ -80,7 +80,7 @@ public struct SyntheticDataset: Sendable, Hashable {
     }
 
     /// Image `index` of class `label` in split number `split`.
-    public func image(split: Int, label: Int, index: Int) -> RGBImage {
+    package func image(split: Int, label: Int, index: Int) -> RGBImage {
         var rng = AugmentationRandomness.sampleGenerator(seed: seed, pass: split * 2 + label, sample: index)
         let w = Double(width), h = Double(height)
         // Background: gradient between two muted colours, direction random.

@@ -32,7 +32,7 @@ public final class DataParallel: DistributionStrategy {
     /// The MPI processes (counters of bytes and time reduced included).
     package let communicator: MPICommunicator
     /// This rank's part of every batch.
-    package let shard: DataShard
+    public let shard: DataShard
     /// The largest all-reduce of a step's gradient buffer, in bytes (at least 4): larger buffers
     /// are reduced in buckets of this size, in backward order. Must be the same on every rank.
     public var bucketBytes: Int
@@ -123,7 +123,7 @@ public final class DataParallel: DistributionStrategy {
     /// process of the job (`MPI_Abort`, exit code 1) instead of leaving the other ranks waiting.
     /// `describe` turns the error into the words shown (a command-line tool passes its own
     /// messages, naming flags and files; the default is the error's description).
-    package func abortingOnError<T>(program: String = "finetune", describe: (any Error) -> String = { "\($0)" },
+    public func abortingOnError<T>(program: String = "finetune", describe: (any Error) -> String = { "\($0)" },
                                    _ body: () throws -> T) -> T {
         do {
             return try body()

@@ -101,7 +101,7 @@ public struct FreezePolicy: Sendable, CustomStringConvertible {
 /// prints.
 public struct FreezeReport: Sendable, Equatable, CustomStringConvertible {
     /// Keys of the parameters that train.
-    public var trainableKeys: Set<String>
+    package var trainableKeys: Set<String>
     /// Scalars in the trainable parameters.
     public var trainableParameters: Int
     /// Scalars in the frozen parameters.

@@ -151,7 +151,7 @@ public struct Sequential: LogitsExposing {
 extension Sequential {
     /// Every layer of the tree in forward order, containers before their children (pre-order),
     /// not including `self`.
-    public var allLayers: [any Layer] {
+    package var allLayers: [any Layer] {
         layers.flatMap { layer -> [any Layer] in
             [layer] + Sequential.descendants(of: layer)
         }

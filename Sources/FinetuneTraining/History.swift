@@ -22,7 +22,7 @@ public struct EpochRecord: Codable, Sendable, Hashable {
     public var learningRate: Double?
 
     /// One epoch's numbers.
-    public init(epoch: Int, phase: Int = 1, loss: Double, accuracy: Double, validationLoss: Double? = nil,
+    package init(epoch: Int, phase: Int = 1, loss: Double, accuracy: Double, validationLoss: Double? = nil,
                 validationAccuracy: Double? = nil, seconds: Double, learningRate: Double? = nil) {
         self.epoch = epoch; self.phase = phase; self.loss = loss; self.accuracy = accuracy
         self.validationLoss = validationLoss; self.validationAccuracy = validationAccuracy
@@ -52,5 +52,5 @@ public struct History: Codable, Sendable, Hashable {
     public var validationAccuracy: [Double] { epochs.compactMap(\.validationAccuracy) }
 
     /// This history followed by `other` (e.g. phase 1 then phase 2).
-    public func appending(_ other: History) -> History { History(epochs: epochs + other.epochs) }
+    package func appending(_ other: History) -> History { History(epochs: epochs + other.epochs) }
 }

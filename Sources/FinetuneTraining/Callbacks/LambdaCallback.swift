@@ -5,17 +5,17 @@
 /// Every closure is optional; a missing one does nothing (and `onEpochEnd` proceeds).
 public final class LambdaCallback: Callback {
     /// Runs at ``trainBegin(_:control:)``.
-    public var onTrainBegin: ((TrainBeginInfo, TrainingControl) -> Void)?
+    package var onTrainBegin: ((TrainBeginInfo, TrainingControl) -> Void)?
     /// Runs at ``epochBegin(_:control:)``.
-    public var onEpochBegin: ((Int, TrainingControl) -> Void)?
+    package var onEpochBegin: ((Int, TrainingControl) -> Void)?
     /// Runs at ``batchBegin(_:)``.
-    public var onBatchBegin: ((Int) -> Void)?
+    package var onBatchBegin: ((Int) -> Void)?
     /// Runs at ``batchEnd(_:)``.
-    public var onBatchEnd: ((BatchLogs) -> Void)?
+    package var onBatchEnd: ((BatchLogs) -> Void)?
     /// Runs at ``epochEnd(_:control:)``; its answer is the callback's.
-    public var onEpochEnd: ((EpochRecord, TrainingControl) -> CallbackAction)?
+    package var onEpochEnd: ((EpochRecord, TrainingControl) -> CallbackAction)?
     /// Runs at ``trainEnd(_:control:)``.
-    public var onTrainEnd: ((History, TrainingControl) -> Void)?
+    package var onTrainEnd: ((History, TrainingControl) -> Void)?
 
     /// A callback running the given closures; leave out the hooks you do not need.
     public init(onTrainBegin: ((TrainBeginInfo, TrainingControl) -> Void)? = nil,
