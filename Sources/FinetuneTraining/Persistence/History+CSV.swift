@@ -35,7 +35,7 @@ extension History {
     /// any order; `epoch`, `acc`, `loss` are required, the others may be absent or `NA`/empty
     /// (`phase` then defaults to 1, `seconds` to 0). Keras' `accuracy`/`val_accuracy` spellings
     /// are accepted too.
-    public init(csvContentsOf url: URL) throws {
+    package init(csvContentsOf url: URL) throws {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw HistoryFileError.unreadable(path: url.path, reason: error.localizedDescription)

@@ -36,7 +36,7 @@ extension History {
     /// Reads a `history.json` written by ``writeJSON(to:)``; also accepts Keras' own
     /// `json.dump(history.history)` form, `{"loss": [...], "acc": [...], "val_loss": [...], …}`
     /// (epochs numbered from 1, phase 1, seconds 0).
-    public init(jsonContentsOf url: URL) throws {
+    package init(jsonContentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw HistoryFileError.unreadable(path: url.path, reason: error.localizedDescription)

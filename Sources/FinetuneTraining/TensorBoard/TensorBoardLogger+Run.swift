@@ -6,7 +6,7 @@ extension TensorBoardLogger {
     /// model on a labelled folder (usually the test images) and the pictures made from them: a
     /// run of its own, because Keras' `validation` run holds the validation images' scores and a
     /// test score there would read as one.
-    public enum Run: String, CaseIterable, Sendable {
+    package enum Run: String, CaseIterable, Sendable {
         case train, validation, evaluation
     }
 }

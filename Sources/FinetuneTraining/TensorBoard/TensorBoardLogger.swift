@@ -83,17 +83,17 @@ public final class TensorBoardLogger: Callback {
     }
 
     /// Writes a scalar (stored as float32, as TensorBoard stores every scalar).
-    public func logScalar(_ tag: String, _ value: Double, step: Int, run: Run = .train) throws {
+    package func logScalar(_ tag: String, _ value: Double, step: Int, run: Run = .train) throws {
         try log([TensorBoardValue(tag: tag, .scalar(Float(value)))], step: step, run: run)
     }
 
     /// Writes a Markdown text.
-    public func logText(_ tag: String, _ text: String, step: Int, run: Run = .train) throws {
+    package func logText(_ tag: String, _ text: String, step: Int, run: Run = .train) throws {
         try log([TensorBoardValue(tag: tag, .text(text))], step: step, run: run)
     }
 
     /// `fsync`s every event file.
-    public func flush() throws {
+    package func flush() throws {
         for run in Run.allCases { try writers[run]?.flush() }
     }
 
