@@ -59,10 +59,10 @@ AGREEMENT = 2e-5
 LAYER_TOL = 1e-5
 LAYER_WHY = ("single layer in float32: Keras/TF and Finetune sum in different orders; "
              "short sums keep the rounding near 1e-7 relative")
-MODEL_TOL = 1e-4
-MODEL_WHY = ("end to end: three SGD steps through eight layers in float32 (1e-4, the suite-wide "
-             "tolerance for end-to-end cases); BatchNormalization divides by batch standard "
-             "deviations, which amplifies rounding differences")
+MODEL_TOL = 1e-5
+MODEL_WHY = ("end to end, but short: three SGD steps through eleven small layers in float32 (sums of "
+             "≤ 54 terms, batch statistics over ≥ 8 values); rounding stays near 1e-7 relative, so "
+             "the single-layer bound holds (the deep VGG16 cases of other suites need 1e-4)")
 
 
 def rel_err(actual, expected):
