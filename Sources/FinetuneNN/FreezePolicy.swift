@@ -15,7 +15,8 @@ import FinetuneCore
 /// - ``keys(_:)``: exactly these keys train.
 /// Unknown layer names throw ``LayerError/unknownLayer(name:known:)`` listing the known names;
 /// unknown keys throw ``LayerError/unknownParameter(key:layer:)``. Every rule is idempotent, so
-/// applying a policy to its own result changes nothing.
+/// applying a policy to its own result changes nothing. State such as ``BatchNormalization``'s
+/// moving statistics is never in a trainable set: no rule adds it, and ``keys(_:)`` leaves it out.
 public struct FreezePolicy: Sendable, CustomStringConvertible {
     indirect enum Rule: Sendable {
         case everything
@@ -86,11 +87,10 @@ public struct FreezePolicy: Sendable, CustomStringConvertible {
         case let .from(name):
             return try tree.keys(from: name)
         case let .keys(keys):
-            let known = Set(tree.allKeys)
-            if let unknown = keys.subtracting(known).sorted().first {
+            if let unknown = keys.subtracting(tree.root.parameters.map(\.key)).sorted().first {
                 throw LayerError.unknownParameter(key: unknown, layer: tree.root.name)
             }
-            return keys
+            return keys.subtracting(tree.stateKeys)
         case let .sequence(rules):
             return try rules.reduce(current) { try apply($1, to: $0, tree: tree) }
         }
@@ -116,7 +116,7 @@ public struct FreezeReport: Sendable, Equatable, CustomStringConvertible {
         trainableParameters = all.filter { trainableKeys.contains($0.key) }.reduce(0) { $0 + $1.value.scalarCount }
         nonTrainableParameters = all.reduce(0) { $0 + $1.value.scalarCount } - trainableParameters
         trainableLayers = LayerTree(model).leaves.filter { leaf in
-            !leaf.parameters.isEmpty && leaf.parameters.allSatisfy { trainableKeys.contains($0.key) }
+            !leaf.weightKeys.isEmpty && leaf.weightKeys.allSatisfy { trainableKeys.contains($0) }
         }.map(\.name)
     }
 
@@ -142,7 +142,10 @@ struct LayerTree {
         leaves = all.filter { $0.sublayers.isEmpty }
     }
 
-    var allKeys: [String] { root.parameters.map(\.key) }
+    /// Keys of every parameter that can train (state left out).
+    var allKeys: [String] { root.weightKeys }
+    /// Keys of the state parameters (never trainable).
+    var stateKeys: Set<String> { root.allStateKeys }
 
     func layer(_ name: String) throws -> any Layer {
         guard let l = all.first(where: { $0.name == name }) else {
@@ -151,13 +154,13 @@ struct LayerTree {
         return l
     }
 
-    func keys(of name: String) throws -> Set<String> { Set(try layer(name).parameters.map(\.key)) }
+    func keys(of name: String) throws -> Set<String> { Set(try layer(name).weightKeys) }
 
     /// Keys of every leaf from the first leaf of layer `name` on.
     func keys(from name: String) throws -> Set<String> {
         let target = try layer(name)
         let firstLeafName = LayerTree(target).leaves.first?.name ?? target.name
         guard let start = leaves.firstIndex(where: { $0.name == firstLeafName }) else { return [] }
-        return Set(leaves[start...].flatMap { $0.parameters.map(\.key) })
+        return Set(leaves[start...].flatMap(\.weightKeys))
     }
 }

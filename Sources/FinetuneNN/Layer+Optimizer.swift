@@ -18,7 +18,7 @@ extension Layer {
     }
 
     /// Replaces every parameter named in `values` (keys and shapes must match).
-    package mutating func setParameters(_ values: [String: Tensor]) throws {
+    public mutating func setParameters(_ values: [String: Tensor]) throws {
         for (key, value) in values.sorted(by: { $0.key < $1.key }) { try setParameter(key, to: value) }
     }
 

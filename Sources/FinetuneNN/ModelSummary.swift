@@ -67,7 +67,7 @@ public struct ModelSummary: Sendable, CustomStringConvertible {
 
 extension Sequential {
     /// The summary for an input of `inputShape` (without the batch dimension; defaults to
-    /// ``inputShape``), with `trainable` the trainable key set (`nil`: everything, Keras' default —
+    /// ``inputShape``), with `trainable` the trainable key set (`nil`: everything but state such as moving statistics, Keras' default —
     /// pass a ``FreezePolicy`` result to see a phase). `expandNested` lists the layers of nested
     /// models too, indented.
     public func summary(inputShape: Shape? = nil, trainable: Set<String>? = nil,
@@ -91,7 +91,9 @@ extension Sequential {
         }
         _ = try visit(layers, Shape([1] + input.dimensions), depth: 0)
         let all = parameters
-        let trainableCount = all.filter { trainable?.contains($0.key) ?? true }.reduce(0) { $0 + $1.value.scalarCount }
+        let state = allStateKeys
+        let trainableCount = all.filter { trainable?.contains($0.key) ?? !state.contains($0.key) }
+            .reduce(0) { $0 + $1.value.scalarCount }
         return ModelSummary(modelName: name, rows: rows, totalParameters: all.reduce(0) { $0 + $1.value.scalarCount },
                             trainableParameters: trainableCount)
     }

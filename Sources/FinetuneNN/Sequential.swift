@@ -113,6 +113,7 @@ public struct Sequential: LogitsExposing {
                 (y, pullback) = layer.forward(x, context: &child)
             }
             context.rng = child.rng
+            context.stateUpdates = child.stateUpdates
             if i >= first {
                 guard let pullback else {
                     preconditionFailure("layer '\(layer.name)' returned no pullback although a gradient is needed (see Layer.forward)")

@@ -1,8 +1,9 @@
 import FinetuneCore
 import FinetuneNN
 
-/// A model cut in two at its earliest trainable layer: a frozen prefix, whose output for a given
-/// input never changes while the trainable set stays the same, and the rest.
+/// A model cut in two at its earliest trainable layer (or earliest layer whose state training
+/// updates): a frozen prefix, whose output for a given input never changes while the trainable set
+/// stays the same, and the rest.
 ///
 /// Validation and test sets are the same images every epoch, so the prefix's output for them can
 /// be computed once and reused: for phase 1 of Chollet's recipe the whole VGG16 base (13.2 GFLOP an image
@@ -18,7 +19,11 @@ struct ModelSplit {
             return [layer]
         }
         let all = leaves(model)
-        let cut = all.firstIndex { $0.parameters.contains { trainable.contains($0.key) } } ?? all.count
+        // The prefix ends at the first layer that trains or whose state a training step updates
+        // (a BatchNormalization kept in training mode while frozen): its output changes each step.
+        let cut = all.firstIndex {
+            $0.parameters.contains { trainable.contains($0.key) } || $0.updatesAnyState(trainable: trainable)
+        } ?? all.count
         guard cut > 0, cut < all.count,
               let suffix = try? Sequential(name: model.name + "_trainable_part", Array(all[cut...])) else { return nil }
         prefix = Array(all[..<cut])

@@ -31,6 +31,7 @@ extension Trainer {
         buckets.scale = Float(batch.count)
         var loss: Float = 0, metric: Float = 0
         var gradients: [String: Tensor] = [:]
+        var stateUpdates: [String: Tensor] = [:]
         if batch.count > 0 {
             var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: false, rng: rng)
             context.batchPart = batch.part
@@ -40,6 +41,7 @@ extension Trainer {
             let result = model.lossAndGradients(batch.images, labels: batch.labels, loss: self.loss, context: &context)
             rng = context.rng
             (loss, gradients) = (result.loss, result.gradients)
+            stateUpdates = context.stateUpdates
             metric = self.metric(result.prediction.output, labels: batch.labels)
         }
         let buffer = try buckets.finish(gradients: gradients, loss: loss, metric: metric)
@@ -53,7 +55,40 @@ extension Trainer {
         let globalMetric = buffer[buffer.count - 2] / total
         observe(averaged)
         try model.apply(optimizer: &optimizer, gradients: averaged)
+        try writeState(stateUpdates, count: batch.count, distribution: distribution)
         return StepResult(loss: globalLoss, metric: globalMetric, count: Int(total))
+    }
+
+    /// Writes the state a training step updated (moving statistics) into the model: the mean of
+    /// the processes' updates weighted by their sample counts, so every process keeps the same
+    /// state — what one process would get from the mean of the processes' batch statistics. (Each
+    /// process normalises its own shard with that shard's statistics, as Keras does unless
+    /// `BatchNormalization(synchronized=True)`.) Every process sends every updated key, zeros when
+    /// its shard was empty, so the buffers have the same length everywhere.
+    private func writeState(_ updates: [String: Tensor], count: Int, distribution: any DistributionStrategy) throws {
+        let keys = model.updatedStateKeys(trainable: trainable)
+        guard !keys.isEmpty else { return }
+        let shapes = Dictionary(model.parameters.map { ($0.key, $0.value.shape) }, uniquingKeysWith: { first, _ in first })
+        var buffer: [Double] = []
+        for key in keys {
+            let n = shapes[key]?.scalarCount ?? 0
+            if let update = updates[key], update.scalarCount == n {
+                buffer += update.scalars.map { Double($0) * Double(count) }
+            } else {
+                buffer += [Double](repeating: 0, count: n)
+            }
+        }
+        buffer.append(Double(count))
+        try distribution.sum(&buffer)
+        guard let total = buffer.last, total > 0 else { return }
+        var offset = 0, merged: [String: Tensor] = [:]
+        for key in keys {
+            guard let shape = shapes[key] else { continue }
+            let n = shape.scalarCount
+            merged[key] = Tensor(shape: shape, scalars: buffer[offset..<(offset + n)].map { Float($0 / total) })
+            offset += n
+        }
+        try model.setParameters(merged)
     }
 
     /// Sums an evaluation pass's weighted loss and metric over all processes (nothing alone).

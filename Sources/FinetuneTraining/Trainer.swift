@@ -23,6 +23,8 @@ public final class Trainer {
     /// The metric logged as `acc` (binary accuracy by default).
     public var metric: any Metric
     /// Keys of the parameters that train in the current phase; every other parameter is frozen.
+    /// Never holds state such as `BatchNormalization`'s moving statistics, which training steps
+    /// update through ``/FinetuneNN/ForwardContext/stateUpdates`` instead.
     public internal(set) var trainable: Set<String>
     /// Randomness for stochastic layers (dropout); saved in checkpoints.
     package var rng: SeededRNG
@@ -41,8 +43,8 @@ public final class Trainer {
     /// throws ``TrainerError/interrupted(epoch:step:)`` (see ``StopSignal``).
     public var stopSignal: StopSignal?
 
-    /// A trainer for `model`, training `trainable` (default: every parameter) with `optimizer`.
-    /// Throws when `trainable` names a key the model does not have.
+    /// A trainer for `model`, training `trainable` (default: every parameter but state) with
+    /// `optimizer`. Throws when `trainable` names a key the model does not have.
     public init(model: any Layer, optimizer: any Optimizer, loss: any Loss = BinaryCrossEntropy(),
                 metric: any Metric = BinaryAccuracy(), trainable: Set<String>? = nil, seed: UInt64 = 0) throws {
         self.model = model
@@ -53,7 +55,7 @@ public final class Trainer {
         self.rng = SeededRNG(seed: seed)
         self.phase = 1
         self.history = History()
-        try setTrainable(trainable ?? Set(model.parameters.map(\.key)))
+        try setTrainable(trainable ?? Set(model.weightKeys))
     }
 
     /// Epochs completed over all phases.
@@ -116,7 +118,7 @@ public final class Trainer {
         if let unknown = keys.subtracting(known).sorted().first {
             throw TrainerError.unknownParameter(key: unknown, known: known.sorted())
         }
-        trainable = keys
+        trainable = keys.subtracting(model.allStateKeys)
     }
 
     // MARK: fit
@@ -208,6 +210,7 @@ public final class Trainer {
     }
 
     /// ``trainStep(_:)`` showing the gradients to `observe` before the optimizer applies them.
+    /// The state the forward pass updated (moving statistics) is written after the optimizer step.
     func trainStep(_ batch: Batch, observe: ([String: Tensor]) -> Void) throws -> (loss: Float, metric: Float) {
         var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: false, rng: rng)
         let (value, prediction, gradients) = model.lossAndGradients(batch.images, labels: batch.labels,
@@ -216,6 +219,7 @@ public final class Trainer {
         guard value.isFinite else { throw TrainerError.nonFiniteLoss(epoch: epochsCompleted + 1, step: nil, value: value) }
         observe(gradients)
         try model.apply(optimizer: &optimizer, gradients: gradients)
+        try model.setParameters(context.stateUpdates)
         return (value, metric(prediction.output, labels: batch.labels))
     }
 

@@ -12,6 +12,8 @@ package enum KernelCounters {
         case conv2DForward, conv2DInputGradient, conv2DKernelGradient
         case denseForward, denseInputGradient, denseKernelGradient
         case maxPoolForward, maxPoolBackward
+        case depthwiseConv2DForward, depthwiseConv2DInputGradient, depthwiseConv2DKernelGradient
+        case batchNormMoments, batchNormForward, batchNormBackward
     }
     /// An array of counts behind a pthread mutex.
     private typealias Counts = Locked<[Int]>
