@@ -3,7 +3,7 @@ import Synchronization
 
 /// The CPU threads Finetune's kernels may use, and a parallel-for over them.
 ///
-/// Kernels split their outer loop with ``Parallel/forEach(_:_:)``. When the application runs
+/// Kernels split their outer loop with `Parallel.forEach`. When the application runs
 /// OpenBLAS on one thread (the executables do, through `Runtime.configureProcess()`), these are the
 /// only threads that compute: a GEMM worth splitting is split by Finetune, so no second pool of
 /// threads spins or competes for the cores. Finetune never changes OpenBLAS's thread count itself.

@@ -1,7 +1,7 @@
 import FinetuneCore
 
 /// In-memory images and labels as a ``DataSource`` — Keras' `ImageDataGenerator.flow(x, y)`:
-/// the same batch order (``KerasBatchOrder``), augmentation and preprocessing as
+/// the same batch order (`KerasBatchOrder`), augmentation and preprocessing as
 /// ``DirectorySource``, computed on the calling thread. For tests and golden runs.
 public struct ArraySource: ShardableSource, Sendable {
     public let batchSize: Int
@@ -22,6 +22,13 @@ public struct ArraySource: ShardableSource, Sendable {
     /// - Parameters:
     ///   - images: (n, height, width, channels), 0–255 floats (before preprocessing).
     ///   - labels: (n,) or (n, k); served as (batch, 1) or (batch, k).
+    ///   - batchSize: samples per batch (the last batch of a pass may be smaller).
+    ///   - shuffle: a new random order every pass (Keras' `fit(shuffle=True)` order for `seed`).
+    ///   - seed: shuffling and augmentation seed.
+    ///   - augmentation: random transforms of every image (Keras' `ImageDataGenerator`), or nil.
+    ///   - randomness: how augmentation draws its random numbers (per sample, or Keras' own stream).
+    ///   - preprocessing: applied to the values after augmentation (e.g. `.rescale255`).
+    ///   - classNames: the classes' names, in label order (default: none).
     public init(images: Tensor, labels: Tensor, batchSize: Int, shuffle: Bool = false, seed: Int = 0,
                 augmentation: Augmentation? = nil, randomness: AugmentationRandomness = .perSample,
                 preprocessing: Preprocessing = .none, classNames: [String] = []) throws {

@@ -8,7 +8,7 @@ import FinetuneCore
 /// the range is < 1); ty ~ U(−widthShift, widthShift) (× width when < 1); shear ~ U(−s, s);
 /// (zx, zy) ~ U(zoom.lower, zoom.upper) twice unless zoom is exactly 1…1; then two uniform draws
 /// for the horizontal and vertical flips (p < 0.5), made even when flips are off.
-/// The transform itself is ``AffineTransform``. Channel shift, brightness and the featurewise
+/// The transform itself is `AffineTransform`. Channel shift, brightness and the featurewise
 /// normalisations of `ImageDataGenerator` are not offered.
 public struct Augmentation: Sendable, Hashable {
     /// Which Keras' formulas to follow.

@@ -3,7 +3,7 @@ import FinetuneCore
 /// Where each image's augmentation draws come from. Both are deterministic for a seed and give
 /// the same batches whatever the number of worker threads.
 public enum AugmentationRandomness: Sendable, Hashable {
-    /// Finetune's default: the draws for sample i in pass p come from a ``SeededRNG`` seeded by
+    /// Finetune's default: the draws for sample i in pass p come from a ``/FinetuneCore/SeededRNG`` seeded by
     /// (seed, p, i) alone, so an image's augmentation does not depend on batching or on which
     /// other images were drawn before it.
     case perSample

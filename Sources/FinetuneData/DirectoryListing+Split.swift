@@ -9,7 +9,7 @@ extension DirectoryListing {
     /// Splits the files into a training and a validation part, class by class (stratified), for a
     /// dataset without a `validation/` folder.
     ///
-    /// Within each class the files are shuffled by a ``SeededRNG`` seeded with `seed` and class
+    /// Within each class the files are shuffled by a ``/FinetuneCore/SeededRNG`` seeded with `seed` and class
     /// index (Fisher–Yates), and the first `round(fraction · n)` go to validation — at least one
     /// when the class has two or more files, never all of them. Both parts keep Keras' listing
     /// order, so the same seed gives the same split on every machine. Keras' own

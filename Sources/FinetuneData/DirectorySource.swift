@@ -4,7 +4,7 @@ import FinetuneCore
 /// Float32 NHWC images from a folder with one sub-folder per class.
 ///
 /// Listing and class order: ``DirectoryListing``. Batch order and reshuffling each pass:
-/// ``KerasBatchOrder`` (Keras' exact permutation for a seed). Per image: decode
+/// `KerasBatchOrder` (Keras' exact permutation for a seed). Per image: decode
 /// (``ImageDecoder``, Pillow-exact), resize to `targetSize` (``ResizeFilter``, NEAREST by default
 /// as in Keras), augment on 0–255 floats (``Augmentation``), then ``Preprocessing``. Decoding and
 /// augmentation run on `workers` background threads that keep the next `prefetch` batches ready;
@@ -32,10 +32,21 @@ public struct DirectorySource: ShardableSource, Sendable {
     /// - Parameters:
     ///   - directory: the split folder (e.g. `data/train`), holding one folder per class.
     ///   - targetSize: (height, width) every image is resized to (Keras' default 256×256).
-    ///   - classes: explicit class folders in label order (default: all, sorted).
+    ///   - classMode: how labels are served: `.binary` (one 0/1 column), `.categorical` (one-hot,
+    ///     Keras' default), `.sparse` (class index) — Keras' `class_mode`.
+    ///   - batchSize: images per batch (the last batch of a pass may be smaller).
+    ///   - shuffle: a new random order every pass (Keras' order for the same `seed`).
     ///   - seed: shuffling and augmentation seed (Keras' `seed`; NumPy takes it modulo 2³²).
+    ///   - classes: explicit class folders in label order (default: all, sorted).
+    ///   - interpolation: the resize filter (Keras' `interpolation`, default nearest).
+    ///   - preprocessing: applied to the 0–255 values after augmentation (e.g. `.rescale255`).
+    ///   - augmentation: random transforms of every image (Keras' `ImageDataGenerator`), or nil.
+    ///   - randomness: how augmentation draws its random numbers (per sample, or Keras' own stream).
     ///   - workers: decoding threads (0 = decode on the calling thread, no prefetch).
     ///   - prefetch: batches kept in flight ahead of the consumer.
+    ///   - onBadFile: throw on an unreadable image (default), or skip it and list it in
+    ///     ``skippedFiles``.
+    ///   - decoding: decoder settings (EXIF orientation, the largest image accepted).
     ///   - quiet: no warnings on stderr for skipped files.
     public init(directory: String, targetSize: (height: Int, width: Int) = (256, 256),
                 classMode: ClassMode = .categorical, batchSize: Int = 32, shuffle: Bool = true, seed: Int = 0,

@@ -6,7 +6,7 @@ import FinetuneCore
 /// ``DirectorySource`` (which is itself this source over its folder's files), Keras'
 /// `ImageDataGenerator` semantics included.
 ///
-/// - **Batches and order**: ``KerasBatchOrder`` — with `shuffle`, pass p is NumPy's
+/// - **Batches and order**: `KerasBatchOrder` — with `shuffle`, pass p is NumPy's
 ///   `permutation(n)` after `seed(seed + p·batchesPerPass)`, exactly as Keras' iterators order a
 ///   pass; without it, 0, 1, …, n − 1. The last batch of a pass holds the remainder.
 /// - **Per sample**: `loader.sample(at:)` (0–255 floats), then ``Augmentation`` when given (draws

@@ -38,7 +38,7 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
     case newerVersion(file: String, version: UInt32, supported: UInt32)
     /// The checkpoint's parameters do not fit the model (keys or shapes).
     case modelMismatch(file: String, problems: [ModelMismatch])
-    /// The model refused a saved parameter (``FinetuneNN/Layer/setParameter(_:to:)`` threw).
+    /// The model refused a saved parameter (``/FinetuneNN/Layer/setParameter(_:to:)`` threw).
     case modelRejected(file: String, key: String, reason: String)
     /// The checkpoint holds no optimizer, or another kind of optimizer than the one given.
     case optimizerMismatch(file: String, saved: String?, given: String)

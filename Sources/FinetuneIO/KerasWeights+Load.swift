@@ -67,7 +67,7 @@ extension KerasWeights {
         return (values, pairs)
     }
 
-    /// Sets `model`'s parameters from the file (see ``assignments(for:scope:)`` for the mapping).
+    /// Sets `model`'s parameters from the file (see `assignments(for:scope:)` for the mapping).
     /// Everything is checked before anything is set: on error `model` is unchanged. Returns which
     /// file entry went to which layer.
     @discardableResult

@@ -19,7 +19,7 @@ public enum KerasWeightsError: Error, Sendable, Equatable, CustomStringConvertib
     case shapeMismatch(file: String, key: String, entry: String, fileShape: Shape, modelShape: Shape)
     /// The model (or file) has a layer with weights that is neither convolution nor dense.
     case unsupportedLayer(file: String, layer: String, reason: String)
-    /// The model refused a parameter (``FinetuneNN/Layer/setParameter(_:to:)`` threw).
+    /// The model refused a parameter (``/FinetuneNN/Layer/setParameter(_:to:)`` threw).
     case modelRejected(file: String, key: String, reason: String)
     /// Writing failed; any previous file at that path is unchanged.
     case writeFailed(file: String, reason: String)

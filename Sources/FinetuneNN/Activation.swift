@@ -1,7 +1,7 @@
 import FinetuneCore
 
 /// Keras' `Activation` layer: y = f(x) for relu, sigmoid, softmax (last axis) or linear.
-/// No parameters. A final sigmoid/softmax exposes its input as logits (``LogitsExposing``).
+/// No parameters. A final sigmoid/softmax exposes its input as logits (`LogitsExposing`).
 public struct Activation: LogitsExposing {
     public let name: String
     /// The function applied elementwise (per row for softmax).

@@ -3,7 +3,7 @@ import FinetuneCore
 /// Fully connected layer, Keras' `Dense`: y = f(x·W + b), x (n, in), W (in, out), b (out).
 ///
 /// Keys `<name>.kernel` (in, out) and `<name>.bias` (out). Kernel glorot-uniform, bias zero.
-/// A sigmoid or softmax activation exposes its logits (``LogitsExposing``), so a loss computes
+/// A sigmoid or softmax activation exposes its logits (`LogitsExposing`), so a loss computes
 /// from x·W + b as Keras 3 does.
 public struct Dense: LogitsExposing {
     /// The Keras layer name; keys are `<name>.kernel` and `<name>.bias`.

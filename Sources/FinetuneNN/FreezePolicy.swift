@@ -9,7 +9,7 @@ import FinetuneCore
 ///   single layer) become frozen; the rest is left as it was. Phase 1 of Chollet's recipe:
 ///   `.all(of: "vgg16")`.
 /// - ``unfreeze(_:)``: the named layers become trainable.
-/// - ``from(_:)`` (alias ``until(_:)``): in forward order, every layer before the named one is
+/// - ``from(_:)`` (alias `until(_:)`): in forward order, every layer before the named one is
 ///   frozen and it and every later layer are trainable — the phase 2 loop of Chollet's recipe
 ///   (`block5_conv1` and after, including the head, train).
 /// - ``keys(_:)``: exactly these keys train.

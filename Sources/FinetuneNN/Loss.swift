@@ -9,7 +9,7 @@ import FinetuneCore
 ///
 /// The loss receives the whole ``Prediction``, so it can compute from the logits of a final
 /// sigmoid/softmax as Keras 3 does (TF backend: `_keras_logits`). The gradient is tagged with what
-/// it is taken with respect to (output or logits); the model's ``PredictionPullback`` accepts both.
+/// it is taken with respect to (output or logits); the model's `PredictionPullback` accepts both.
 public protocol Loss: Sendable {
     /// Keras' name (`binary_crossentropy`), for logs.
     var name: String { get }

@@ -67,7 +67,7 @@ public struct ModelSummary: Sendable, CustomStringConvertible {
 
 extension Sequential {
     /// The summary for an input of `inputShape` (without the batch dimension; defaults to
-    /// ``inputShape``), with `trainable` the trainable key set (`nil`: everything but state such as moving statistics, Keras' default —
+    /// `inputShape`), with `trainable` the trainable key set (`nil`: everything but state such as moving statistics, Keras' default —
     /// pass a ``FreezePolicy`` result to see a phase). `expandNested` lists the layers of nested
     /// models too, indented.
     public func summary(inputShape: Shape? = nil, trainable: Set<String>? = nil,

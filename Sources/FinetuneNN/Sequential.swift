@@ -10,7 +10,7 @@ import FinetuneCore
 /// child before it has a trainable parameter; children before the first child that needs a
 /// pullback return none, so nothing below the earliest trainable layer is kept or computed.
 /// The pullback reports each leaf layer's finished gradients to
-/// ``ForwardContext/layerGradientsReady`` when the forward pass's context set it.
+/// `ForwardContext.layerGradientsReady` when the forward pass's context set it.
 public struct Sequential: LogitsExposing {
     /// The Keras model name (`"sequential"`, or `"vgg16"` for the base).
     public let name: String

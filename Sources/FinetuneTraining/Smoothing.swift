@@ -22,7 +22,7 @@ extension History {
         return (epochNumbers, values)
     }
 
-    /// ``series(_:)`` smoothed with ``exponentialMovingAverage(_:factor:)`` (epochs unchanged).
+    /// `series(_:)` smoothed with ``exponentialMovingAverage(_:factor:)`` (epochs unchanged).
     /// With `restartingEachPhase` (the default) each phase is smoothed on its own, s₀ = x₀ at its
     /// first epoch, so phase 2's curve is exactly the book's smoothed fine-tuning curve and phase 1
     /// does not leak into it; otherwise the whole series is one EMA.

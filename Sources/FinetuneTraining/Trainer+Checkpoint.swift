@@ -45,7 +45,7 @@ extension Trainer {
     /// Restores everything ``checkpoint(metadata:)`` saved. The trainer's optimizer must be of the
     /// saved type (create it as the phase being resumed creates it); keys and shapes are checked
     /// first, and on any error the trainer is left unchanged. Seek the training source to
-    /// ``trainingPosition`` before the next `fit`. A checkpoint of a run of N > 1 processes is
+    /// `trainingPosition` before the next `fit`. A checkpoint of a run of N > 1 processes is
     /// refused under a ``distribution`` of another size (one process may resume any checkpoint,
     /// and any number of processes may resume a single-process checkpoint).
     public func restore(from checkpoint: Checkpoint) throws {

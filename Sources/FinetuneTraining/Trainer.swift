@@ -28,7 +28,7 @@ public final class Trainer {
     public internal(set) var trainable: Set<String>
     /// Randomness for stochastic layers (dropout); saved in checkpoints.
     package var rng: SeededRNG
-    /// Current phase number (1-based), bumped by ``beginPhase(trainable:optimizer:)``.
+    /// Current phase number (1-based), bumped by ``beginPhase(freezing:optimizer:)``.
     public internal(set) var phase: Int
     /// Every epoch trained so far, all phases.
     public internal(set) var history: History

@@ -81,7 +81,7 @@ public struct TwoPhaseRecipe: Sendable, Hashable {
     /// - Training images: `ImageDataGenerator(rescale=1./255, rotation_range=40,
     ///   width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2, zoom_range=0.2,
     ///   horizontal_flip=True, fill_mode='nearest')`; validation and test images: `rescale=1./255`
-    ///   only. The ranges are read with Keras 3's formulas (``Augmentation/Semantics/keras3``);
+    ///   only. The ranges are read with Keras 3's formulas (``/FinetuneData/Augmentation/Semantics/keras3``);
     ///   set `augmentation.semantics = .book` for Keras 2.0.8's.
     /// - Phase 1: `RMSprop(lr=2e-5)`, 30 epochs of 100 steps, 50 validation steps each.
     /// - Phase 2: trainable from `block5_conv1` on, `RMSprop(lr=1e-5)`, 100 epochs of 100 steps,

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Appends one CSV row per epoch to a file (Keras' `CSVLogger`), columns
-/// `epoch,acc,loss,val_acc,val_loss,seconds,phase,lr` (see ``EpochRecord/csvColumns``).
+/// `epoch,acc,loss,val_acc,val_loss,seconds,phase,lr` (see `EpochRecord.csvColumns`).
 ///
 /// The header is written once, when the file is new or empty. Each row is written with one
 /// `write(2)` as the epoch ends, so the file is complete up to the last finished epoch even if the

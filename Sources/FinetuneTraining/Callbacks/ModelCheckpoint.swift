@@ -1,7 +1,7 @@
 import Foundation
 
 /// Saves a checkpoint of the whole training state at epoch ends (Keras' `ModelCheckpoint`), via
-/// ``TrainingControl/saveCheckpoint(to:)``, to a path filled from a ``PathTemplate``
+/// ``TrainingControl/saveCheckpoint(to:)``, to a path filled from a `PathTemplate`
 /// (`"checkpoints/phase{phase}-epoch{epoch:03d}.ftckpt"`). Missing folders are created.
 ///
 /// With `saveBestOnly`, it saves only when `monitor` improves on the best value so far (strictly:
@@ -25,7 +25,7 @@ public final class ModelCheckpoint: Callback {
     public private(set) var savedPaths: [String] = []
     public private(set) var failure: (any Error)?
 
-    /// Throws ``PathTemplateError`` when `path` has an unknown field or format.
+    /// Throws `PathTemplateError` when `path` has an unknown field or format.
     public init(path: String, monitor: Monitor = .validationLoss, mode: MonitorMode = .auto,
                 saveBestOnly: Bool = false, initialValueThreshold: Double? = nil) throws {
         template = try PathTemplate(path)

@@ -26,7 +26,7 @@ extension History {
         EpochRecord.csvColumns.joined(separator: ",") + "\n" + epochs.map(\.csvLine).joined()
     }
 
-    /// Writes ``csvText()`` to `url` atomically (temporary file + rename).
+    /// Writes `csvText()` to `url` atomically (temporary file + rename).
     public func writeCSV(to url: URL) throws {
         try writeAtomically(Data(csvText().utf8), to: url)
     }

@@ -28,7 +28,7 @@ extension History {
         return "{\n  \"format\": \"finetune-history\",\n  \"version\": 1,\n  \"epochs\": \(list)\n}\n"
     }
 
-    /// Writes ``jsonText()`` to `url` atomically (temporary file + rename).
+    /// Writes `jsonText()` to `url` atomically (temporary file + rename).
     public func writeJSON(to url: URL) throws {
         try writeAtomically(Data(jsonText().utf8), to: url)
     }

@@ -6,7 +6,7 @@ import FinetuneCore
 ///
 /// Runs as Keras lays them out: `DIR/train` and `DIR/validation`, each holding one
 /// `events.out.tfevents.<unix time>.<host>` file (TFRecords of TensorFlow `Event`s), made when the
-/// first value goes into it; `DIR/evaluation` (``Run``) for a finished model's scores. Tags and steps
+/// first value goes into it; `DIR/evaluation` (`Run`) for a finished model's scores. Tags and steps
 /// follow Keras 3, so a Keras run and a Finetune run can be compared side by side:
 ///
 /// | run | tag | step | value |
@@ -17,8 +17,8 @@ import FinetuneCore
 /// | train | `batch_loss`, `batch_<metric>` | global step (1-based) | running means of the epoch so far, every `batchFrequency` steps |
 /// | train | `phase` (text) | first epoch of the phase − 1 | phase number, epochs, steps, learning rate |
 /// | train | `<key>/histogram`, `<key>/gradient` | epoch − 1 | every `histogramFrequency` epochs, trainable parameters only |
-/// | train | `augmented_samples` (image) | 0 | ``logAugmentedSamples(_:of:rows:columns:seed:)`` |
-/// | evaluation | `evaluation_loss_vs_iterations`, `evaluation_<metric>_vs_iterations` | optimizer steps | ``logEvaluation(loss:accuracy:step:)`` |
+/// | train | `augmented_samples` (image) | 0 | `logAugmentedSamples(_:of:rows:columns:seed:)` |
+/// | evaluation | `evaluation_loss_vs_iterations`, `evaluation_<metric>_vs_iterations` | optimizer steps | `logEvaluation(loss:accuracy:step:)` |
 ///
 /// `<metric>` is `metricName`: `acc` for Chollet's `metrics=['acc']` (Keras names the metric after
 /// the string given to `compile`). Unlike Keras, whose batch step restarts at every `fit`, the
@@ -50,9 +50,12 @@ public final class TensorBoardLogger: Callback {
     /// cannot be written to).
     ///
     /// - Parameters:
+    ///   - logDirectory: the log folder; the runs `train`, `validation` (and `evaluation`) go
+    ///     into sub-folders, as Keras lays them out.
     ///   - batchFrequency: also log batch scalars every this many steps (Keras' `update_freq`).
     ///   - histogramFrequency: log weight and gradient histograms of the trainable parameters
     ///     every this many epochs (Keras' `histogram_freq`); 0, the default, never.
+    ///   - histogramBuckets: buckets of each histogram (Keras' default 30).
     ///   - metricName: the metric's name in tags, `acc` by default (Finetune's `BinaryAccuracy`).
     public init(logDirectory: URL, batchFrequency: Int? = nil, histogramFrequency: Int = 0,
                 histogramBuckets: Int = 30, metricName: String = "acc") throws {
