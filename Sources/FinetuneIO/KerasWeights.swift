@@ -36,15 +36,15 @@ public struct KerasWeights: Sendable {
     }
 
     /// One layer's weights in the file.
-    package struct Entry: Sendable {
+    public struct Entry: Sendable {
         /// Where it lives in the file (`layers/functional/layers/conv2d_10`, `block1_conv1`).
-        package var path: String
+        public var path: String
         /// The Keras layer name when the file records it (`block5_conv1`), else `nil`.
-        package var layerName: String?
+        public var layerName: String?
         /// The layer's tensors in Keras order (kernel, bias).
-        package var tensors: [Tensor]
+        public var tensors: [Tensor]
         /// Convolution (rank-4 first tensor), dense (rank 2), or `nil` for anything else.
-        package var kind: KerasLayerKind? {
+        public var kind: KerasLayerKind? {
             switch tensors.first?.rank {
             case 4: return .convolution
             case 2: return .dense
@@ -65,7 +65,7 @@ public struct KerasWeights: Sendable {
     /// numbers compared as numbers; Keras 3 numbers layers per class (`conv2d_N`, `dense_N`), so
     /// only the order among entries of one ``Entry/kind`` is the model's order — which is all
     /// ``load(into:scope:)`` relies on.
-    package var entries: [Entry]
+    public var entries: [Entry]
 
     package init(file: URL, layout: Layout, entries: [Entry]) {
         self.file = file

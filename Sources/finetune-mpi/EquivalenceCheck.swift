@@ -238,7 +238,7 @@ struct EquivalenceRun {
 
     /// Everything of the history but wall-clock times, hashed (FNV-1a).
     static func fingerprint(_ history: History) -> UInt64 {
-        let text = history.epochs.map { "\($0.epoch) \($0.phase) \($0.loss) \($0.accuracy) \(String(describing: $0.validationLoss)) \(String(describing: $0.validationAccuracy)) \($0.learningRate)" }
+        let text = history.epochs.map { "\($0.epoch) \($0.phase) \($0.loss) \($0.accuracy) \(String(describing: $0.validationLoss)) \(String(describing: $0.validationAccuracy)) \(String(describing: $0.learningRate))" }
             .joined(separator: ";")
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
