@@ -236,7 +236,7 @@ enum HDF5 {
     }
 
     /// Throws unless the dataset's dimensions multiply to a size that fits in memory and its bytes
-    /// are really in the file. The dimensions come from the file: a damaged one would otherwise
+    /// are really in the file (the storage it claims, capped at the file's size). The dimensions come from the file: a damaged one would otherwise
     /// make ``readFloats(_:_:)`` allocate terabytes (found by fuzzing) or overflow `Int`. Without a
     /// filter the file must store every element; with one (deflate, …) at most 1100 elements'
     /// bytes per stored byte (deflate's ceiling is 1032).
@@ -255,7 +255,15 @@ enum HDF5 {
         guard !overflow, needed <= UInt64(Int.max / 2) else {
             throw Failure(operation: "dataset '\(name)' has dimensions \(dims), too large to hold in memory", messages: [])
         }
-        let stored = H5Dget_storage_size(dataset.id)
+        // The storage size is a field of the file too: a damaged one can claim gigabytes in a file
+        // of kilobytes (found by fuzzing). No dataset stores more bytes than the file holds.
+        var stored = H5Dget_storage_size(dataset.id)
+        let file = H5Iget_file_id(dataset.id)
+        if file >= 0 {
+            var fileSize: hsize_t = 0
+            if H5Fget_filesize(file, &fileSize) >= 0 { stored = min(stored, fileSize) }
+            H5Fclose(file)
+        }
         let plist = Handle(try check(H5Dget_create_plist(dataset.id), "read the storage of '\(name)'")) { H5Pclose($0) }
         let filters = H5Pget_nfilters(plist.id)
         let scaled = stored.multipliedReportingOverflow(by: 1100)
