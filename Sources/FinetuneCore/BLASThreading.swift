@@ -9,15 +9,6 @@ import CBLAS
 /// threads, the GEMM is one call and OpenBLAS splits it. Both give the same bits: OpenBLAS and
 /// Finetune split a GEMM by blocks of its output, never along the summed dimension.
 package enum BLASThreading {
-    /// Threads OpenBLAS runs inside one call, as the application has set it.
-    package static var libraryThreads: Int { Int(openblas_get_num_threads()) }
-
-    /// The kernel set OpenBLAS uses now (e.g. "Cooperlake", "SkylakeX", "Zen").
-    package static var coreName: String {
-        guard let p = openblas_get_corename() else { return "unknown" }
-        return String(cString: p)
-    }
-
     /// Whether Finetune may split a GEMM over its own threads: only when OpenBLAS runs one thread
     /// per call, so that the two never compete for the cores.
     @inline(__always) package static var finetuneSplitsGEMMs: Bool { openblas_get_num_threads() == 1 }
