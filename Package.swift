@@ -110,7 +110,7 @@ let package = Package(
 
         // Shared test helpers: golden loading, tolerance checks with useful failure messages.
         .target(name: "FinetuneTestSupport", dependencies: ["FinetuneCore"], path: "Tests/FinetuneTestSupport"),
-        .testTarget(name: "FinetuneCoreTests", dependencies: ["FinetuneCore", "FinetuneTestSupport"]),
+        .testTarget(name: "FinetuneCoreTests", dependencies: ["CBLAS", "FinetuneCore", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneNNTests", dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneDataTests", dependencies: ["FinetuneCore", "FinetuneData", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneIOTests",

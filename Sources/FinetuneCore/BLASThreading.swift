@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 
 /// What Finetune's kernels read of OpenBLAS's settings, without ever changing them.
 ///
@@ -12,4 +13,16 @@ package enum BLASThreading {
     /// Whether Finetune may split a GEMM over its own threads: only when OpenBLAS runs one thread
     /// per call, so that the two never compete for the cores.
     @inline(__always) package static var finetuneSplitsGEMMs: Bool { openblas_get_num_threads() == 1 }
+
+    /// Runs `call` (an OpenBLAS call) so that OpenBLAS is never entered by two of Finetune's
+    /// threads at once while it runs threads of its own: Debian's OpenBLAS 0.3.21 (pthreads) then
+    /// deadlocks — one caller waits in `exec_blas` for workers that the others' level-3 calls hold
+    /// (seen as a test process spinning for 15 minutes). On one OpenBLAS thread, the way the
+    /// executables run it, calls go straight through.
+    @inline(__always) package static func serialized<R>(_ call: () -> R) -> R {
+        if finetuneSplitsGEMMs { return call() }
+        return lock.withLock { _ in call() }
+    }
+
+    private static let lock = Mutex<Void>(())
 }

@@ -14,13 +14,15 @@ import FinetuneData
 struct HostProcessTests {
     @Test("a host's OpenBLAS threads, kernel set and environment are unchanged after Finetune trains")
     func openBLASUntouched() throws {
-        // The host uses OpenBLAS on two threads for its own work.
-        openblas_set_num_threads(2)
+        // The host uses OpenBLAS with its default thread count (one per core) for its own work. The
+        // test does not set it: other tests of this process call OpenBLAS at the same time, and
+        // changing OpenBLAS's thread pool under a running call is not safe.
         let threads = Int(openblas_get_num_threads())
         let core = String(cString: openblas_get_corename())
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
         var a = [Float](repeating: 1, count: 64 * 64), c = [Float](repeating: 0, count: 64 * 64)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 64, 64, 64, 1, a, 64, a, 64, 0, &c, 64)
+        // (Serialized with Finetune's own calls, as OpenBLAS on several threads needs.)
+        BLASThreading.serialized { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 64, 64, 64, 1, a, 64, a, 64, 0, &c, 64) }
         #expect(c[0] == 64)
 
         // Then Finetune: convolutions (Winograd and lowered), pooling, dense layers, forward and
