@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// OpenBLAS is a process-wide library: its thread count and kernel set belong to the application.
 /// Finetune only reads them. When OpenBLAS runs one thread per call (the application chose it, or
-/// called ``/FinetuneRuntime/Runtime/configureProcess(_:)``), a GEMM worth splitting is cut into one
+/// called ``/FinetuneRuntime/Runtime/configureProcess()``), a GEMM worth splitting is cut into one
 /// block per Finetune thread, each a single-threaded OpenBLAS call; when OpenBLAS runs its own
 /// threads, the GEMM is one call and OpenBLAS splits it. Both give the same bits: OpenBLAS and
 /// Finetune split a GEMM by blocks of its output, never along the summed dimension.

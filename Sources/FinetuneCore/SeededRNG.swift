@@ -34,10 +34,10 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Codable, Hashable {
 
     /// An independent generator derived from this one's next output (for worker threads,
     /// per-epoch streams, …) — deterministic, and it advances `self` by one draw.
-    public mutating func split() -> SeededRNG { SeededRNG(seed: next()) }
+    package mutating func split() -> SeededRNG { SeededRNG(seed: next()) }
 
     /// Uniform Float in [0, 1) with 24 random bits.
-    public mutating func nextUnitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+    @usableFromInline package mutating func nextUnitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 
     /// Uniform Double in [0, 1) with 53 random bits.
     package mutating func nextUnitDouble() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }

@@ -1,15 +1,15 @@
 /// Where a tensor holds NaN or ±∞: how many, and the first one's flat index and value.
 public struct NonFiniteValues: Sendable, Equatable, CustomStringConvertible {
     /// Non-finite scalars in the tensor.
-    public var count: Int
+    package var count: Int
     /// Scalars in the tensor.
-    public var total: Int
+    package var total: Int
     /// Row-major index of the first non-finite scalar.
-    public var firstIndex: Int
+    package var firstIndex: Int
     /// That scalar (NaN, +∞ or −∞).
-    public var firstValue: Float
+    package var firstValue: Float
 
-    public init(count: Int, total: Int, firstIndex: Int, firstValue: Float) {
+    package init(count: Int, total: Int, firstIndex: Int, firstValue: Float) {
         self.count = count
         self.total = total
         self.firstIndex = firstIndex

@@ -75,7 +75,7 @@ public struct Augmentation: Sendable, Hashable {
     }
 
     /// Throws unless every range is finite and the zoom range is positive.
-    public func validate() throws {
+    package func validate() throws {
         let ranges = [("rotation range", rotationRange), ("width shift range", widthShiftRange),
                       ("height shift range", heightShiftRange), ("shear range", shearRange)]
         for (name, value) in ranges where !(value.isFinite && value >= 0) {

@@ -132,11 +132,11 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
 
 /// How one split's class folders differ from the reference split's.
 public struct ClassDifference: Sendable, Hashable, CustomStringConvertible {
-    public let split: String
+    package let split: String
     /// Reference classes this split lacks.
-    public let missing: [String]
+    package let missing: [String]
     /// Classes this split has and the reference lacks.
-    public let extra: [String]
+    package let extra: [String]
 
     package init(split: String, missing: [String], extra: [String]) {
         self.split = split

@@ -12,7 +12,7 @@ public struct DataShard: Sendable, Hashable, Codable, CustomStringConvertible {
     public let count: Int
 
     /// Every sample of every batch: what a single process reads.
-    public static let whole = DataShard(uncheckedIndex: 0, count: 1)
+    package static let whole = DataShard(uncheckedIndex: 0, count: 1)
 
     /// Shard `index` of `count`; throws unless `0 ≤ index < count`.
     public init(index: Int, count: Int) throws {
@@ -33,7 +33,7 @@ public struct DataShard: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// Whether this shard reads every sample.
-    public var isWhole: Bool { count == 1 }
+    package var isWhole: Bool { count == 1 }
 
     public var description: String { "shard \(index) of \(count)" }
 }

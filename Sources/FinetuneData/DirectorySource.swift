@@ -15,7 +15,7 @@ import FinetuneCore
 /// data gets the same batching, prefetch, shuffling, augmentation and sharding from a
 /// ``SampleLoader`` of its own.
 public struct DirectorySource: ShardableSource, Sendable {
-    public let listing: DirectoryListing
+    package let listing: DirectoryListing
     package let classMode: ClassMode
     package let imageHeight: Int
     package let imageWidth: Int

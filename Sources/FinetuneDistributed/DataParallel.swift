@@ -19,7 +19,7 @@ import FinetuneTraining
 ///     let trainer = try Trainer(…)
 ///     try parallel.attach(to: trainer)              // rank 0's weights everywhere
 ///     try trainer.fit(&train, epochs: 30, validation: validation,
-///                     callbacks: parallel.onPrimary([ProgressBar()]))
+///                     callbacks: parallel.onPrimary([Callbacks.progressBar()]))
 /// }
 /// parallel.finalize()
 /// ```
@@ -45,16 +45,16 @@ public final class DataParallel: DistributionStrategy {
     /// The default ``bucketBytes``, 4 MiB: on one 2-core machine over shared memory, phase 2's
     /// 36.7 MB reduced 1.3–2.6× faster in buckets of 2–16 MiB than in one call, and no size
     /// in that range was consistently best (`finetune-mpi bench --reduce-only`).
-    public static let defaultBucketBytes = 4 << 20
+    package static let defaultBucketBytes = 4 << 20
     /// The default of ``overlapsBackward``: off, since overlapping did not measurably shorten a
     /// step there (the reduction is a few percent of a step at most, and Open MPI advances a
     /// non-blocking reduction only inside MPI calls, which a funneled trainer makes between
     /// layers only).
-    public static let defaultOverlapsBackward = false
+    package static let defaultOverlapsBackward = false
 
-    /// Joins the MPI job (initializing MPI).
-    public convenience init(bucketBytes: Int = DataParallel.defaultBucketBytes,
-                            overlapsBackward: Bool = DataParallel.defaultOverlapsBackward) throws {
+    /// Joins the MPI job (initializing MPI). The defaults: 4 MiB buckets, not overlapped with the
+    /// backward pass (see ``bucketBytes`` and ``overlapsBackward`` for why).
+    public convenience init(bucketBytes: Int = 4 << 20, overlapsBackward: Bool = false) throws {
         try self.init(communicator: MPICommunicator(), bucketBytes: bucketBytes, overlapsBackward: overlapsBackward)
     }
 

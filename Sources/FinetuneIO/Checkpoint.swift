@@ -22,7 +22,7 @@ public struct Checkpoint: Sendable {
     /// The format version this build writes, and the newest it reads.
     package static let formatVersion: UInt32 = 1
     /// The usual file extension.
-    public static let fileExtension = "ftckpt"
+    package static let fileExtension = "ftckpt"
     /// Default zstd level: level 1 keeps a 16.8M-parameter checkpoint well under a second on two
     /// cores; higher levels barely shrink float weights (see `finetune-bench checkpoint`).
     package static let defaultCompressionLevel = 1
@@ -30,11 +30,11 @@ public struct Checkpoint: Sendable {
     /// Model parameters by Keras key, in the model's order.
     public var weights: [(key: String, value: Tensor)]
     /// The optimizer's type name (`"RMSprop"`), or `nil` when no optimizer state was saved.
-    public var optimizerName: String?
+    package var optimizerName: String?
     /// Steps the optimizer had taken (Keras' `optimizer.iterations`).
-    public var optimizerIterations: Int
+    package var optimizerIterations: Int
     /// Optimizer slots keyed `"<parameter key>/<slot>"`.
-    public var optimizerState: [String: Tensor]
+    package var optimizerState: [String: Tensor]
     /// The optimizer's hyper-parameters as JSON (learning rate, ρ, ε, …); empty when unknown.
     package var optimizerConfig: Data
     /// The trainer's state as JSON bytes (phase, epoch, step, RNG states, data positions,
@@ -74,7 +74,7 @@ public struct Checkpoint: Sendable {
     var fileDescription: String { source?.path ?? "(in memory)" }
 
     /// The parameter with `key`, or `nil`.
-    public func weight(_ key: String) -> Tensor? { weights.first { $0.key == key }?.value }
+    package func weight(_ key: String) -> Tensor? { weights.first { $0.key == key }?.value }
 
     /// Total number of scalars in ``weights``.
     package var parameterCount: Int { weights.reduce(0) { $0 + $1.value.scalarCount } }
@@ -105,7 +105,7 @@ public struct Checkpoint: Sendable {
 
     /// Throws ``CheckpointError/modelMismatch(file:problems:)`` listing every missing or
     /// unexpected key and every shape that differs (with both shapes).
-    public func verify(against model: some Layer) throws {
+    package func verify(against model: some Layer) throws {
         let problems = mismatches(with: model)
         if !problems.isEmpty { throw CheckpointError.modelMismatch(file: fileDescription, problems: problems) }
     }

@@ -31,7 +31,7 @@ public enum KerasLayerKind: String, Sendable, Hashable, CustomStringConvertible 
 /// try KerasWeights.write(model: model, to: out)       // opens in Keras 3 with model.load_weights
 /// ```
 public struct KerasWeights: Sendable {
-    public enum Layout: String, Sendable, Hashable {
+    package enum Layout: String, Sendable, Hashable {
         case keras2, keras3, hedBackbone
     }
 
@@ -40,11 +40,11 @@ public struct KerasWeights: Sendable {
         /// Where it lives in the file (`layers/functional/layers/conv2d_10`, `block1_conv1`).
         public var path: String
         /// The Keras layer name when the file records it (`block5_conv1`), else `nil`.
-        public var layerName: String?
+        package var layerName: String?
         /// The layer's tensors in Keras order (kernel, bias).
         public var tensors: [Tensor]
         /// Convolution (rank-4 first tensor), dense (rank 2), or `nil` for anything else.
-        public var kind: KerasLayerKind? {
+        package var kind: KerasLayerKind? {
             switch tensors.first?.rank {
             case 4: return .convolution
             case 2: return .dense
@@ -59,8 +59,8 @@ public struct KerasWeights: Sendable {
     }
 
     /// The file read.
-    public var file: URL
-    public var layout: Layout
+    package var file: URL
+    package var layout: Layout
     /// Layers with weights. Keras 2: in `layer_names` order. Keras 3 / HED: ordered by path with
     /// numbers compared as numbers; Keras 3 numbers layers per class (`conv2d_N`, `dense_N`), so
     /// only the order among entries of one ``Entry/kind`` is the model's order — which is all

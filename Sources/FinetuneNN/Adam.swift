@@ -11,8 +11,8 @@ import Darwin
 /// v ← v + (g² − v)(1 − β₂); AMSGrad: v̂ ← max(v̂, v) and v̂ replaces v; w ← w − m·α / (√v + ε).
 /// (ε is added to √v, not to the bias-corrected √v̂ of the paper — Keras' "epsilon hat".)
 /// Slots: `<key>/m`, `<key>/v`, `<key>/v_hat` (AMSGrad).
-public struct Adam: Optimizer {
-    public var learningRate: Float
+package struct Adam: Optimizer {
+    package var learningRate: Float
     /// β₁, decay of the first-moment estimate m (Keras' `beta_1`, default 0.9).
     package var beta1: Double
     /// β₂, decay of the second-moment estimate v (Keras' `beta_2`, default 0.999).
@@ -23,11 +23,11 @@ public struct Adam: Optimizer {
     package var amsgrad: Bool
     /// When set, the learning rate of each step is `schedule(step: iterations)`.
     package var schedule: (any LearningRateSchedule)?
-    public private(set) var iterations = 0
+    package private(set) var iterations = 0
     private var slots = OptimizerSlots()
 
     /// Keras 3 defaults: lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-7, no AMSGrad.
-    public init(learningRate: Float = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7,
+    package init(learningRate: Float = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7,
                 amsgrad: Bool = false, schedule: (any LearningRateSchedule)? = nil) {
         precondition(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam: betas must be in [0, 1)")
         self.learningRate = learningRate
@@ -40,15 +40,15 @@ public struct Adam: Optimizer {
 
     var slotNames: [String] { ["m", "v"] + (amsgrad ? ["v_hat"] : []) }
 
-    public var state: [String: Tensor] { slots.tensors }
+    package var state: [String: Tensor] { slots.tensors }
 
-    public mutating func restore(state: [String: Tensor], iterations: Int) throws {
+    package mutating func restore(state: [String: Tensor], iterations: Int) throws {
         guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
         try slots.restore(state, slots: slotNames, optimizer: "Adam")
         self.iterations = iterations
     }
 
-    public mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
+    package mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
         if let schedule { learningRate = schedule(step: iterations) }
         let t = Float(iterations + 1)
         let beta1Power = powf(Float(beta1), t), beta2Power = powf(Float(beta2), t)

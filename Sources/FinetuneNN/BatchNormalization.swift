@@ -23,8 +23,8 @@ import FinetuneCore
 /// normalises with batch statistics and updates its moving statistics, gamma and beta staying
 /// fixed — the statistics part of fastai's `train_bn` (which also trains gamma and beta; unfreeze
 /// the BN layers with a ``FreezePolicy`` for that).
-public struct BatchNormalization: Layer, StatefulLayer {
-    public let name: String
+package struct BatchNormalization: Layer, StatefulLayer {
+    package let name: String
     package private(set) var gamma: Tensor
     package private(set) var beta: Tensor
     package private(set) var movingMean: Tensor
@@ -40,7 +40,7 @@ public struct BatchNormalization: Layer, StatefulLayer {
 
     /// A layer for `channels` channels with Keras 3's defaults (momentum 0.99, ε = 1e-3), gamma 1,
     /// beta 0, moving mean 0, moving variance 1.
-    public init(name: String, channels: Int, momentum: Double = 0.99, epsilon: Double = 1e-3,
+    package init(name: String, channels: Int, momentum: Double = 0.99, epsilon: Double = 1e-3,
                 batchStatisticsWhenFrozen: Bool = false) {
         precondition(channels > 0, "BatchNormalization '\(name)': channels must be positive")
         precondition(epsilon > 0, "BatchNormalization '\(name)': epsilon must be positive")
@@ -56,11 +56,11 @@ public struct BatchNormalization: Layer, StatefulLayer {
 
     var channels: Int { gamma.scalarCount }
 
-    public var parameters: [(key: String, value: Tensor)] {
+    package var parameters: [(key: String, value: Tensor)] {
         [(gammaKey, gamma), (betaKey, beta), (movingMeanKey, movingMean), (movingVarianceKey, movingVariance)]
     }
 
-    public mutating func setParameter(_ key: String, to value: Tensor) throws {
+    package mutating func setParameter(_ key: String, to value: Tensor) throws {
         guard value.shape == [channels] else {
             guard parameters.contains(where: { $0.key == key }) else { throw LayerError.unknownParameter(key: key, layer: name) }
             throw LayerError.shapeMismatch(key: key, expected: [channels], got: value.shape)
@@ -80,7 +80,7 @@ public struct BatchNormalization: Layer, StatefulLayer {
         batchStatisticsWhenFrozen || trainable.contains(gammaKey) || trainable.contains(betaKey)
     }
 
-    public func outputShape(for input: Shape) throws -> Shape {
+    package func outputShape(for input: Shape) throws -> Shape {
         guard input.rank >= 2, input.dimensions.last == channels else {
             throw LayerError.incompatibleInput(layer: name, input: input,
                                                reason: "the last axis must have \(channels) channels")
@@ -88,7 +88,7 @@ public struct BatchNormalization: Layer, StatefulLayer {
         return input
     }
 
-    public func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+    package func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
         precondition(x.rank >= 2 && x.shape.dimensions.last == channels,
                      "BatchNormalization '\(name)': input \(x.shape) does not end in \(channels) channels")
         let trainGamma = context.trainable.contains(gammaKey), trainBeta = context.trainable.contains(betaKey)

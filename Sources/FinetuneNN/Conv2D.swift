@@ -7,9 +7,9 @@ import FinetuneCore
 /// weights load unchanged. Initialisers as Keras: kernel glorot-uniform (fans × kh·kw), bias zero.
 /// The activation is fused (`activation: .relu`, as VGG16 uses it) or left to a separate
 /// ``Activation`` layer (`.linear`).
-public struct Conv2D: LogitsExposing {
+package struct Conv2D: LogitsExposing {
     /// The Keras layer name; keys are `<name>.kernel` and `<name>.bias`.
-    public let name: String
+    package let name: String
     /// The kernel, (kh, kw, in, out) — HWIO, Keras' layout.
     package private(set) var kernel: Tensor
     /// `nil` when the layer has no bias (`useBias: false`).
@@ -36,7 +36,7 @@ public struct Conv2D: LogitsExposing {
     package var biasKey: String { name + ".bias" }
 
     /// A freshly initialised layer (glorot-uniform kernel drawn from `rng`, zero bias).
-    public init(name: String, inputChannels: Int, filters: Int, kernelSize: (Int, Int) = (3, 3),
+    package init(name: String, inputChannels: Int, filters: Int, kernelSize: (Int, Int) = (3, 3),
                 strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                 activation: ActivationFunction = .linear, useBias: Bool = true,
                 using rng: inout some RandomNumberGenerator) {
@@ -51,7 +51,7 @@ public struct Conv2D: LogitsExposing {
     }
 
     /// A layer with the given weights (kernel HWIO, bias of `filters` values or `nil`).
-    public init(name: String, kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1),
+    package init(name: String, kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1),
                 padding: Padding = .valid, activation: ActivationFunction = .linear) throws {
         guard kernel.rank == 4 else {
             throw LayerError.shapeMismatch(key: name + ".kernel", expected: [3, 3, kernel.shape.dimensions.last ?? 1, 1], got: kernel.shape)
@@ -67,15 +67,15 @@ public struct Conv2D: LogitsExposing {
         self.activation = activation
     }
 
-    public var parameters: [(key: String, value: Tensor)] {
+    package var parameters: [(key: String, value: Tensor)] {
         KernelAndBias.parameters(layer: name, kernel: kernel, bias: bias)
     }
 
-    public mutating func setParameter(_ key: String, to value: Tensor) throws {
+    package mutating func setParameter(_ key: String, to value: Tensor) throws {
         try KernelAndBias.set(key, to: value, layer: name, kernel: &kernel, bias: &bias)
     }
 
-    public func outputShape(for input: Shape) throws -> Shape {
+    package func outputShape(for input: Shape) throws -> Shape {
         guard input.rank == 4 else {
             throw LayerError.incompatibleInput(layer: name, input: input, reason: "Conv2D needs NHWC input (rank 4)")
         }
@@ -93,7 +93,7 @@ public struct Conv2D: LogitsExposing {
         return g.outputShape
     }
 
-    public func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+    package func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
         guard activation == .relu else {
             let (z, activation, pullback) = forwardLogits(input, context: &context)
             return activated(activation, logits: z, pullback: pullback)

@@ -5,9 +5,9 @@ import FinetuneCore
 /// Keys `<name>.kernel` (in, out) and `<name>.bias` (out). Kernel glorot-uniform, bias zero.
 /// A sigmoid or softmax activation exposes its logits (`LogitsExposing`), so a loss computes
 /// from x·W + b as Keras 3 does.
-public struct Dense: LogitsExposing {
+package struct Dense: LogitsExposing {
     /// The Keras layer name; keys are `<name>.kernel` and `<name>.bias`.
-    public let name: String
+    package let name: String
     /// The kernel, (in, out).
     package private(set) var kernel: Tensor
     /// `nil` when the layer has no bias.
@@ -25,7 +25,7 @@ public struct Dense: LogitsExposing {
     package var biasKey: String { name + ".bias" }
 
     /// A freshly initialised layer (glorot-uniform kernel drawn from `rng`, zero bias).
-    public init(name: String, inputSize: Int, units: Int, activation: ActivationFunction = .linear,
+    package init(name: String, inputSize: Int, units: Int, activation: ActivationFunction = .linear,
                 useBias: Bool = true, using rng: inout some RandomNumberGenerator) {
         precondition(inputSize > 0 && units > 0, "Dense '\(name)': sizes must be positive")
         self.name = name
@@ -35,7 +35,7 @@ public struct Dense: LogitsExposing {
     }
 
     /// A layer with the given weights (kernel (in, out), bias of `out` values or `nil`).
-    public init(name: String, kernel: Tensor, bias: Tensor?, activation: ActivationFunction = .linear) throws {
+    package init(name: String, kernel: Tensor, bias: Tensor?, activation: ActivationFunction = .linear) throws {
         guard kernel.rank == 2 else {
             throw LayerError.shapeMismatch(key: name + ".kernel", expected: [kernel.scalarCount, 1], got: kernel.shape)
         }
@@ -48,15 +48,15 @@ public struct Dense: LogitsExposing {
         self.activation = activation
     }
 
-    public var parameters: [(key: String, value: Tensor)] {
+    package var parameters: [(key: String, value: Tensor)] {
         KernelAndBias.parameters(layer: name, kernel: kernel, bias: bias)
     }
 
-    public mutating func setParameter(_ key: String, to value: Tensor) throws {
+    package mutating func setParameter(_ key: String, to value: Tensor) throws {
         try KernelAndBias.set(key, to: value, layer: name, kernel: &kernel, bias: &bias)
     }
 
-    public func outputShape(for input: Shape) throws -> Shape {
+    package func outputShape(for input: Shape) throws -> Shape {
         guard input.rank == 2, input[1] == inputSize else {
             throw LayerError.incompatibleInput(layer: name, input: input,
                                                reason: "Dense expects (batch, \(inputSize)); put a Flatten before it")
@@ -64,7 +64,7 @@ public struct Dense: LogitsExposing {
         return [input[0], units]
     }
 
-    public func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+    package func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
         let (z, activation, pullback) = forwardLogits(input, context: &context)
         return activated(activation, logits: z, pullback: pullback)
     }

@@ -9,8 +9,8 @@ import FinetuneCore
 /// layout and names, so Keras weights load unchanged. `same` padding splits as TensorFlow does
 /// (the smaller half on top/left). Initialisers as Keras: kernel glorot-uniform over the kernel's
 /// shape (fans kh·kw·C and kh·kw·M), bias zero.
-public struct DepthwiseConv2D: Layer {
-    public let name: String
+package struct DepthwiseConv2D: Layer {
+    package let name: String
     /// (kh, kw, C, M).
     package private(set) var kernel: Tensor
     package private(set) var bias: Tensor?
@@ -23,7 +23,7 @@ public struct DepthwiseConv2D: Layer {
 
     /// A freshly initialised layer for `inputChannels` channels (glorot-uniform kernel drawn from
     /// `rng`, zero bias). Keras' defaults: strides 1, `valid` padding, depth multiplier 1, bias.
-    public init(name: String, inputChannels: Int, kernelSize: (Int, Int) = (3, 3), strides: (Int, Int) = (1, 1),
+    package init(name: String, inputChannels: Int, kernelSize: (Int, Int) = (3, 3), strides: (Int, Int) = (1, 1),
                 padding: Padding = .valid, depthMultiplier: Int = 1, activation: ActivationFunction = .linear,
                 useBias: Bool = true, using rng: inout some RandomNumberGenerator) {
         precondition(inputChannels > 0 && depthMultiplier > 0 && kernelSize.0 > 0 && kernelSize.1 > 0,
@@ -40,7 +40,7 @@ public struct DepthwiseConv2D: Layer {
     /// A layer with the given weights: kernel (kh, kw, C, M), bias of C·M values or `nil`. Throws
     /// ``LayerError/shapeMismatch(key:expected:got:)`` for a kernel that is not rank 4 or a bias
     /// of the wrong size.
-    public init(name: String, kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+    package init(name: String, kernel: Tensor, bias: Tensor?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                 activation: ActivationFunction = .linear) throws {
         guard kernel.rank == 4, kernel.scalarCount > 0 else {
             throw LayerError.shapeMismatch(key: name + ".kernel", expected: [3, 3, kernel.shape.dimensions.first ?? 1, 1],
@@ -58,15 +58,15 @@ public struct DepthwiseConv2D: Layer {
         self.activation = activation
     }
 
-    public var parameters: [(key: String, value: Tensor)] {
+    package var parameters: [(key: String, value: Tensor)] {
         KernelAndBias.parameters(layer: name, kernel: kernel, bias: bias)
     }
 
-    public mutating func setParameter(_ key: String, to value: Tensor) throws {
+    package mutating func setParameter(_ key: String, to value: Tensor) throws {
         try KernelAndBias.set(key, to: value, layer: name, kernel: &kernel, bias: &bias)
     }
 
-    public func outputShape(for input: Shape) throws -> Shape {
+    package func outputShape(for input: Shape) throws -> Shape {
         guard input.rank == 4 else {
             throw LayerError.incompatibleInput(layer: name, input: input, reason: "DepthwiseConv2D needs NHWC input (rank 4)")
         }
@@ -82,7 +82,7 @@ public struct DepthwiseConv2D: Layer {
         return g.outputShape
     }
 
-    public func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+    package func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
         precondition(x.rank == 4 && x.shape[3] == kernel.shape[2],
                      "DepthwiseConv2D '\(name)': input \(x.shape) does not have \(kernel.shape[2]) channels (NHWC)")
         let z = depthwiseConv2DForward(input: x, kernel: kernel, bias: bias, strides: strides, padding: padding)

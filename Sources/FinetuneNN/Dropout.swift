@@ -3,22 +3,22 @@ import FinetuneCore
 /// Inverted dropout, Keras' `Dropout`: in training each unit is kept with probability 1 − rate
 /// and scaled by 1/(1 − rate), using `context.rng` (so runs replay); at inference it is the
 /// identity. No parameters.
-public struct Dropout: Layer {
+package struct Dropout: Layer {
     /// The Keras layer name.
-    public let name: String
+    package let name: String
     /// Fraction of units dropped in training, in [0, 1).
     package let rate: Float
 
     /// A dropout layer; `rate` must be in [0, 1).
-    public init(name: String = "dropout", rate: Float) {
+    package init(name: String = "dropout", rate: Float) {
         precondition(rate >= 0 && rate < 1, "Dropout '\(name)': rate must be in [0, 1), got \(rate)")
         self.name = name
         self.rate = rate
     }
 
-    public func outputShape(for input: Shape) throws -> Shape { input }
+    package func outputShape(for input: Shape) throws -> Shape { input }
 
-    public func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+    package func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
         guard context.mode == .training, rate > 0 else {
             return (x, context.needsInputGradient ? Pullback { LayerGradients(input: $0) } : nil)
         }

@@ -15,7 +15,7 @@ import FinetuneCore
 /// - ``keys(_:)``: exactly these keys train.
 /// Unknown layer names throw ``LayerError/unknownLayer(name:known:)`` listing the known names;
 /// unknown keys throw ``LayerError/unknownParameter(key:layer:)``. Every rule is idempotent, so
-/// applying a policy to its own result changes nothing. State such as ``BatchNormalization``'s
+/// applying a policy to its own result changes nothing. State such as `BatchNormalization`'s
 /// moving statistics is never in a trainable set: no rule adds it, and ``keys(_:)`` leaves it out.
 public struct FreezePolicy: Sendable, CustomStringConvertible {
     indirect enum Rule: Sendable {

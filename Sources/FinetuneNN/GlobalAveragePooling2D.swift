@@ -3,14 +3,14 @@ import FinetuneCore
 /// Keras' `GlobalAveragePooling2D`: the mean of every channel over the image, NHWC → (N, C):
 /// y[n, c] = Σ_{i,j} x[n, i, j, c] / (H·W). No parameters. The head of ResNet, MobileNet and
 /// EfficientNet after their last convolution (Lin et al. 2013, "Network in Network").
-public struct GlobalAveragePooling2D: Layer {
-    public let name: String
+package struct GlobalAveragePooling2D: Layer {
+    package let name: String
 
-    public init(name: String = "global_average_pooling2d") { self.name = name }
+    package init(name: String = "global_average_pooling2d") { self.name = name }
 
-    public func outputShape(for input: Shape) throws -> Shape { try globalPoolingOutputShape(input, layer: name) }
+    package func outputShape(for input: Shape) throws -> Shape { try globalPoolingOutputShape(input, layer: name) }
 
-    public func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+    package func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
         let y = globalAveragePool2DForward(input: x)
         guard context.needsInputGradient else { return (y, nil) }
         let shape = x.shape

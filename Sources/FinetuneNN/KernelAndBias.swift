@@ -1,6 +1,6 @@
 import FinetuneCore
 
-/// The parameters of a layer made of a kernel and an optional bias (``Conv2D``, ``Dense``), under
+/// The parameters of a layer made of a kernel and an optional bias (`Conv2D`, `Dense`), under
 /// Keras keys `<layer>.kernel` and `<layer>.bias`, in Keras' weight order.
 enum KernelAndBias {
     static func parameters(layer: String, kernel: Tensor, bias: Tensor?) -> [(key: String, value: Tensor)] {

@@ -26,7 +26,7 @@ public struct ForwardContext: Sendable {
     /// — reducing them across processes — while the layers before are still differentiated. It
     /// only observes: `nil`, the default, costs nothing and the results are the same either way.
     package var layerGradientsReady: (@Sendable (_ layer: String, _ gradients: [String: Tensor]) -> Void)? = nil
-    /// New values for parameters that are state rather than weights — ``BatchNormalization``'s
+    /// New values for parameters that are state rather than weights — `BatchNormalization`'s
     /// moving statistics — computed by training-mode forward passes, by parameter key. `forward`
     /// cannot change the layer, so it records them here; whoever runs the training step writes them
     /// into the model after the optimizer step (`try model.setParameters(context.stateUpdates)`;

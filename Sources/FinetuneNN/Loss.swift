@@ -48,20 +48,20 @@ public enum CrossEntropyPath: Sendable, Hashable {
 /// Keras' `binary_crossentropy`, mean over all elements (= mean over the batch for one output).
 ///
 /// `fromLogits: true` means the model's output already *is* the logits (no final sigmoid).
-public struct BinaryCrossEntropy: Loss {
+package struct BinaryCrossEntropy: Loss {
     /// How probabilities become a loss: from the logits (Keras 3, default) or clipped.
     package var path: CrossEntropyPath
     /// The model's output already is the logits (no final activation); Keras' `from_logits`.
-    public var fromLogits: Bool
-    public var name: String { "binary_crossentropy" }
+    package var fromLogits: Bool
+    package var name: String { "binary_crossentropy" }
 
     /// Keras 3's defaults: the logits path, output not logits.
-    public init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
+    package init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
         self.path = path
         self.fromLogits = fromLogits
     }
 
-    public func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation {
+    package func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation {
         if case .logits = path, let z = prediction.logits, prediction.finalActivation == .sigmoid {
             let r = binaryCrossEntropyFromLogits(logits: z, labels: labels)
             return LossEvaluation(value: r.value, gradient: .logits(r.gradient))
@@ -80,20 +80,20 @@ public struct BinaryCrossEntropy: Loss {
 /// Keras' `categorical_crossentropy` over the last axis (one-hot labels), mean over rows.
 ///
 /// Logits path: ℓ = −Σ_c z_c (x_c − log Σ_k e^(x_k)); dℓ/dx = (softmax(x)·Σ_c z_c − z) / rows.
-public struct CategoricalCrossEntropy: Loss {
+package struct CategoricalCrossEntropy: Loss {
     /// How probabilities become a loss: from the logits (Keras 3, default) or clipped.
     package var path: CrossEntropyPath
     /// The model's output already is the logits (no final activation); Keras' `from_logits`.
-    public var fromLogits: Bool
-    public var name: String { "categorical_crossentropy" }
+    package var fromLogits: Bool
+    package var name: String { "categorical_crossentropy" }
 
     /// Keras 3's defaults: the logits path, output not logits.
-    public init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
+    package init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
         self.path = path
         self.fromLogits = fromLogits
     }
 
-    public func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation {
+    package func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation {
         if case .logits = path, let z = prediction.logits, prediction.finalActivation == .softmax {
             let r = Self.fromLogits(z, labels: labels)
             return LossEvaluation(value: r.value, gradient: .logits(r.gradient))
@@ -129,5 +129,23 @@ public struct CategoricalCrossEntropy: Loss {
             } }
         }
         return (Float(total / Double(max(rows, 1))), gradient)
+    }
+}
+
+/// Keras' built-in losses (`keras.losses.*`), made by name, with Keras 3's defaults; a loss of your
+/// own conforms to ``Loss``.
+public enum Losses {
+    /// Keras' `binary_crossentropy`, the mean over all elements. Keras 3 computes it from the logits
+    /// of a final sigmoid (ℓ = max(x, 0) − x·z + log(1 + e^(−|x|)), never clipped) and this loss does
+    /// the same (`path: .logits`); `.clipped(epsilon:)` is Keras 2.0.8's clipped-probability formula.
+    /// `fromLogits: true` means the model's output already is the logits (no final sigmoid).
+    public static func binaryCrossEntropy(path: CrossEntropyPath = .logits, fromLogits: Bool = false) -> any Loss {
+        BinaryCrossEntropy(path: path, fromLogits: fromLogits)
+    }
+
+    /// Keras' `categorical_crossentropy` over the last axis (one-hot labels), the mean over rows;
+    /// from the logits of a final softmax as Keras 3 does, or clipped as Keras 2.0.8.
+    public static func categoricalCrossEntropy(path: CrossEntropyPath = .logits, fromLogits: Bool = false) -> any Loss {
+        CategoricalCrossEntropy(path: path, fromLogits: fromLogits)
     }
 }

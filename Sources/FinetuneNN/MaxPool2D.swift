@@ -4,9 +4,9 @@ import FinetuneCore
 /// (default: the window), padding (default `valid`: the last partial window is dropped, so
 /// 75 → 37). No parameters. The gradient flows to the first (row-major) maximum of each window,
 /// as TensorFlow does.
-public struct MaxPool2D: Layer {
+package struct MaxPool2D: Layer {
     /// The Keras layer name.
-    public let name: String
+    package let name: String
     /// Window height and width.
     package let poolSize: (Int, Int)
     /// Vertical and horizontal stride.
@@ -15,7 +15,7 @@ public struct MaxPool2D: Layer {
     package let padding: Padding
 
     /// A pooling layer; `strides` defaults to `poolSize`, as in Keras.
-    public init(name: String, poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid) {
+    package init(name: String, poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid) {
         precondition(poolSize.0 > 0 && poolSize.1 > 0, "MaxPool2D '\(name)': pool size must be positive")
         self.name = name
         self.poolSize = poolSize
@@ -23,7 +23,7 @@ public struct MaxPool2D: Layer {
         self.padding = padding
     }
 
-    public func outputShape(for input: Shape) throws -> Shape {
+    package func outputShape(for input: Shape) throws -> Shape {
         guard input.rank == 4 else {
             throw LayerError.incompatibleInput(layer: name, input: input, reason: "MaxPool2D needs NHWC input (rank 4)")
         }
@@ -37,7 +37,7 @@ public struct MaxPool2D: Layer {
         return g.outputShape
     }
 
-    public func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+    package func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
         let y = maxPool2DForward(input: x, pool: poolSize, strides: strides, padding: padding)
         guard context.needsInputGradient else { return (y, nil) }
         let (pool, strides, padding) = (poolSize, strides, padding)

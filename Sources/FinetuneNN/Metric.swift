@@ -9,26 +9,40 @@ public protocol Metric: Sendable {
 }
 
 /// Keras' `binary_accuracy` (`acc` for one sigmoid output): mean(1[p > threshold] == z), strict `>`.
-public struct BinaryAccuracy: Metric {
+package struct BinaryAccuracy: Metric {
     /// A prediction counts as class 1 when p > threshold (strictly).
     package var threshold: Float
-    public var name: String
+    package var name: String
     /// Keras' defaults: threshold 0.5, logged as `acc`.
-    public init(threshold: Float = 0.5, name: String = "acc") {
+    package init(threshold: Float = 0.5, name: String = "acc") {
         self.threshold = threshold
         self.name = name
     }
-    public func callAsFunction(_ output: Tensor, labels: Tensor) -> Float {
+    package func callAsFunction(_ output: Tensor, labels: Tensor) -> Float {
         binaryAccuracy(probabilities: output, labels: labels, threshold: threshold)
     }
 }
 
 /// Keras' `categorical_accuracy`: the fraction of rows whose arg-max matches the label's.
-public struct CategoricalAccuracy: Metric {
-    public var name: String
+package struct CategoricalAccuracy: Metric {
+    package var name: String
     /// Logged as `name` (`acc` by default).
-    public init(name: String = "acc") { self.name = name }
-    public func callAsFunction(_ output: Tensor, labels: Tensor) -> Float {
+    package init(name: String = "acc") { self.name = name }
+    package func callAsFunction(_ output: Tensor, labels: Tensor) -> Float {
         categoricalAccuracy(probabilities: output, labels: labels)
     }
+}
+
+/// Keras' built-in metrics (`keras.metrics.*`), made by name; a metric of your own conforms to
+/// ``Metric``.
+public enum Metrics {
+    /// Keras' `binary_accuracy` (`acc` for one sigmoid output): mean(1[p > threshold] == z), strict
+    /// `>`; Keras' defaults, threshold 0.5 and logged as `acc`.
+    public static func binaryAccuracy(threshold: Float = 0.5, name: String = "acc") -> any Metric {
+        BinaryAccuracy(threshold: threshold, name: name)
+    }
+
+    /// Keras' `categorical_accuracy`: the fraction of rows whose arg-max matches the label's,
+    /// logged as `name`.
+    public static func categoricalAccuracy(name: String = "acc") -> any Metric { CategoricalAccuracy(name: name) }
 }

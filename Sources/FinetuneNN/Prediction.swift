@@ -5,7 +5,7 @@ import FinetuneCore
 /// Keras 3 (TF backend) caches the input of a final sigmoid/softmax on its output tensor
 /// (`_keras_logits`), and `binary_crossentropy` / `categorical_crossentropy` then compute from
 /// those logits — numerically stable, no clipping. This protocol is the explicit version of that
-/// trick: ``Dense``, ``Conv2D``, ``Activation`` and ``Sequential`` (through its last layer) conform,
+/// trick: `Dense`, `Conv2D`, `Activation` and ``Sequential`` (through its last layer) conform,
 /// so a model built like Chollet's (`Dense(1, sigmoid)` last) exposes its logits to the loss.
 package protocol LogitsExposing: Layer {
     /// Runs the layer without its final activation. The pullback takes dL/d(logits).

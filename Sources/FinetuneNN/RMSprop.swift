@@ -12,16 +12,16 @@ import Darwin
 /// `.keras2` (Keras 2.0.8, the book): ε = 1e-8 **outside**, Δ = lr·g / (√v + ε).
 /// Hyper-parameters are Doubles, cast to Float32 where Keras casts them, so trajectories match.
 /// Slots: `<key>/rms` (v), `<key>/momentum` (m, when μ > 0), `<key>/mean_gradient` (ḡ, when centered).
-public struct RMSprop: Optimizer {
+package struct RMSprop: Optimizer {
     /// Where ε enters the denominator: the one formula difference between Keras 3 and Keras 2.0.8.
-    public enum EpsilonPlacement: String, Sendable, Codable {
+    package enum EpsilonPlacement: String, Sendable, Codable {
         /// Keras 3: √(v + ε).
         case insideSquareRoot
         /// Keras 2.0.8: √v + ε.
         case outsideSquareRoot
     }
 
-    public var learningRate: Float
+    package var learningRate: Float
     /// ρ, decay of the running mean of g² (default 0.9).
     package var rho: Double
     /// μ; 0 (the default) for no momentum.
@@ -34,11 +34,11 @@ public struct RMSprop: Optimizer {
     package var epsilonPlacement: EpsilonPlacement
     /// When set, the learning rate of each step is `schedule(step: iterations)`.
     package var schedule: (any LearningRateSchedule)?
-    public private(set) var iterations = 0
+    package private(set) var iterations = 0
     private var slots = OptimizerSlots()
 
     /// Keras 3 defaults: lr 1e-3, ρ 0.9, no momentum, ε 1e-7 inside the square root, not centered.
-    public init(learningRate: Float = 1e-3, rho: Double = 0.9, momentum: Double = 0, epsilon: Double = 1e-7,
+    package init(learningRate: Float = 1e-3, rho: Double = 0.9, momentum: Double = 0, epsilon: Double = 1e-7,
                 centered: Bool = false, epsilonPlacement: EpsilonPlacement = .insideSquareRoot,
                 schedule: (any LearningRateSchedule)? = nil) {
         precondition(rho >= 0 && rho < 1 && momentum >= 0 && epsilon >= 0, "RMSprop: need 0 ≤ ρ < 1, μ ≥ 0, ε ≥ 0")
@@ -52,21 +52,21 @@ public struct RMSprop: Optimizer {
     }
 
     /// The book's RMSprop (Keras 2.0.8): ρ 0.9, ε = 1e-8 outside the square root.
-    public static func keras2(learningRate: Float = 1e-3) -> RMSprop {
+    package static func keras2(learningRate: Float = 1e-3) -> RMSprop {
         RMSprop(learningRate: learningRate, epsilon: 1e-8, epsilonPlacement: .outsideSquareRoot)
     }
 
     var slotNames: [String] { ["rms"] + (momentum > 0 ? ["momentum"] : []) + (centered ? ["mean_gradient"] : []) }
 
-    public var state: [String: Tensor] { slots.tensors }
+    package var state: [String: Tensor] { slots.tensors }
 
-    public mutating func restore(state: [String: Tensor], iterations: Int) throws {
+    package mutating func restore(state: [String: Tensor], iterations: Int) throws {
         guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
         try slots.restore(state, slots: slotNames, optimizer: "RMSprop")
         self.iterations = iterations
     }
 
-    public mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
+    package mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
         if let schedule { learningRate = schedule(step: iterations) }
         let lr = learningRate, rho = Float(rho), oneMinusRho = Float(1 - self.rho)
         let eps = Float(epsilon), mu = Float(momentum), inside = epsilonPlacement == .insideSquareRoot

@@ -7,21 +7,21 @@ import FinetuneCore
 /// TensorFlow's `Relu6` op that Keras runs for a cap of 6. For any other cap Keras runs `Relu`
 /// then `clip_by_value`, whose gradient still passes at exactly x = maxValue; so does this layer.
 /// NaN stays NaN and gets no gradient.
-public struct ReLU: Layer {
-    public let name: String
+package struct ReLU: Layer {
+    package let name: String
     /// The cap, or `nil` for a plain ReLU.
     let maxValue: Float?
 
     /// A ReLU capped at `maxValue` (≥ 0) when given.
-    public init(maxValue: Float? = nil, name: String = "re_lu") {
+    package init(maxValue: Float? = nil, name: String = "re_lu") {
         precondition(maxValue.map { $0 >= 0 } ?? true, "ReLU '\(name)': maxValue must be ≥ 0")
         self.maxValue = maxValue
         self.name = name
     }
 
-    public func outputShape(for input: Shape) throws -> Shape { input }
+    package func outputShape(for input: Shape) throws -> Shape { input }
 
-    public func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
+    package func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
         guard let cap = maxValue else {
             let y = reluForward(x)
             guard context.needsInputGradient else { return (y, nil) }

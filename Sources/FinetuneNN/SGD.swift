@@ -4,19 +4,19 @@ import FinetuneCore
 ///
 /// Plain: w ← w − lr·g. Momentum μ: m ← μm − lr·g, w ← w + m; Nesterov: w ← w + μm − lr·g
 /// (with the new m). Slot: `<key>/momentum` (when μ > 0).
-public struct SGD: Optimizer {
-    public var learningRate: Float
+package struct SGD: Optimizer {
+    package var learningRate: Float
     /// μ; 0 (the default) for plain SGD.
     package var momentum: Double
     /// Nesterov momentum.
     package var nesterov: Bool
     /// When set, the learning rate of each step is `schedule(step: iterations)`.
     package var schedule: (any LearningRateSchedule)?
-    public private(set) var iterations = 0
+    package private(set) var iterations = 0
     private var slots = OptimizerSlots()
 
     /// Keras 3 defaults: lr 0.01, no momentum, not Nesterov.
-    public init(learningRate: Float = 0.01, momentum: Double = 0, nesterov: Bool = false,
+    package init(learningRate: Float = 0.01, momentum: Double = 0, nesterov: Bool = false,
                 schedule: (any LearningRateSchedule)? = nil) {
         precondition(momentum >= 0, "SGD: momentum must be ≥ 0")
         self.learningRate = learningRate
@@ -27,15 +27,15 @@ public struct SGD: Optimizer {
 
     var slotNames: [String] { momentum > 0 ? ["momentum"] : [] }
 
-    public var state: [String: Tensor] { slots.tensors }
+    package var state: [String: Tensor] { slots.tensors }
 
-    public mutating func restore(state: [String: Tensor], iterations: Int) throws {
+    package mutating func restore(state: [String: Tensor], iterations: Int) throws {
         guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
         try slots.restore(state, slots: slotNames, optimizer: "SGD")
         self.iterations = iterations
     }
 
-    public mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
+    package mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
         if let schedule { learningRate = schedule(step: iterations) }
         let lr = learningRate, mu = Float(momentum), nesterov = nesterov, hasMomentum = momentum > 0
         defer { iterations += 1 }

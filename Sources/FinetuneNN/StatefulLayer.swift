@@ -1,7 +1,7 @@
 import FinetuneCore
 
 /// A layer some of whose parameters are state rather than weights — Keras' non-trainable weights,
-/// such as ``BatchNormalization``'s moving statistics. State is never trained by gradients and
+/// such as `BatchNormalization`'s moving statistics. State is never trained by gradients and
 /// never part of a trainable set (``FreezePolicy``, `Trainer`), but a training-mode forward pass
 /// may replace it through ``ForwardContext/stateUpdates``. It is still a parameter: listed in
 /// ``Layer/parameters``, set by ``Layer/setParameter(_:to:)``, saved in checkpoints.

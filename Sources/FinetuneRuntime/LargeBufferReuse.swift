@@ -14,7 +14,7 @@ import Glibc
 /// mark instead of handing pages back between steps.
 ///
 /// A process-wide allocator setting: it runs only when the application asks, through
-/// ``Runtime/configureProcess(_:)``. Does nothing outside glibc.
+/// ``Runtime/configureProcess()``. Does nothing outside glibc.
 enum LargeBufferReuse {
     /// Raises glibc's mmap and trim thresholds to 1 GiB (once; later calls do nothing). Whether it took.
     static func enable() -> Bool { enabled }

@@ -15,7 +15,7 @@ import Glibc
 /// Haswell). Results only change by float rounding; correctness never depends on the core.
 ///
 /// This changes a library the whole process shares (its environment and OpenBLAS's globals), so
-/// it runs only when the application asks, through ``Runtime/configureProcess(_:)``.
+/// it runs only when the application asks, through ``Runtime/configureProcess()``.
 enum OpenBLASCoreSelection {
     /// The kernel set OpenBLAS uses now (e.g. "Cooperlake").
     static var name: String {

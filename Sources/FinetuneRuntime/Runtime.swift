@@ -12,18 +12,18 @@ import Synchronization
 ///
 /// ```swift
 /// import Finetune
-/// Runtime.configureProcess()          // Settings.recommended
+/// Runtime.configureProcess()
 /// ```
 ///
-/// What each setting does and why:
-/// - ``Settings/reselectOpenBLASCore``: where the OpenBLAS build did not recognise the CPU and fell
+/// What it does and why:
+/// - OpenBLAS core reselection: where the OpenBLAS build did not recognise the CPU and fell
 ///   back to SSE3 kernels (Debian 12's 0.3.21 on Emerald Rapids Xeons), sets `OPENBLAS_CORETYPE` to
 ///   the best kernel set the CPU supports and reruns OpenBLAS's core selection. Nothing happens on
 ///   a CPU OpenBLAS knows, or when `OPENBLAS_CORETYPE` is already set.
-/// - ``Settings/singleThreadedOpenBLAS``: `openblas_set_num_threads(1)`. Finetune's own threads then
+/// - one OpenBLAS thread per call: `openblas_set_num_threads(1)`. Finetune's own threads then
 ///   split every GEMM worth splitting, and OpenBLAS's worker threads no longer spin between calls
 ///   competing with them for the cores (8.6 % of a training step's samples when both pools ran).
-/// - ``Settings/reuseLargeBuffers``: raises glibc's mmap and trim thresholds to 1 GiB (`mallopt`), so
+/// - large buffers reused: raises glibc's mmap and trim thresholds to 1 GiB (`mallopt`), so
 ///   the multi-megabyte activations of a step are reused by the next one instead of being unmapped
 ///   and faulted back in (about 8 % of a step).
 ///
@@ -31,36 +31,36 @@ import Synchronization
 /// same), reading OpenBLAS's thread count and leaving its GEMMs to OpenBLAS's threads when it has
 /// more than one.
 public enum Runtime {
-    /// Which process-wide settings ``configureProcess(_:)`` applies.
-    public struct Settings: Sendable, Equatable {
+    /// Which process-wide settings ``configureProcess()`` applies.
+    package struct Settings: Sendable, Equatable {
         /// Rerun OpenBLAS's core selection when it fell back to old kernels on a newer CPU.
-        public var reselectOpenBLASCore: Bool
+        package var reselectOpenBLASCore: Bool
         /// Run OpenBLAS on one thread per call; Finetune's threads split the GEMMs.
-        public var singleThreadedOpenBLAS: Bool
+        package var singleThreadedOpenBLAS: Bool
         /// Keep freed multi-megabyte buffers in the heap for reuse (glibc's `mallopt`).
-        public var reuseLargeBuffers: Bool
+        package var reuseLargeBuffers: Bool
 
-        public init(reselectOpenBLASCore: Bool, singleThreadedOpenBLAS: Bool, reuseLargeBuffers: Bool) {
+        package init(reselectOpenBLASCore: Bool, singleThreadedOpenBLAS: Bool, reuseLargeBuffers: Bool) {
             self.reselectOpenBLASCore = reselectOpenBLASCore
             self.singleThreadedOpenBLAS = singleThreadedOpenBLAS
             self.reuseLargeBuffers = reuseLargeBuffers
         }
 
         /// All three: what Finetune's executables use and its speed figures were measured with.
-        public static let recommended = Settings(reselectOpenBLASCore: true, singleThreadedOpenBLAS: true,
+        package static let recommended = Settings(reselectOpenBLASCore: true, singleThreadedOpenBLAS: true,
                                                  reuseLargeBuffers: true)
     }
 
-    /// What ``configureProcess(_:)`` found and did.
+    /// What ``configureProcess()`` found and did.
     public struct Report: Sendable, Equatable, CustomStringConvertible {
         /// OpenBLAS's kernel set afterwards (e.g. "Cooperlake", "Zen").
-        public var openBLASCore: String
+        package var openBLASCore: String
         /// "Prescott → Cooperlake" when the core was reselected, else nil.
-        public var openBLASCoreChange: String?
+        package var openBLASCoreChange: String?
         /// Threads OpenBLAS runs per call afterwards.
-        public var openBLASThreads: Int
+        package var openBLASThreads: Int
         /// Whether glibc now keeps freed large buffers for reuse.
-        public var reusesLargeBuffers: Bool
+        package var reusesLargeBuffers: Bool
 
         public var description: String {
             "OpenBLAS core \(openBLASCore)" + (openBLASCoreChange.map { " (reselected: \($0))" } ?? "")
@@ -74,7 +74,11 @@ public enum Runtime {
     /// Applies `settings` to this process and reports the outcome. Call it once at start-up,
     /// before other threads use OpenBLAS; later calls apply what earlier ones did not.
     @discardableResult
-    public static func configureProcess(_ settings: Settings = .recommended) -> Report {
+    public static func configureProcess() -> Report { configureProcess(.recommended) }
+
+    /// ``configureProcess()`` with some of the settings left out (tests and benchmarks).
+    @discardableResult
+    package static func configureProcess(_ settings: Settings) -> Report {
         lock.withLock { last in
             var change = last?.openBLASCoreChange
             if settings.reselectOpenBLASCore, change == nil { change = OpenBLASCoreSelection.reselectIfFallback() }

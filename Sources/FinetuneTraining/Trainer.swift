@@ -45,8 +45,8 @@ public final class Trainer {
 
     /// A trainer for `model`, training `trainable` (default: every parameter but state) with
     /// `optimizer`. Throws when `trainable` names a key the model does not have.
-    public init(model: any Layer, optimizer: any Optimizer, loss: any Loss = BinaryCrossEntropy(),
-                metric: any Metric = BinaryAccuracy(), trainable: Set<String>? = nil, seed: UInt64 = 0) throws {
+    public init(model: any Layer, optimizer: any Optimizer, loss: any Loss = Losses.binaryCrossEntropy(),
+                metric: any Metric = Metrics.binaryAccuracy(), trainable: Set<String>? = nil, seed: UInt64 = 0) throws {
         self.model = model
         self.optimizer = optimizer
         self.loss = loss
@@ -59,10 +59,10 @@ public final class Trainer {
     }
 
     /// Epochs completed over all phases.
-    public var epochsCompleted: Int { history.epochs.count }
+    package var epochsCompleted: Int { history.epochs.count }
 
     /// Parameter counts of the current split, as Keras' `summary()` reports them.
-    public var parameterCounts: (trainable: Int, nonTrainable: Int) {
+    package var parameterCounts: (trainable: Int, nonTrainable: Int) {
         var t = 0, n = 0
         for (key, value) in model.parameters {
             if trainable.contains(key) { t += value.scalarCount } else { n += value.scalarCount }
@@ -105,7 +105,7 @@ public final class Trainer {
 
     /// A trainer whose trainable set is decided by `policy` (e.g. `.all(of: "vgg16")` for phase 1).
     public convenience init(model: any Layer, optimizer: any Optimizer, freezing policy: FreezePolicy,
-                            loss: any Loss = BinaryCrossEntropy(), metric: any Metric = BinaryAccuracy(),
+                            loss: any Loss = Losses.binaryCrossEntropy(), metric: any Metric = Metrics.binaryAccuracy(),
                             seed: UInt64 = 0) throws {
         try self.init(model: model, optimizer: optimizer, loss: loss, metric: metric,
                       trainable: try policy.trainableKeys(in: model), seed: seed)
@@ -200,7 +200,7 @@ public final class Trainer {
     package var cachesFrozenFeatures = true
     /// Extra metadata written into every checkpoint ``saveCheckpoint(to:)`` saves (callbacks
     /// included), e.g. what a later program needs to rebuild the model: class names, image size.
-    public var checkpointMetadata: [String: String] = [:]
+    package var checkpointMetadata: [String: String] = [:]
 
     /// One optimizer step on one batch; returns the batch's loss and metric, computed with the
     /// weights as they were before the step (as Keras logs them). This process alone: it ignores

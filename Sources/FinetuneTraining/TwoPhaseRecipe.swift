@@ -32,7 +32,7 @@ public struct TwoPhaseRecipe: Sendable, Hashable {
 
         /// A fresh RMSprop at ``learningRate``: each phase starts with new optimizer state, as
         /// Keras does when the model is compiled again.
-        public func optimizer() -> RMSprop { RMSprop(learningRate: learningRate) }
+        public func optimizer() -> any Optimizer { Optimizers.rmsprop(learningRate: learningRate) }
     }
 
     /// Height and width the images are resized to.

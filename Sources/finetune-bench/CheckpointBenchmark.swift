@@ -59,7 +59,7 @@ struct CheckpointBenchmark: ParsableCommand {
             try file.load(into: &model, scope: .convolutions)
             source = "\(url.path) (\(file.layout.rawValue)) on the 13 convolutions, random head"
         }
-        var optimizer = recipe.phase2.optimizer()
+        var optimizer = RMSprop(learningRate: recipe.phase2.learningRate)
         let trainable = model.parameters.filter { $0.key.hasPrefix("block5") || $0.key.hasPrefix("dense") }
         let gradients = Dictionary(uniqueKeysWithValues: trainable.map { parameter in
             (parameter.key, Tensor(shape: parameter.value.shape, scalars: (0..<parameter.value.scalarCount).map { _ in

@@ -11,7 +11,7 @@ struct FinetuneBench: ParsableCommand {
         subcommands: [ConvBenchmark.self, DataBenchmark.self, CheckpointBenchmark.self, TrainBenchmark.self,
                       SoakBenchmark.self, CompareBenchmark.self, PeakBenchmark.self, MeasureCommand.self])
 
-    /// Every benchmark measures the process as the executables run it (``Runtime/configureProcess(_:)``).
+    /// Every benchmark measures the process as the executables run it (``Runtime/configureProcess()``).
     static func main() {
         Runtime.configureProcess()
         main(nil)

@@ -54,7 +54,7 @@ func trainDataParallel(data: String, out: String, epochs: Int, imageSize: Int) t
         let trainer = try Trainer(model: model, optimizer: recipe.phase1.optimizer(), freezing: recipe.phase1Freezing)
         try parallel.attach(to: trainer)                     // rank 0's weights on every rank
         try trainer.fit(&train, epochs: epochs, validation: validation,
-                        callbacks: parallel.onPrimary([ProgressBar()]))
+                        callbacks: parallel.onPrimary([Callbacks.progressBar()]))
         try trainer.saveCheckpoint(to: out + "/phase1.ftckpt")  // rank 0 writes; the others skip
         return trainer.history
     }

@@ -210,8 +210,8 @@ struct EquivalenceRun {
     static func dropoutTrainer() throws -> Trainer {
         var rng = SeededRNG(seed: 32)
         let model = try Sequential(name: "dropnet", inputShape: [8, 8, 3], [
-            Flatten(), Dense(name: "dense", inputSize: 192, units: 16, activation: .relu, using: &rng),
-            Dropout(name: "dropout", rate: 0.5), Dense(name: "dense_1", inputSize: 16, units: 1, activation: .sigmoid, using: &rng),
+            Layers.flatten(), Layers.dense(name: "dense", inputSize: 192, units: 16, activation: .relu, using: &rng),
+            Layers.dropout(name: "dropout", rate: 0.5), Layers.dense(name: "dense_1", inputSize: 16, units: 1, activation: .sigmoid, using: &rng),
         ])
         return try Trainer(model: model, optimizer: RMSprop(learningRate: 1e-3), seed: 9)
     }

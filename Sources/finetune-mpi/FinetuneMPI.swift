@@ -13,7 +13,7 @@ struct FinetuneMPI: ParsableCommand {
         discussion: "Run under mpirun, e.g. `mpirun -np 2 .build/release/finetune-mpi check`.",
         subcommands: [EquivalenceCheck.self, FailureCheck.self, ScalingBenchmark.self, ArticleExample.self])
 
-    /// Runs with the process settings of the other executables (``Runtime/configureProcess(_:)``).
+    /// Runs with the process settings of the other executables (``Runtime/configureProcess()``).
     static func main() {
         Runtime.configureProcess()
         main(nil)

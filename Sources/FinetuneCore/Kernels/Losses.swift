@@ -5,11 +5,11 @@ import Darwin
 #endif
 
 /// A loss value (mean over the batch) and its gradient with respect to the loss's input.
-public struct LossResult: Sendable {
-    public var value: Float
-    public var gradient: Tensor
+package struct LossResult: Sendable {
+    package var value: Float
+    package var gradient: Tensor
 
-    public init(value: Float, gradient: Tensor) {
+    package init(value: Float, gradient: Tensor) {
         self.value = value
         self.gradient = gradient
     }

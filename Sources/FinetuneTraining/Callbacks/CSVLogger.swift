@@ -9,12 +9,12 @@ import Foundation
 /// `trainBegin` of a logger made with `append: false` truncates the file (Keras truncates at every
 /// `fit`, which loses phase 1). Appending to a file whose header differs fails (``failure``) instead
 /// of mixing layouts.
-public final class CSVLogger: Callback {
+package final class CSVLogger: Callback {
     /// The CSV file.
     package let url: URL
     /// Keep rows already in the file.
     package let append: Bool
-    public private(set) var failure: (any Error)?
+    package private(set) var failure: (any Error)?
     private var handle: FileHandle?
     private var started = false
 
@@ -24,11 +24,11 @@ public final class CSVLogger: Callback {
     ///   - url: the CSV file.
     ///   - append: keep rows already in the file (e.g. when resuming); `false` starts it afresh at
     ///     the first `fit` this logger sees.
-    public init(url: URL, append: Bool = false) {
+    package init(url: URL, append: Bool = false) {
         self.url = url; self.append = append
     }
 
-    public func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {
+    package func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {
         close()
         do {
             try open(truncate: !append && !started)
@@ -36,7 +36,7 @@ public final class CSVLogger: Callback {
         } catch { failure = error }
     }
 
-    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
+    package func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
         guard failure == nil else { return .stopTraining }
         do {
             if handle == nil { try open(truncate: false) }
@@ -51,7 +51,7 @@ public final class CSVLogger: Callback {
         return .proceed
     }
 
-    public func trainEnd(_ history: History, control: TrainingControl) { close() }
+    package func trainEnd(_ history: History, control: TrainingControl) { close() }
 
     deinit { try? handle?.close() }
 

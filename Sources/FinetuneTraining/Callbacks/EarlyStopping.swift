@@ -15,7 +15,7 @@ import FinetuneCore
 ///
 /// One difference from Keras: a NaN value never counts as an improvement (Keras would take a
 /// first-epoch NaN as the best and then never see an improvement again).
-public final class EarlyStopping: Callback {
+package final class EarlyStopping: Callback {
     /// The quantity watched.
     package let monitor: Monitor
     /// Whether lower (`.min`) or higher (`.max`) is better; never `.auto` once made.
@@ -32,14 +32,14 @@ public final class EarlyStopping: Callback {
     package let startFromEpoch: Int
 
     /// Best value seen in the current `fit`, and its epoch.
-    public private(set) var best: Double?
+    package private(set) var best: Double?
     /// The epoch of ``best``.
-    public private(set) var bestEpoch: Int?
+    package private(set) var bestEpoch: Int?
     /// Epochs since the last improvement (Keras' `wait`).
     package private(set) var wait = 0
     /// The epoch after which this callback stopped training, if it did.
-    public private(set) var stoppedEpoch: Int?
-    public private(set) var failure: (any Error)?
+    package private(set) var stoppedEpoch: Int?
+    package private(set) var failure: (any Error)?
     private var bestWeights: [String: Tensor]?
 
     /// An early-stopping callback; the defaults are Keras' (watch `val_loss`, patience 0).
@@ -52,7 +52,7 @@ public final class EarlyStopping: Callback {
     ///   - baseline: when set, `wait` only resets for values that also improve on it.
     ///   - restoreBestWeights: put the best epoch's weights back at the end of training.
     ///   - startFromEpoch: ignore epochs before this one (1-based; warm-up).
-    public init(monitor: Monitor = .validationLoss, mode: MonitorMode = .auto, patience: Int = 0,
+    package init(monitor: Monitor = .validationLoss, mode: MonitorMode = .auto, patience: Int = 0,
                 minDelta: Double = 0, baseline: Double? = nil, restoreBestWeights: Bool = false,
                 startFromEpoch: Int = 1) {
         self.monitor = monitor; self.mode = mode.resolved(for: monitor); self.patience = patience
@@ -60,11 +60,11 @@ public final class EarlyStopping: Callback {
         self.restoreBestWeights = restoreBestWeights; self.startFromEpoch = startFromEpoch
     }
 
-    public func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {
+    package func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {
         wait = 0; stoppedEpoch = nil; best = nil; bestEpoch = nil; bestWeights = nil; failure = nil
     }
 
-    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
+    package func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
         guard let current = monitor.value(in: record), record.epoch >= startFromEpoch else { return .proceed }
         if restoreBestWeights, bestWeights == nil {
             bestWeights = control.currentWeights()
@@ -87,7 +87,7 @@ public final class EarlyStopping: Callback {
         return .proceed
     }
 
-    public func trainEnd(_ history: History, control: TrainingControl) {
+    package func trainEnd(_ history: History, control: TrainingControl) {
         guard restoreBestWeights, let bestWeights else { return }
         do { try control.restoreWeights(bestWeights) } catch { failure = error }
     }

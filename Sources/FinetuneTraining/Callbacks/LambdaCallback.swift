@@ -3,7 +3,7 @@
 ///     LambdaCallback(onEpochEnd: { record, _ in print(record.epoch, record.loss); return .proceed })
 ///
 /// Every closure is optional; a missing one does nothing (and `onEpochEnd` proceeds).
-public final class LambdaCallback: Callback {
+package final class LambdaCallback: Callback {
     /// Runs at ``trainBegin(_:control:)``.
     package var onTrainBegin: ((TrainBeginInfo, TrainingControl) -> Void)?
     /// Runs at ``epochBegin(_:control:)``.
@@ -18,7 +18,7 @@ public final class LambdaCallback: Callback {
     package var onTrainEnd: ((History, TrainingControl) -> Void)?
 
     /// A callback running the given closures; leave out the hooks you do not need.
-    public init(onTrainBegin: ((TrainBeginInfo, TrainingControl) -> Void)? = nil,
+    package init(onTrainBegin: ((TrainBeginInfo, TrainingControl) -> Void)? = nil,
                 onEpochBegin: ((Int, TrainingControl) -> Void)? = nil,
                 onBatchBegin: ((Int) -> Void)? = nil,
                 onBatchEnd: ((BatchLogs) -> Void)? = nil,
@@ -29,12 +29,12 @@ public final class LambdaCallback: Callback {
         self.onEpochEnd = onEpochEnd; self.onTrainEnd = onTrainEnd
     }
 
-    public func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) { onTrainBegin?(info, control) }
-    public func epochBegin(_ epoch: Int, control: TrainingControl) { onEpochBegin?(epoch, control) }
-    public func batchBegin(_ step: Int) { onBatchBegin?(step) }
-    public func batchEnd(_ logs: BatchLogs) { onBatchEnd?(logs) }
-    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
+    package func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) { onTrainBegin?(info, control) }
+    package func epochBegin(_ epoch: Int, control: TrainingControl) { onEpochBegin?(epoch, control) }
+    package func batchBegin(_ step: Int) { onBatchBegin?(step) }
+    package func batchEnd(_ logs: BatchLogs) { onBatchEnd?(logs) }
+    package func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
         onEpochEnd?(record, control) ?? .proceed
     }
-    public func trainEnd(_ history: History, control: TrainingControl) { onTrainEnd?(history, control) }
+    package func trainEnd(_ history: History, control: TrainingControl) { onTrainEnd?(history, control) }
 }

@@ -7,18 +7,18 @@ import Foundation
 /// Ready-made schedules: ``stepDecay(initial:factor:every:from:)``,
 /// ``exponentialDecay(initial:rate:every:from:)``. Both are functions of the epoch alone, so
 /// resuming from a checkpoint gives the same rates as an uninterrupted run.
-public final class LearningRateScheduler: Callback {
+package final class LearningRateScheduler: Callback {
     /// The rate for `epoch` (1-based), given the rate in effect now.
-    public typealias Schedule = (_ epoch: Int, _ learningRate: Double) -> Double
+    package typealias Schedule = (_ epoch: Int, _ learningRate: Double) -> Double
     private let schedule: Schedule
     /// The rate set for the latest epoch, if any.
     package private(set) var lastRate: Double?
-    public private(set) var failure: (any Error)?
+    package private(set) var failure: (any Error)?
 
     /// A scheduler applying `schedule` at every epoch start.
-    public init(_ schedule: @escaping Schedule) { self.schedule = schedule }
+    package init(_ schedule: @escaping Schedule) { self.schedule = schedule }
 
-    public func epochBegin(_ epoch: Int, control: TrainingControl) {
+    package func epochBegin(_ epoch: Int, control: TrainingControl) {
         let rate = schedule(epoch, Double(control.learningRate))
         guard rate.isFinite, rate >= 0 else {
             failure = ScheduleError.invalidRate(epoch: epoch, rate: rate)
@@ -28,13 +28,13 @@ public final class LearningRateScheduler: Callback {
         lastRate = rate
     }
 
-    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
+    package func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
         failure == nil ? .proceed : .stopTraining
     }
 
     /// Step decay: lr(e) = initial · factor^⌊(e − from) / every⌋ for e ≥ from, `initial` before.
     /// E.g. `stepDecay(initial: 1e-4, factor: 0.5, every: 10)` halves the rate every 10 epochs.
-    public static func stepDecay(initial: Double, factor: Double, every: Int, from: Int = 1) -> Schedule {
+    package static func stepDecay(initial: Double, factor: Double, every: Int, from: Int = 1) -> Schedule {
         let every = max(1, every)
         return { epoch, _ in
             initial * pow(factor, Double(max(0, epoch - from) / every))
@@ -43,7 +43,7 @@ public final class LearningRateScheduler: Callback {
 
     /// Exponential decay (Keras' `ExponentialDecay`, not staircased):
     /// lr(e) = initial · rate^((e − from) / every) for e ≥ from, `initial` before.
-    public static func exponentialDecay(initial: Double, rate: Double, every: Int = 1, from: Int = 1) -> Schedule {
+    package static func exponentialDecay(initial: Double, rate: Double, every: Int = 1, from: Int = 1) -> Schedule {
         let every = Double(max(1, every))
         return { epoch, _ in
             initial * pow(rate, Double(max(0, epoch - from)) / every)
@@ -52,10 +52,10 @@ public final class LearningRateScheduler: Callback {
 }
 
 /// A schedule returned a rate the optimizer cannot use.
-public enum ScheduleError: Error, CustomStringConvertible, Equatable {
+package enum ScheduleError: Error, CustomStringConvertible, Equatable {
     /// The schedule gave a negative, infinite or NaN rate for `epoch`.
     case invalidRate(epoch: Int, rate: Double)
-    public var description: String {
+    package var description: String {
         switch self {
         case let .invalidRate(epoch, rate):
             return "learning-rate schedule gave \(rate) for epoch \(epoch); rates must be finite and ≥ 0"

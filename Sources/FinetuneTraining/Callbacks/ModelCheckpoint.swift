@@ -10,7 +10,7 @@ import Foundation
 /// value is kept across `fit` calls, so in a two-phase run phase 2 saves only what beats phase 1.
 /// Without a field like `{epoch}` in the template each save replaces the previous file (the
 /// checkpoint writer is atomic).
-public final class ModelCheckpoint: Callback {
+package final class ModelCheckpoint: Callback {
     /// Where checkpoints go; filled from each epoch's record.
     package let template: PathTemplate
     /// The quantity compared with `saveBestOnly`.
@@ -20,20 +20,20 @@ public final class ModelCheckpoint: Callback {
     /// Save only epochs that improve on the best value so far.
     package let saveBestOnly: Bool
     /// Best monitored value so far (only tracked with `saveBestOnly`).
-    public private(set) var best: Double?
+    package private(set) var best: Double?
     /// Every path saved, in order.
-    public private(set) var savedPaths: [String] = []
-    public private(set) var failure: (any Error)?
+    package private(set) var savedPaths: [String] = []
+    package private(set) var failure: (any Error)?
 
     /// Throws `PathTemplateError` when `path` has an unknown field or format.
-    public init(path: String, monitor: Monitor = .validationLoss, mode: MonitorMode = .auto,
+    package init(path: String, monitor: Monitor = .validationLoss, mode: MonitorMode = .auto,
                 saveBestOnly: Bool = false, initialValueThreshold: Double? = nil) throws {
         template = try PathTemplate(path)
         self.monitor = monitor; self.mode = mode.resolved(for: monitor)
         self.saveBestOnly = saveBestOnly; best = initialValueThreshold
     }
 
-    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
+    package func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
         if saveBestOnly {
             guard let current = monitor.value(in: record),
                   isImprovement(current, over: best, mode: mode, minDelta: 0) else { return .proceed }

@@ -15,7 +15,7 @@ import Foundation
 /// nothing. The bar follows Keras 2.x: width 30, `=` done, `>` head, `.` to go; values printed
 /// `%.4f`, or `%.4e` when |v| ≤ 1e-3; ETA = elapsed / steps done × steps left, shown as `12s`,
 /// `2:05` or `1:02:05`.
-public final class ProgressBar: Callback {
+package final class ProgressBar: Callback {
     /// Write nothing.
     package let quiet: Bool
     /// Characters between the brackets.
@@ -37,7 +37,7 @@ public final class ProgressBar: Callback {
 
     /// Keras' progress bar on standard output (a redrawn bar on a terminal, one line per epoch
     /// otherwise); `quiet` writes nothing.
-    public convenience init(quiet: Bool = false) {
+    package convenience init(quiet: Bool = false) {
         self.init(sink: StandardOutputSink(), quiet: quiet)
     }
 
@@ -63,12 +63,12 @@ public final class ProgressBar: Callback {
         Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 
-    public func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {
+    package func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {
         finalEpoch = info.finalEpoch
         stepsPerEpoch = info.stepsPerEpoch
     }
 
-    public func epochBegin(_ epoch: Int, control: TrainingControl) {
+    package func epochBegin(_ epoch: Int, control: TrainingControl) {
         epochStart = clock()
         lastDraw = -Double.infinity
         lastWidth = 0
@@ -77,7 +77,7 @@ public final class ProgressBar: Callback {
         if !quiet { sink.write("Epoch \(epoch)/\(finalEpoch)\n") }
     }
 
-    public func batchEnd(_ logs: BatchLogs) {
+    package func batchEnd(_ logs: BatchLogs) {
         stepsDone = logs.step + 1
         lastLogs = logs
         if logs.stepsPerEpoch > 0 { stepsPerEpoch = logs.stepsPerEpoch }
@@ -95,7 +95,7 @@ public final class ProgressBar: Callback {
         }
     }
 
-    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
+    package func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
         guard !quiet else { return .proceed }
         let steps = stepsDone > 0 ? stepsDone : stepsPerEpoch
         var line = bar(current: steps, target: max(stepsPerEpoch, steps))

@@ -28,7 +28,7 @@ import FinetuneCore
 /// The files are `fsync`ed after every epoch and when `fit` ends, and closed when the logger is
 /// released; a run killed at any point leaves files TensorBoard reads up to the last whole
 /// record. One logger passed to both phases' `fit` keeps writing the same files.
-public final class TensorBoardLogger: Callback {
+package final class TensorBoardLogger: Callback {
     /// The folder given to `tensorboard --logdir`.
     package let logDirectory: URL
     /// Write `batch_*` scalars every this many training steps; `nil`: per-epoch scalars only.
@@ -39,7 +39,7 @@ public final class TensorBoardLogger: Callback {
     package let histogramBuckets: Int
     /// The metric's log name, used in tags (`epoch_acc`).
     package let metricName: String
-    public private(set) var failure: (any Error)?
+    package private(set) var failure: (any Error)?
 
     private var writers: [Run: EventFileWriter] = [:]
     private var epoch = 1
@@ -57,7 +57,7 @@ public final class TensorBoardLogger: Callback {
     ///     every this many epochs (Keras' `histogram_freq`); 0, the default, never.
     ///   - histogramBuckets: buckets of each histogram (Keras' default 30).
     ///   - metricName: the metric's name in tags, `acc` by default (Finetune's `BinaryAccuracy`).
-    public init(logDirectory: URL, batchFrequency: Int? = nil, histogramFrequency: Int = 0,
+    package init(logDirectory: URL, batchFrequency: Int? = nil, histogramFrequency: Int = 0,
                 histogramBuckets: Int = 30, metricName: String = "acc") throws {
         self.logDirectory = logDirectory
         self.batchFrequency = batchFrequency.map { max(1, $0) }
@@ -102,7 +102,7 @@ public final class TensorBoardLogger: Callback {
 
     // MARK: Callback
 
-    public func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {
+    package func trainBegin(_ info: TrainBeginInfo, control: TrainingControl) {
         stepsPerEpoch = max(1, info.stepsPerEpoch)
         record {
             try logText("phase", "Phase \(info.phase): epochs \(info.initialEpoch)–\(info.finalEpoch), \(info.stepsPerEpoch) steps each, learning rate \(control.learningRate), \(control.trainable.count) trainable parameter tensors.",
@@ -111,16 +111,16 @@ public final class TensorBoardLogger: Callback {
         }
     }
 
-    public func epochBegin(_ epoch: Int, control: TrainingControl) {
+    package func epochBegin(_ epoch: Int, control: TrainingControl) {
         self.epoch = epoch
         lastGradients = [:]
     }
 
-    public func batchGradients(_ gradients: [String: Tensor], step: Int) {
+    package func batchGradients(_ gradients: [String: Tensor], step: Int) {
         if logsHistograms(epoch), step == stepsPerEpoch - 1 { lastGradients = gradients }
     }
 
-    public func batchEnd(_ logs: BatchLogs) {
+    package func batchEnd(_ logs: BatchLogs) {
         guard let batchFrequency, failure == nil else { return }
         let global = (epoch - 1) * logs.stepsPerEpoch + logs.step + 1
         guard global % batchFrequency == 0 else { return }
@@ -130,7 +130,7 @@ public final class TensorBoardLogger: Callback {
         }
     }
 
-    public func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
+    package func epochEnd(_ record: EpochRecord, control: TrainingControl) -> CallbackAction {
         guard failure == nil else { return .stopTraining }
         let step = record.epoch - 1
         self.record {
@@ -148,7 +148,7 @@ public final class TensorBoardLogger: Callback {
         return failure == nil ? .proceed : .stopTraining
     }
 
-    public func trainEnd(_ history: History, control: TrainingControl) {
+    package func trainEnd(_ history: History, control: TrainingControl) {
         record { try flush() }
     }
 
