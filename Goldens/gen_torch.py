@@ -254,6 +254,11 @@ def hostile_files(legacy, zipped):
          "storageOutOfRange", ["'w'"]),
         ("negative_stride", zip_container(pid_pickle({"w": View(storage, 11, (4,), (-1,))}), {"0": floats}),
          "malformed", ["'w'", "-1"]),
+        ("stride_zero_bomb", zip_container(pid_pickle({"w": View(storage, 0, (1 << 20,), (0,))}), {"0": floats}),
+         "tooLarge", ["'w'"]),
+        ("shared_storage_bomb", legacy_container(
+            pid_pickle({f"w{i}": View(FakeStorage(("storage", torch.FloatStorage, "0", "cpu", 1024, None)), 0, (1024,), (1,))
+                        for i in range(64)}), ["0"], [(1024, bytes(4096))]), "tooLarge", ["'w"]),
         ("huge_storage", legacy_container(
             pid_pickle({"w": View(FakeStorage(("storage", torch.FloatStorage, "0", "cpu", 1 << 61, None)), 0, (4,), (1,))}),
             ["0"], [(1 << 61, floats)]), "tooLarge", ["0"]),

@@ -65,8 +65,8 @@ public enum TorchCheckpointError: Error, Sendable, Equatable, CustomStringConver
             return "\(file): tensor '\(tensor)' is stored as \(storage), which has no Float32 reading; convert it "
                 + "in PyTorch (tensor.float()) and save the state_dict again"
         case let .notAStateDict(file, found):
-            return "\(file) holds \(found), not a state_dict (a dictionary of tensor names to tensors); save "
-                + "model.state_dict() (from a training checkpoint dictionary, the entry holding it)"
+            return "\(file) is not a state_dict (a dictionary of tensor names to tensors): it holds \(found). Save "
+                + "model.state_dict() with torch.save (from a training checkpoint dictionary, the entry holding it)"
         }
     }
 }
