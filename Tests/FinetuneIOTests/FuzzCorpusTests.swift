@@ -2,9 +2,9 @@ import Foundation
 import Testing
 @testable import FinetuneIO
 
-/// The fuzz corpora of the checkpoint reader and the Keras importer (`Fuzz/corpus/…`: seeds and
-/// inputs that once crashed them), read the way the fuzz entry points in `Fuzz/` read them: each
-/// is read or refused with a typed error, never a crash.
+/// The fuzz corpora of the checkpoint reader, the Keras importer and the PyTorch checkpoint reader
+/// (`Fuzz/corpus/…`: seeds and inputs that once crashed them), read the way the fuzz entry points
+/// in `Fuzz/` read them: each is read or refused with a typed error, never a crash.
 @Suite("Reader fuzz corpora")
 struct ReaderFuzzCorpusTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -19,6 +19,7 @@ struct ReaderFuzzCorpusTests {
     func present() {
         #expect(Self.files("CheckpointReader").count >= 2)
         #expect(Self.files("KerasWeightsReader").count >= 1)
+        #expect(Self.files("TorchCheckpointReader").count >= 4)
     }
 
     /// The file Fuzz/CheckpointReader.swift builds from an input (mode byte + file or payload).
@@ -62,6 +63,21 @@ struct ReaderFuzzCorpusTests {
             #expect(!weights.entries.isEmpty)
         } catch let error as KerasWeightsError {
             #expect(!"\(error)".isEmpty)
+        }
+    }
+
+    /// Fuzz/TorchCheckpointReader.swift's reading: mode byte (even: CRC-32s checked) + file.
+    @Test("PyTorch inputs read or throw TorchCheckpointError", arguments: files("TorchCheckpointReader"))
+    func torch(input: String) throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.root.appendingPathComponent(input)))
+        let mode = try #require(bytes.first)
+        do {
+            let checkpoint = try TorchCheckpoint(decoding: Array(bytes.dropFirst()), file: input,
+                                                 verifyingChecksums: mode & 1 == 0)
+            #expect(!input.contains("/crash-"), "\(input) once crashed the reader; it is malformed and must be refused")
+            #expect(checkpoint.tensors.allSatisfy { $0.tensor.scalars.count == $0.tensor.shape.scalarCount })
+        } catch {
+            #expect("\(error)".contains(input), "\(error)")
         }
     }
 
