@@ -12,7 +12,7 @@ import Darwin
 /// `.keras2` (Keras 2.0.8, the book): ε = 1e-8 **outside**, Δ = lr·g / (√v + ε).
 /// Hyper-parameters are Doubles, cast to Float32 where Keras casts them, so trajectories match.
 /// Slots: `<key>/rms` (v), `<key>/momentum` (m, when μ > 0), `<key>/mean_gradient` (ḡ, when centered).
-public struct RMSprop: Optimizer {
+public struct RMSprop: ScheduledOptimizer {
     /// Where ε enters the denominator: the one formula difference between Keras 3 and Keras 2.0.8.
     public enum EpsilonPlacement: String, Sendable, Codable {
         /// Keras 3: √(v + ε).
@@ -32,7 +32,8 @@ public struct RMSprop: Optimizer {
     package var centered: Bool
     /// Inside (Keras 3) or outside (Keras 2.0.8) the square root.
     package var epsilonPlacement: EpsilonPlacement
-    /// When set, the learning rate of each step is `schedule(step: iterations)`.
+    /// When set, the learning rate of each step is `schedule(step: iterations)`; a
+    /// ``OneCycle`` also sets μ when it is > 0.
     package var schedule: (any LearningRateSchedule)?
     public private(set) var iterations = 0
     private var slots = OptimizerSlots()
@@ -67,7 +68,10 @@ public struct RMSprop: Optimizer {
     }
 
     public mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
-        if let schedule { learningRate = schedule(step: iterations) }
+        if let schedule {
+            learningRate = schedule(step: iterations)
+            if momentum > 0, let mu = schedule.scheduledMomentum(step: iterations) { momentum = mu }
+        }
         let lr = learningRate, rho = Float(rho), oneMinusRho = Float(1 - self.rho)
         let eps = Float(epsilon), mu = Float(momentum), inside = epsilonPlacement == .insideSquareRoot
         let hasMomentum = momentum > 0, centered = centered

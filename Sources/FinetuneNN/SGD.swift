@@ -4,13 +4,14 @@ import FinetuneCore
 ///
 /// Plain: w ← w − lr·g. Momentum μ: m ← μm − lr·g, w ← w + m; Nesterov: w ← w + μm − lr·g
 /// (with the new m). Slot: `<key>/momentum` (when μ > 0).
-public struct SGD: Optimizer {
+public struct SGD: ScheduledOptimizer {
     public var learningRate: Float
     /// μ; 0 (the default) for plain SGD.
     package var momentum: Double
     /// Nesterov momentum.
     package var nesterov: Bool
-    /// When set, the learning rate of each step is `schedule(step: iterations)`.
+    /// When set, the learning rate of each step is `schedule(step: iterations)`; a
+    /// ``OneCycle`` also sets μ when it is > 0.
     package var schedule: (any LearningRateSchedule)?
     public private(set) var iterations = 0
     private var slots = OptimizerSlots()
@@ -36,7 +37,10 @@ public struct SGD: Optimizer {
     }
 
     public mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
-        if let schedule { learningRate = schedule(step: iterations) }
+        if let schedule {
+            learningRate = schedule(step: iterations)
+            if momentum > 0, let mu = schedule.scheduledMomentum(step: iterations) { momentum = mu }
+        }
         let lr = learningRate, mu = Float(momentum), nesterov = nesterov, hasMomentum = momentum > 0
         defer { iterations += 1 }
         return slots.update(parameters, gradients: gradients, slots: slotNames) { s in

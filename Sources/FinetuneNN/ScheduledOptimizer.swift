@@ -1,0 +1,24 @@
+/// An optimizer whose rate (and momentum) may follow a ``LearningRateSchedule``: SGD, RMSprop,
+/// Adam and AdamW. ``ParameterGroups`` rescales the schedule of each group through it.
+package protocol ScheduledOptimizer: Optimizer {
+    /// When set, the learning rate of each step is `schedule(step: iterations)`.
+    var schedule: (any LearningRateSchedule)? { get set }
+}
+
+/// A schedule times a constant factor; the momentum it sets is the base schedule's.
+package struct ScaledSchedule: MomentumSchedule {
+    package var base: any LearningRateSchedule
+    package var factor: Double
+
+    package init(_ base: any LearningRateSchedule, factor: Double) {
+        self.base = base
+        self.factor = factor
+    }
+
+    package func callAsFunction(step: Int) -> Float {
+        if let cycle = base as? OneCycle { return Float(cycle.learningRate(step: step) * factor) }
+        return Float(Double(base(step: step)) * factor)
+    }
+
+    package func momentum(step: Int) -> Double? { base.scheduledMomentum(step: step) }
+}
