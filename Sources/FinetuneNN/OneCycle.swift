@@ -38,7 +38,7 @@ public struct OneCycle: LearningRateSchedule, MomentumSchedule {
         precondition(peak > 0 && peak < Double(totalSteps - 1),
                      "OneCycle: warmupFraction · totalSteps must be > 1 and < totalSteps (got \(warmupFraction) · \(totalSteps))")
         precondition(divFactor > 0 && finalDivFactor > 0, "OneCycle: divFactor and finalDivFactor must be positive")
-        self.maxLearningRate = Double(maxLearningRate)
+        self.maxLearningRate = maxLearningRate.decimalDouble
         self.totalSteps = totalSteps
         self.warmupFraction = warmupFraction
         self.divFactor = divFactor

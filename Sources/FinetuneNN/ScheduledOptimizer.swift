@@ -22,3 +22,9 @@ package struct ScaledSchedule: MomentumSchedule {
 
     package func momentum(step: Int) -> Double? { base.scheduledMomentum(step: step) }
 }
+
+extension Float {
+    /// The Double of this Float's shortest decimal form: 1e-4 as Float becomes 10⁻⁴, not
+    /// 9.99999974e-5, so rates derived in double precision round as Python's (PyTorch, fastai) do.
+    package var decimalDouble: Double { Double(description) ?? Double(self) }
+}
