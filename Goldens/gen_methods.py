@@ -16,6 +16,8 @@ Cases (names are prefixes the Swift tests select by):
   optimizer.adamw.*      120 steps of keras.optimizers.AdamW on a (6, 4) variable with fixed
                          gradients of scale 1e-4 … 1; one case with a CosineDecay schedule (the
                          decay uses the scheduled rate).
+  optimizer.lion.*       the same with keras.optimizers.Lion (the example of the article
+                         "Writing an optimizer").
   optimizer.one_cycle.*  Keras Adam / SGD(momentum) / RMSprop(momentum) stepped 60 times with the
                          one-cycle lr assigned before each step and β₁ (Adam) or momentum set to
                          the one-cycle momentum: how an optimizer follows a momentum schedule.
@@ -127,6 +129,9 @@ def optimizer_cases(suite):
         ("adamw.amsgrad", lambda: keras.optimizers.AdamW(learning_rate=3e-3, weight_decay=0.05, amsgrad=True), {}),
         ("adamw.cosine", lambda: keras.optimizers.AdamW(
             learning_rate=keras.optimizers.schedules.CosineDecay(**cosine), weight_decay=0.05), {"cosine": cosine}),
+        # Lion: the article "Writing an optimizer" builds it; checked against Keras here.
+        ("lion.default", lambda: keras.optimizers.Lion(), {}),
+        ("lion.betas", lambda: keras.optimizers.Lion(learning_rate=3e-3, beta_1=0.95, beta_2=0.98), {}),
     ]
     for i, (tag, make, extra) in enumerate(configs):
         seed = 900 + i
@@ -136,6 +141,7 @@ def optimizer_cases(suite):
         opt = make()
         cfg = {k: v for k, v in opt.get_config().items()
                if k in ("weight_decay", "epsilon", "beta_1", "beta_2", "amsgrad")}
+        cfg["optimizer"] = tag.split(".")[0]
         if not extra:
             cfg["learning_rate"] = float(opt.get_config()["learning_rate"])
         traj = []

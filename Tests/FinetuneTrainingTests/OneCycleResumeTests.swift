@@ -18,7 +18,7 @@ struct OneCycleResumeTests {
         let x = Tensor.uniform([12, 32, 32, 3], low: -100, high: 100, using: &rng)
         let y = Tensor(shape: [12, 1], scalars: (0..<12).map { Float($0 % 2) })
         let cycle = OneCycle(maxLearningRate: 1e-3, totalSteps: epochs * steps)
-        let optimizer = try ParameterGroups(FinetuneNN.AdamW(weightDecay: 0.01, schedule: cycle),
+        let optimizer = try ParameterGroups(AdamW(weightDecay: 0.01, schedule: cycle),
                                             groups: [["block5_conv1", "block5_conv2", "block5_conv3"]],
                                             rates: 1e-4...1e-3, in: model)
         let trainer = try Trainer(model: model, optimizer: optimizer, freezing: .from("block5_conv1"))
