@@ -11,7 +11,7 @@ import Darwin
 /// v ← v + (g² − v)(1 − β₂); AMSGrad: v̂ ← max(v̂, v) and v̂ replaces v; w ← w − m·α / (√v + ε).
 /// (ε is added to √v, not to the bias-corrected √v̂ of the paper — Keras' "epsilon hat".)
 /// Slots: `<key>/m`, `<key>/v`, `<key>/v_hat` (AMSGrad).
-public struct Adam: ScheduledOptimizer {
+public struct Adam: Optimizer {
     public var learningRate: Float
     /// β₁, decay of the first-moment estimate m (Keras' `beta_1`, default 0.9).
     package var beta1: Double

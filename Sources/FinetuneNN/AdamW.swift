@@ -8,7 +8,7 @@ import FinetuneCore
 /// m ← m + (g − m)(1 − β₁); v ← v + (g² − v)(1 − β₂); w ← w − m·α / (√v + ε)). Biases decay too,
 /// as in Keras; frozen parameters receive no gradient and are neither decayed nor given state.
 /// Slots: `<key>/m`, `<key>/v`, `<key>/v_hat` (AMSGrad). Checkpoints name it `AdamW`.
-public struct AdamW: ScheduledOptimizer {
+public struct AdamW: Optimizer {
     /// The Adam step this optimizer takes after the decay.
     package var adam: Adam
 

@@ -12,7 +12,7 @@ import Darwin
 /// `.keras2` (Keras 2.0.8, the book): ε = 1e-8 **outside**, Δ = lr·g / (√v + ε).
 /// Hyper-parameters are Doubles, cast to Float32 where Keras casts them, so trajectories match.
 /// Slots: `<key>/rms` (v), `<key>/momentum` (m, when μ > 0), `<key>/mean_gradient` (ḡ, when centered).
-public struct RMSprop: ScheduledOptimizer {
+public struct RMSprop: Optimizer {
     /// Where ε enters the denominator: the one formula difference between Keras 3 and Keras 2.0.8.
     public enum EpsilonPlacement: String, Sendable, Codable {
         /// Keras 3: √(v + ε).

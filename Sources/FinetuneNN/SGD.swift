@@ -4,7 +4,7 @@ import FinetuneCore
 ///
 /// Plain: w ← w − lr·g. Momentum μ: m ← μm − lr·g, w ← w + m; Nesterov: w ← w + μm − lr·g
 /// (with the new m). Slot: `<key>/momentum` (when μ > 0).
-public struct SGD: ScheduledOptimizer {
+public struct SGD: Optimizer {
     public var learningRate: Float
     /// μ; 0 (the default) for plain SGD.
     package var momentum: Double

@@ -28,3 +28,8 @@ extension Float {
     /// 9.99999974e-5, so rates derived in double precision round as Python's (PyTorch, fastai) do.
     package var decimalDouble: Double { Double(description) ?? Double(self) }
 }
+
+extension SGD: ScheduledOptimizer {}
+extension RMSprop: ScheduledOptimizer {}
+extension Adam: ScheduledOptimizer {}
+extension AdamW: ScheduledOptimizer {}
