@@ -1,5 +1,6 @@
 import Foundation
 import FinetuneIO
+import FinetuneCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,13 +21,20 @@ extension KerasWeights {
     /// The file is read twice (a VGG16 base, 59 MB: a fraction of a second). The `finetune` and
     /// `demo-catsdogs` commands call it for every weights file they are given; it belongs to the
     /// tools, not the library, because forking is the application's decision (the library's
-    /// ``read(from:)`` is the plain read). Without `fork` (not Linux)
-    /// this is ``read(from:)``. Best called at start-up, as the commands do: the child is a copy of
+    /// ``read(from:)`` is the plain read). Without `fork` (not Linux), or while OpenBLAS runs
+    /// worker threads of its own (its 0.3.21 fork handler can hang), this is ``read(from:)``. Best called at start-up, as the commands do: the child is a copy of
     /// this thread only, so a lock another thread held at the fork (the Swift runtime's, say) stays
     /// locked in the child. Such a child sleeps without using the CPU; it is detected within 2 s
     /// and replaced, and after three of them the file is read here without a trial.
     package static func readIsolated(from url: URL, timeout: Duration? = nil) throws -> KerasWeights {
         #if canImport(Glibc)
+        // No fork while OpenBLAS runs worker threads of its own (a host that did not call
+        // `Runtime.configureProcess()`, or a test process): OpenBLAS 0.3.21's fork handler joins
+        // its workers after waking them, and a worker that was just going to sleep when the wake-up
+        // came sleeps on, so `fork()` never returns (seen: a debug test process hung in
+        // `blas_thread_shutdown_` under `__run_prefork_handlers`). The tools run OpenBLAS on one
+        // thread, so their reads keep the trial child.
+        guard BLASThreading.finetuneSplitsGEMMs else { return try read(from: url) }
         // The cheap refusals (missing, a directory, not HDF5, truncated) need no child.
         let path = url.path
         guard FileManager.default.isReadableFile(atPath: path), (try? HDF5Superblock.check(path: path)) != nil else {

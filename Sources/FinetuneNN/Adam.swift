@@ -21,8 +21,13 @@ package struct Adam: Optimizer {
     package var epsilon: Double
     /// Use the running maximum v̂ of v in the denominator (AMSGrad, Reddi et al. 2018).
     package var amsgrad: Bool
-    /// When set, the learning rate of each step is `schedule(step: iterations)`.
+    /// When set, the learning rate of each step is `schedule(step: iterations)`; a
+    /// ``OneCycle`` also sets β₁.
     package var schedule: (any LearningRateSchedule)?
+    /// Decoupled weight decay wd (``AdamW``): w ← w − w·wd·lr before each update; 0 for Adam.
+    package var weightDecay: Double = 0
+    /// The name errors about restored state use (`"AdamW"` when wrapped by ``AdamW``).
+    package var name = "Adam"
     package private(set) var iterations = 0
     private var slots = OptimizerSlots()
 
@@ -44,22 +49,26 @@ package struct Adam: Optimizer {
 
     package mutating func restore(state: [String: Tensor], iterations: Int) throws {
         guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
-        try slots.restore(state, slots: slotNames, optimizer: "Adam")
+        try slots.restore(state, slots: slotNames, optimizer: name)
         self.iterations = iterations
     }
 
     package mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
-        if let schedule { learningRate = schedule(step: iterations) }
+        if let schedule {
+            learningRate = schedule(step: iterations)
+            if let b1 = schedule.scheduledMomentum(step: iterations) { beta1 = b1 }
+        }
         let t = Float(iterations + 1)
         let beta1Power = powf(Float(beta1), t), beta2Power = powf(Float(beta2), t)
         let alpha = learningRate * sqrtf(1 - beta2Power) / (1 - beta1Power)
         let oneMinusBeta1 = Float(1 - beta1), oneMinusBeta2 = Float(1 - beta2), eps = Float(epsilon)
-        let amsgrad = amsgrad
+        let amsgrad = amsgrad, decays = weightDecay != 0, wd = Float(weightDecay), lr = learningRate
         defer { iterations += 1 }
         return slots.update(parameters, gradients: gradients, slots: slotNames) { s in
             let w = s.parameter, g = s.gradient, m = s.slot("m"), v = s.slot("v")
             let vHat = amsgrad ? s.slot("v_hat") : nil
             for i in s.indices {
+                if decays { w[i] -= w[i] * wd * lr }   // Keras 3: decay first, with the step's rate
                 let gi = g[i]
                 m[i] += (gi - m[i]) * oneMinusBeta1
                 v[i] += (gi * gi - v[i]) * oneMinusBeta2

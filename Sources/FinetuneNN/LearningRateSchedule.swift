@@ -14,7 +14,7 @@ public protocol LearningRateSchedule: Sendable {
 
 /// Keras' `ExponentialDecay`: lr = initial · rate^(step / decaySteps); with `staircase` the
 /// exponent is floored (step decay: × rate every `decaySteps` steps).
-public struct ExponentialDecay: LearningRateSchedule {
+package struct ExponentialDecay: LearningRateSchedule {
     /// The rate at step 0.
     package var initialLearningRate: Float
     /// Steps over which the rate is multiplied by `decayRate` once.
@@ -25,7 +25,7 @@ public struct ExponentialDecay: LearningRateSchedule {
     package var staircase: Bool
 
     /// `decaySteps` must be positive.
-    public init(initialLearningRate: Float, decaySteps: Int, decayRate: Float, staircase: Bool = false) {
+    package init(initialLearningRate: Float, decaySteps: Int, decayRate: Float, staircase: Bool = false) {
         precondition(decaySteps > 0, "ExponentialDecay: decaySteps must be positive")
         self.initialLearningRate = initialLearningRate
         self.decaySteps = decaySteps
@@ -33,7 +33,7 @@ public struct ExponentialDecay: LearningRateSchedule {
         self.staircase = staircase
     }
 
-    public func callAsFunction(step: Int) -> Float {
+    package func callAsFunction(step: Int) -> Float {
         var p = Float(step) / Float(decaySteps)
         if staircase { p = p.rounded(.down) }
         return initialLearningRate * powf(decayRate, p)
@@ -42,21 +42,21 @@ public struct ExponentialDecay: LearningRateSchedule {
 
 /// Keras' `PiecewiseConstantDecay`: `values[0]` while step ≤ boundaries[0], `values[1]` while
 /// step ≤ boundaries[1], …, and the last value after the last boundary.
-public struct PiecewiseConstantDecay: LearningRateSchedule {
+package struct PiecewiseConstantDecay: LearningRateSchedule {
     /// Step numbers where the rate changes, increasing.
     package var boundaries: [Int]
     /// One more rate than `boundaries`.
     package var values: [Float]
 
     /// Needs one more value than boundaries, and increasing boundaries.
-    public init(boundaries: [Int], values: [Float]) {
+    package init(boundaries: [Int], values: [Float]) {
         precondition(values.count == boundaries.count + 1, "PiecewiseConstantDecay: need one more value than boundaries")
         precondition(zip(boundaries, boundaries.dropFirst()).allSatisfy { $0 < $1 }, "boundaries must increase")
         self.boundaries = boundaries
         self.values = values
     }
 
-    public func callAsFunction(step: Int) -> Float {
+    package func callAsFunction(step: Int) -> Float {
         values[boundaries.firstIndex { step <= $0 } ?? boundaries.count]
     }
 }

@@ -48,20 +48,29 @@ public enum CrossEntropyPath: Sendable, Hashable {
 /// Keras' `binary_crossentropy`, mean over all elements (= mean over the batch for one output).
 ///
 /// `fromLogits: true` means the model's output already *is* the logits (no final sigmoid).
+/// `labelSmoothing` s (Keras' `label_smoothing`, Szegedy et al. 2016) trains towards
+/// z·(1 − s) + s/2 instead of the labels z: 1 − s/2 for the positive class, s/2 for the negative.
 package struct BinaryCrossEntropy: Loss {
     /// How probabilities become a loss: from the logits (Keras 3, default) or clipped.
     package var path: CrossEntropyPath
     /// The model's output already is the logits (no final activation); Keras' `from_logits`.
     package var fromLogits: Bool
+    /// s ∈ [0, 1]; 0 trains on the labels as they are.
+    package var labelSmoothing: Double
     package var name: String { "binary_crossentropy" }
 
-    /// Keras 3's defaults: the logits path, output not logits.
-    package init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
+    /// Keras 3's defaults: the logits path, output not logits, no label smoothing.
+    package init(path: CrossEntropyPath = .logits, fromLogits: Bool = false, labelSmoothing: Double = 0) {
+        precondition((0...1).contains(labelSmoothing), "BinaryCrossEntropy: labelSmoothing must be in [0, 1]")
         self.path = path
         self.fromLogits = fromLogits
+        self.labelSmoothing = labelSmoothing
     }
 
     package func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation {
+        // Keras: y·(1 − s) + 0.5·s, both factors rounded from double precision.
+        let labels = labelSmoothing == 0 ? labels
+            : smoothed(labels, keep: Float(1 - labelSmoothing), add: Float(0.5 * labelSmoothing))
         if case .logits = path, let z = prediction.logits, prediction.finalActivation == .sigmoid {
             let r = binaryCrossEntropyFromLogits(logits: z, labels: labels)
             return LossEvaluation(value: r.value, gradient: .logits(r.gradient))
@@ -80,20 +89,29 @@ package struct BinaryCrossEntropy: Loss {
 /// Keras' `categorical_crossentropy` over the last axis (one-hot labels), mean over rows.
 ///
 /// Logits path: ℓ = −Σ_c z_c (x_c − log Σ_k e^(x_k)); dℓ/dx = (softmax(x)·Σ_c z_c − z) / rows.
+/// `labelSmoothing` s (Keras' `label_smoothing`) trains towards z·(1 − s) + s/k for k classes.
 package struct CategoricalCrossEntropy: Loss {
     /// How probabilities become a loss: from the logits (Keras 3, default) or clipped.
     package var path: CrossEntropyPath
     /// The model's output already is the logits (no final activation); Keras' `from_logits`.
     package var fromLogits: Bool
+    /// s ∈ [0, 1]; 0 trains on the labels as they are.
+    package var labelSmoothing: Double
     package var name: String { "categorical_crossentropy" }
 
-    /// Keras 3's defaults: the logits path, output not logits.
-    package init(path: CrossEntropyPath = .logits, fromLogits: Bool = false) {
+    /// Keras 3's defaults: the logits path, output not logits, no label smoothing.
+    package init(path: CrossEntropyPath = .logits, fromLogits: Bool = false, labelSmoothing: Double = 0) {
+        precondition((0...1).contains(labelSmoothing), "CategoricalCrossEntropy: labelSmoothing must be in [0, 1]")
         self.path = path
         self.fromLogits = fromLogits
+        self.labelSmoothing = labelSmoothing
     }
 
     package func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation {
+        // Keras: y·(1 − s) + s / k, with 1 − s rounded from double precision and s / k in Float32.
+        let classes = labels.rank > 0 ? labels.shape[labels.rank - 1] : 1
+        let labels = labelSmoothing == 0 ? labels
+            : smoothed(labels, keep: Float(1 - labelSmoothing), add: Float(labelSmoothing) / Float(classes))
         if case .logits = path, let z = prediction.logits, prediction.finalActivation == .softmax {
             let r = Self.fromLogits(z, labels: labels)
             return LossEvaluation(value: r.value, gradient: .logits(r.gradient))
@@ -132,6 +150,11 @@ package struct CategoricalCrossEntropy: Loss {
     }
 }
 
+/// Label smoothing: z·keep + add, element-wise.
+func smoothed(_ labels: Tensor, keep: Float, add: Float) -> Tensor {
+    Tensor(shape: labels.shape, scalars: labels.scalars.map { $0 * keep + add })
+}
+
 /// Keras' built-in losses (`keras.losses.*`), made by name, with Keras 3's defaults; a loss of your
 /// own conforms to ``Loss``.
 public enum Losses {
@@ -139,13 +162,17 @@ public enum Losses {
     /// of a final sigmoid (ℓ = max(x, 0) − x·z + log(1 + e^(−|x|)), never clipped) and this loss does
     /// the same (`path: .logits`); `.clipped(epsilon:)` is Keras 2.0.8's clipped-probability formula.
     /// `fromLogits: true` means the model's output already is the logits (no final sigmoid).
-    public static func binaryCrossEntropy(path: CrossEntropyPath = .logits, fromLogits: Bool = false) -> any Loss {
-        BinaryCrossEntropy(path: path, fromLogits: fromLogits)
+    /// `labelSmoothing` s trains on z(1 − s) + s/2, as Keras 3's `label_smoothing`.
+    public static func binaryCrossEntropy(path: CrossEntropyPath = .logits, fromLogits: Bool = false,
+                                          labelSmoothing: Double = 0) -> any Loss {
+        BinaryCrossEntropy(path: path, fromLogits: fromLogits, labelSmoothing: labelSmoothing)
     }
 
     /// Keras' `categorical_crossentropy` over the last axis (one-hot labels), the mean over rows;
     /// from the logits of a final softmax as Keras 3 does, or clipped as Keras 2.0.8.
-    public static func categoricalCrossEntropy(path: CrossEntropyPath = .logits, fromLogits: Bool = false) -> any Loss {
-        CategoricalCrossEntropy(path: path, fromLogits: fromLogits)
+    /// `labelSmoothing` s trains on z(1 − s) + s/k for k classes, as Keras 3's `label_smoothing`.
+    public static func categoricalCrossEntropy(path: CrossEntropyPath = .logits, fromLogits: Bool = false,
+                                               labelSmoothing: Double = 0) -> any Loss {
+        CategoricalCrossEntropy(path: path, fromLogits: fromLogits, labelSmoothing: labelSmoothing)
     }
 }

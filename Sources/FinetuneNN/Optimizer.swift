@@ -9,7 +9,7 @@ import FinetuneCore
 /// A new optimizer keeps its state in an ``OptimizerSlots`` value, which allocates, checks,
 /// saves and restores the slots and runs an element-wise update rule over each parameter (on
 /// several threads for a large one); the optimizer is then its rule plus a few lines
-/// (the article "Writing an optimizer" builds AdamW so). Keras 3's formulas are the reference:
+/// (the article "Writing an optimizer" builds Lion so). Keras 3's formulas are the reference:
 /// every built-in optimizer matches `keras.optimizers` step for step.
 public protocol Optimizer: Sendable {
     /// Learning rate of the next step; callbacks and schedules change it between steps.

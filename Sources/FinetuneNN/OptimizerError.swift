@@ -8,6 +8,8 @@ public enum OptimizerError: Error, Equatable, CustomStringConvertible {
     case slotShapeMismatch(key: String, expected: Shape, got: Shape)
     /// A restored iteration count is negative.
     case negativeIterations(Int)
+    /// Two parameter groups of ``ParameterGroups`` hold the same parameter.
+    case parameterInTwoGroups(key: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum OptimizerError: Error, Equatable, CustomStringConvertible {
             return "optimizer state '\(key)': expected shape \(expected), got \(got)"
         case let .negativeIterations(n):
             return "optimizer iterations must be ≥ 0, got \(n)"
+        case let .parameterInTwoGroups(key):
+            return "parameter '\(key)' is in two parameter groups; list each layer in one group only"
         }
     }
 }

@@ -27,7 +27,7 @@ import FinetuneCore
 ///
 /// Checkpoints save ``tensors`` through ``Optimizer/state`` and give them back through
 /// ``Optimizer/restore(state:iterations:)``, so a resumed run continues bit for bit. RMSprop,
-/// SGD and Adam keep their state in this type. The article "Writing an optimizer" builds AdamW
+/// SGD, Adam and AdamW keep their state in this type. The article "Writing an optimizer" builds Lion
 /// with it.
 public struct OptimizerSlots: Sendable, Equatable {
     /// Every slot tensor, keyed `"<parameter key>/<slot>"`: what ``Optimizer/state`` returns.

@@ -44,4 +44,27 @@ public enum Optimizers {
                            schedule: (any LearningRateSchedule)? = nil) -> any Optimizer {
         SGD(learningRate: learningRate, momentum: momentum, nesterov: nesterov, schedule: schedule)
     }
+
+    /// AdamW, Keras 3 (Loshchilov & Hutter 2019): each step first decays every parameter it updates
+    /// with the step's rate, w ← w − w·wd·lr, then takes Adam's step on the decayed w. Biases decay
+    /// too, as in Keras; frozen parameters are neither decayed nor given state. Checkpoints name it
+    /// `AdamW`.
+    public static func adamW(learningRate: Float = 1e-3, weightDecay: Double = 0.004, beta1: Double = 0.9,
+                             beta2: Double = 0.999, epsilon: Double = 1e-7, amsgrad: Bool = false,
+                             schedule: (any LearningRateSchedule)? = nil) -> any Optimizer {
+        AdamW(learningRate: learningRate, weightDecay: weightDecay, beta1: beta1, beta2: beta2, epsilon: epsilon,
+              amsgrad: amsgrad, schedule: schedule)
+    }
+
+    /// Discriminative learning rates (ULMFiT; fastai's `lr=slice(lo, hi)`): `groups` lists layers of
+    /// `model` from the input towards the output, and every parameter not listed forms one more
+    /// group, last (the head). For n groups, group g trains at lo · (hi / lo)^(g / (n − 1)) with its
+    /// own copy of `optimizer` (own slots, saved under the usual `<key>/<slot>` names). The
+    /// optimizer's rate, or its schedule, is the head's: give it `hi` (or a one-cycle peaking at
+    /// `hi`) and every group follows the same curve at its own scale. Throws for a layer `model`
+    /// lacks or a parameter in two groups, naming it.
+    public static func parameterGroups(_ optimizer: any Optimizer, groups: [[String]], rates: ClosedRange<Float>,
+                                       in model: any Layer) throws -> any Optimizer {
+        try ParameterGroups(optimizer, groups: groups, rates: rates, in: model)
+    }
 }

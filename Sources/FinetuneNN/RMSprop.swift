@@ -32,7 +32,8 @@ package struct RMSprop: Optimizer {
     package var centered: Bool
     /// Inside (Keras 3) or outside (Keras 2.0.8) the square root.
     package var epsilonPlacement: EpsilonPlacement
-    /// When set, the learning rate of each step is `schedule(step: iterations)`.
+    /// When set, the learning rate of each step is `schedule(step: iterations)`; a
+    /// ``OneCycle`` also sets μ when it is > 0.
     package var schedule: (any LearningRateSchedule)?
     package private(set) var iterations = 0
     private var slots = OptimizerSlots()
@@ -67,7 +68,10 @@ package struct RMSprop: Optimizer {
     }
 
     package mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
-        if let schedule { learningRate = schedule(step: iterations) }
+        if let schedule {
+            learningRate = schedule(step: iterations)
+            if momentum > 0, let mu = schedule.scheduledMomentum(step: iterations) { momentum = mu }
+        }
         let lr = learningRate, rho = Float(rho), oneMinusRho = Float(1 - self.rho)
         let eps = Float(epsilon), mu = Float(momentum), inside = epsilonPlacement == .insideSquareRoot
         let hasMomentum = momentum > 0, centered = centered

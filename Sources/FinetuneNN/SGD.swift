@@ -10,7 +10,8 @@ package struct SGD: Optimizer {
     package var momentum: Double
     /// Nesterov momentum.
     package var nesterov: Bool
-    /// When set, the learning rate of each step is `schedule(step: iterations)`.
+    /// When set, the learning rate of each step is `schedule(step: iterations)`; a
+    /// ``OneCycle`` also sets μ when it is > 0.
     package var schedule: (any LearningRateSchedule)?
     package private(set) var iterations = 0
     private var slots = OptimizerSlots()
@@ -36,7 +37,10 @@ package struct SGD: Optimizer {
     }
 
     package mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
-        if let schedule { learningRate = schedule(step: iterations) }
+        if let schedule {
+            learningRate = schedule(step: iterations)
+            if momentum > 0, let mu = schedule.scheduledMomentum(step: iterations) { momentum = mu }
+        }
         let lr = learningRate, mu = Float(momentum), nesterov = nesterov, hasMomentum = momentum > 0
         defer { iterations += 1 }
         return slots.update(parameters, gradients: gradients, slots: slotNames) { s in

@@ -10,100 +10,118 @@ import FinetuneTestSupport
 // `import Finetune`; the sync test below ignores import lines). Change both together. Nothing
 // here imports a module `@testable`: another package can write the same code.
 
-/// Adam with decoupled weight decay (Loshchilov & Hutter 2019), as Keras 3's
-/// `keras.optimizers.AdamW` computes it. Each step first decays every parameter it updates,
-/// w ← w − w·wd·lr, then applies Adam to the decayed w, with t = iterations + 1:
-/// α = lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ); m ← m + (g − m)(1 − β₁); v ← v + (g² − v)(1 − β₂);
-/// w ← w − m·α / (√v + ε). Slots: `<key>/m`, `<key>/v`. Hyper-parameters are Doubles, cast
-/// to Float32 where Keras casts them.
-struct AdamW: Optimizer {
+/// Lion, "evolved sign momentum" (Chen et al. 2023, *Symbolic Discovery of Optimization
+/// Algorithms*), as Keras 3's `keras.optimizers.Lion` computes it. Every weight moves by exactly
+/// lr per step, in the direction of the sign of an interpolation between the momentum and the
+/// gradient: c = β₁·m + (1 − β₁)·g; w ← w − lr·sign(c); then m ← β₂·m + (1 − β₂)·g.
+/// Slot: `<key>/m`. β₁ and β₂ are cast to Float32 first, as Keras does.
+struct Lion: Optimizer {
     var learningRate: Float
-    var weightDecay: Double
-    var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7
+    var beta1 = 0.9, beta2 = 0.99
     private(set) var iterations = 0
     private var slots = OptimizerSlots()
 
-    /// Keras 3's defaults: learning rate 1e-3, weight decay 0.004.
-    init(learningRate: Float = 1e-3, weightDecay: Double = 0.004) {
+    /// Keras 3's defaults: learning rate 1e-3, β₁ 0.9, β₂ 0.99.
+    init(learningRate: Float = 1e-3, beta1: Double = 0.9, beta2: Double = 0.99) {
         self.learningRate = learningRate
-        self.weightDecay = weightDecay
+        self.beta1 = beta1
+        self.beta2 = beta2
     }
 
     var state: [String: Tensor] { slots.tensors }
 
     mutating func restore(state: [String: Tensor], iterations: Int) throws {
         guard iterations >= 0 else { throw OptimizerError.negativeIterations(iterations) }
-        try slots.restore(state, slots: ["m", "v"], optimizer: "AdamW")
+        try slots.restore(state, slots: ["m"], optimizer: "Lion")
         self.iterations = iterations
     }
 
     mutating func step(parameters: [String: Tensor], gradients: [String: Tensor]) -> [String: Tensor] {
-        let lr = learningRate, wd = Float(weightDecay), eps = Float(epsilon), t = Float(iterations + 1)
-        let alpha = lr * (1 - powf(Float(beta2), t)).squareRoot() / (1 - powf(Float(beta1), t))
-        let oneMinusBeta1 = Float(1 - beta1), oneMinusBeta2 = Float(1 - beta2)
+        let lr = learningRate, b1 = Float(beta1), b2 = Float(beta2)
         iterations += 1
-        return slots.update(parameters, gradients: gradients, slots: ["m", "v"]) { s in
-            let w = s.parameter, g = s.gradient, m = s.slot("m"), v = s.slot("v")
+        return slots.update(parameters, gradients: gradients, slots: ["m"]) { s in
+            let w = s.parameter, g = s.gradient, m = s.slot("m")
             for i in s.indices {
-                w[i] -= w[i] * wd * lr                        // decoupled weight decay, before Adam
-                m[i] += (g[i] - m[i]) * oneMinusBeta1
-                v[i] += (g[i] * g[i] - v[i]) * oneMinusBeta2
-                w[i] -= m[i] * alpha / (v[i].squareRoot() + eps)
+                let c = m[i] * b1 + g[i] * (1 - b1)           // the direction: sign of this mix
+                w[i] -= lr * (c > 0 ? 1 : c < 0 ? -1 : 0)
+                m[i] = m[i] * b2 + g[i] * (1 - b2)            // then the momentum moves on
             }
         }
     }
 }
 
-@Suite("Documentation example: AdamW")
+@Suite("Documentation example: Lion")
 struct DocOptimizerExampleTests {
-    @Test("two steps with weight decay match Keras 3's AdamW formulas, computed in float64")
-    func twoSteps() throws {
-        var optimizer = AdamW(learningRate: 0.01, weightDecay: 0.1)
+    @Test("three steps match Keras 3's Lion formulas, computed in float64")
+    func threeSteps() throws {
+        var optimizer = Lion(learningRate: 0.01)
         var w = Tensor(shape: [3], scalars: [1, -0.5, 0.25])
-        let gradients = [Tensor(shape: [3], scalars: [0.5, 0.1, -0.2]), Tensor(shape: [3], scalars: [-0.25, 0.3, 0.4])]
-        // By hand, in float64 (as NumPy would): for t = 1, 2: w ← w − w·0.1·0.01;
-        // m ← m + (g − m)·0.1; v ← v + (g² − v)·0.001; w ← w − m·α / (√v + 1e-7) with
-        // α = 0.01·√(1 − 0.999ᵗ) / (1 − 0.9ᵗ). (Decaying after the Adam step instead would give
-        // 0.98536036… for the first scalar at t = 2, 1.3e-5 away.)
-        let expected: [[Double]] = [[0.9890000632451532, -0.5094996837822336, 0.25974984188861694],
-                                    [0.985347707857547, -0.5181679035064711, 0.25582908266620463]]
+        let gradients = [[0.5, 0.1, -0.2], [-0.25, 0.3, 0.4], [-0.1, 0, -0.3]].map { Tensor(shape: [3], scalars: $0) }
+        // By hand, in float64: c = 0.9·m + 0.1·g; w ← w − 0.01·sign(c); m ← 0.99·m + 0.01·g.
+        // Step 2's last scalar falls although its momentum is negative (c = −0.0018 + 0.04 > 0);
+        // step 3's middle gradient is 0, and the momentum alone sets the sign.
+        let expected: [[Double]] = [[0.99, -0.51, 0.26], [1.0, -0.52, 0.25], [1.01, -0.53, 0.26]]
         for (t, g) in gradients.enumerated() {
             w = try #require(optimizer.step(parameters: ["dense.kernel": w], gradients: ["dense.kernel": g])["dense.kernel"])
             for i in 0..<3 {
                 #expect(abs(Double(w.scalars[i]) - expected[t][i]) <= 1e-6, "step \(t + 1), w[\(i)] = \(w.scalars[i]), expected \(expected[t][i])")
             }
         }
-        let m = try #require(optimizer.state["dense.kernel/m"]), v = try #require(optimizer.state["dense.kernel/v"])
-        for (i, (expectedM, expectedV)) in zip([0.02, 0.039, 0.022], [0.00031225, 0.00009999, 0.00019996]).enumerated() {
-            #expect(abs(Double(m.scalars[i]) - expectedM) <= 1e-6 && abs(Double(v.scalars[i]) - expectedV) <= 1e-6,
-                    "m[\(i)] = \(m.scalars[i]), v[\(i)] = \(v.scalars[i])")
+        let m = try #require(optimizer.state["dense.kernel/m"])
+        for (i, expectedM) in [0.0014255, 0.0039501, -0.0010002].enumerated() {
+            #expect(abs(Double(m.scalars[i]) - expectedM) <= 1e-7, "m[\(i)] = \(m.scalars[i])")
         }
-        #expect(optimizer.iterations == 2 && Set(optimizer.state.keys) == ["dense.kernel/m", "dense.kernel/v"])
+        #expect(optimizer.iterations == 3 && Set(optimizer.state.keys) == ["dense.kernel/m"])
     }
 
-    @Test("with weight decay 0 it takes the built-in Adam's steps, bit for bit")
-    func withoutDecayIsAdam() throws {
+    @Test("120 steps of fixed gradients match keras.optimizers.Lion", .tags(.golden), arguments: ["optimizer.lion.default", "optimizer.lion.betas"])
+    func matchesKeras(_ name: String) throws {
+        let golden = try GoldenSuite.load("methods").named(name)
+        var optimizer = Lion(learningRate: Float(try #require(golden.param("learning_rate").double)),
+                             beta1: try #require(golden.param("beta_1").double), beta2: try #require(golden.param("beta_2").double))
+        let gradients = try golden.tensor("gradients"), expected = try golden.tensor("trajectory")
+        let steps = gradients.shape[0], shape: Shape = [gradients.shape[1], gradients.shape[2]]
+        var w = try golden.tensor("w0"), actual: [Float] = []
+        for t in 0..<steps {
+            let g = gradients.slice(batch: t..<t + 1).reshaped(shape)
+            w = try #require(optimizer.step(parameters: ["var.kernel": w], gradients: ["var.kernel": g])["var.kernel"])
+            actual += w.scalars
+        }
+        expectClose(Tensor(shape: expected.shape, scalars: actual), expected, tolerance: golden.tolerance, name)
+    }
+
+    @Test("large parameters are updated in slices on several threads, with the bits of one pass")
+    func slicesAgree() throws {
         var rng = SeededRNG(seed: 8)
-        var adamW = AdamW(learningRate: 0.01, weightDecay: 0), adam = Adam(learningRate: 0.01)
-        var a = ["w": Tensor.uniform([70_000], low: -1, high: 1, using: &rng)], b = a   // large: updated in slices
+        var lion = Lion(learningRate: 0.01)
+        var w = ["w": Tensor.uniform([70_000], low: -1, high: 1, using: &rng)]   // large: updated in slices
+        var m = Tensor.zeros([70_000]), reference = w["w"]!.scalars
         for _ in 0..<4 {
             let g = ["w": Tensor.uniform([70_000], low: -1, high: 1, using: &rng)]
-            a = adamW.step(parameters: a, gradients: g)
-            b = adam.step(parameters: b, gradients: g)
+            w = lion.step(parameters: w, gradients: g)
+            // The same rule in one plain loop.
+            let gs = g["w"]!.scalars
+            var ms = m.scalars
+            for i in 0..<ms.count {
+                let c = ms[i] * Float(0.9) + gs[i] * (1 - Float(0.9))
+                reference[i] -= Float(0.01) * (c > 0 ? 1 : c < 0 ? -1 : 0)
+                ms[i] = ms[i] * Float(0.99) + gs[i] * (1 - Float(0.99))
+            }
+            m = Tensor(shape: [70_000], scalars: ms)
         }
-        let (x, y) = (try #require(a["w"]).scalars, try #require(b["w"]).scalars)
-        let differs = x.indices.first { x[$0].bitPattern != y[$0].bitPattern }
+        let x = try #require(w["w"]).scalars
+        let differs = x.indices.first { x[$0].bitPattern != reference[$0].bitPattern }
         #expect(differs == nil, "first difference at scalar \(differs ?? -1)")
-        #expect(adamW.state == adam.state)
+        #expect(lion.state["w/m"]?.scalars == m.scalars)
     }
 
-    @Test("restore takes Adam-shaped state and refuses another optimizer's")
+    @Test("restore takes Lion-shaped state and refuses another optimizer's")
     func restoreChecks() throws {
-        var optimizer = AdamW()
-        try optimizer.restore(state: ["dense.kernel/m": .zeros([2]), "dense.kernel/v": .zeros([2])], iterations: 3)
+        var optimizer = Lion()
+        try optimizer.restore(state: ["dense.kernel/m": .zeros([2])], iterations: 3)
         #expect(optimizer.iterations == 3)
-        #expect(throws: OptimizerError.unknownSlot(key: "dense.kernel/rms", optimizer: "AdamW", slots: ["m", "v"])) {
-            try optimizer.restore(state: ["dense.kernel/rms": .zeros([2])], iterations: 1)
+        #expect(throws: OptimizerError.unknownSlot(key: "dense.kernel/v", optimizer: "Lion", slots: ["m"])) {
+            try optimizer.restore(state: ["dense.kernel/v": .zeros([2])], iterations: 1)
         }
         #expect(throws: OptimizerError.negativeIterations(-1)) { try optimizer.restore(state: [:], iterations: -1) }
     }
@@ -125,21 +143,22 @@ struct DocOptimizerExampleTests {
                                          shuffle: false, preprocessing: .caffe)
         var rng = SeededRNG(seed: 3)
         let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
-        let trainer = try Trainer(model: model, optimizer: AdamW(learningRate: 3e-3), freezing: .from("block3_conv1"))
+        let trainer = try Trainer(model: model, optimizer: Lion(learningRate: 5e-3), freezing: .from("block3_conv1"))
         let before = try trainer.evaluate(&source).loss
         try trainer.fit(&source, epochs: 2, stepsPerEpoch: 5)
         let after = try trainer.evaluate(&source).loss
-        #expect(after.isFinite && after < 0.5 * before, "loss \(before) → \(after) after 10 AdamW steps on the same 16 photos")
+        #expect(after.isFinite && after < 0.5 * before, "loss \(before) → \(after) after 10 Lion steps on the same 16 photos")
 
         let initial = model.parameterDictionary, trained = trainer.model.parameterDictionary
         for key in ["block1_conv1.kernel", "block2_conv2.bias"] { #expect(trained[key] == initial[key], "\(key) is frozen") }
-        for key in ["block3_conv1.kernel", "block5_conv1.kernel", "dense_1.bias"] { #expect(trained[key] != initial[key], "\(key) trains") }
-        #expect(Set(trainer.optimizer.state.keys) == Set(trainer.trainable.flatMap { [$0 + "/m", $0 + "/v"] }))
+        // (Not a one-scalar bias: steps of exactly ±lr may bring a single weight back to its start.)
+        for key in ["block3_conv1.kernel", "block5_conv1.kernel", "dense_1.kernel"] { #expect(trained[key] != initial[key], "\(key) trains") }
+        #expect(Set(trainer.optimizer.state.keys) == Set(trainer.trainable.map { $0 + "/m" }))
 
-        // A checkpoint carries AdamW's slots and step count: a new trainer continues exactly.
+        // A checkpoint carries Lion's slots and step count: a new trainer continues exactly.
         let checkpoint = try trainer.checkpoint()
         let resumed = try Trainer(model: try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths),
-                                  optimizer: AdamW(learningRate: 3e-3), freezing: .from("block3_conv1"))
+                                  optimizer: Lion(learningRate: 5e-3), freezing: .from("block3_conv1"))
         try resumed.restore(from: checkpoint)
         #expect(resumed.optimizer.iterations == 10)
         var a = source, b = source
