@@ -14,9 +14,9 @@ public struct ImageDecodingOptions: Sendable, Hashable {
     /// warns there and refuses at twice that; Finetune refuses at the limit).
     public var maxPixels: Int
 
-    public static let pillowMaxImagePixels = 89_478_485
+    package static let pillowMaxImagePixels = 89_478_485
 
-    public init(appliesEXIFOrientation: Bool = false, maxPixels: Int = ImageDecodingOptions.pillowMaxImagePixels) {
+    public init(appliesEXIFOrientation: Bool = false, maxPixels: Int = 89_478_485) {
         self.appliesEXIFOrientation = appliesEXIFOrientation
         self.maxPixels = maxPixels
     }

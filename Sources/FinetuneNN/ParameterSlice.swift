@@ -28,7 +28,7 @@ public struct ParameterSlice {
     }
 
     /// Number of scalars in the slice.
-    public var count: Int { parameter.count }
+    package var count: Int { parameter.count }
 
     /// `0 ..< count`: the indices of every buffer of the slice.
     public var indices: Range<Int> { 0..<parameter.count }

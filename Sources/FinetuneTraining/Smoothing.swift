@@ -2,7 +2,7 @@
 /// §5.3): s₀ = x₀, sᵢ = f·sᵢ₋₁ + (1 − f)·xᵢ. `factor` f ∈ [0, 1): 0 returns the series unchanged,
 /// larger is smoother (Chollet's recipe uses 0.8). Empty in, empty out. A NaN poisons everything after it,
 /// as in the book's code.
-public func exponentialMovingAverage(_ series: [Double], factor: Double = 0.8) -> [Double] {
+package func exponentialMovingAverage(_ series: [Double], factor: Double = 0.8) -> [Double] {
     var out: [Double] = []
     out.reserveCapacity(series.count)
     for x in series {
@@ -22,7 +22,9 @@ extension History {
         return (epochNumbers, values)
     }
 
-    /// `series(_:)` smoothed with ``exponentialMovingAverage(_:factor:)`` (epochs unchanged).
+    /// `metric` of every epoch that has it, smoothed by an exponential moving average, the book's
+    /// `smooth_curve` (Chollet, §5.3): s₀ = x₀, sᵢ = f·sᵢ₋₁ + (1 − f)·xᵢ with `factor` f ∈ [0, 1)
+    /// (0: unchanged; Chollet's recipe uses 0.8); a NaN poisons what follows, as in the book's code.
     /// With `restartingEachPhase` (the default) each phase is smoothed on its own, s₀ = x₀ at its
     /// first epoch, so phase 2's curve is exactly the book's smoothed fine-tuning curve and phase 1
     /// does not leak into it; otherwise the whole series is one EMA.

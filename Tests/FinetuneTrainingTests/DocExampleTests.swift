@@ -25,18 +25,18 @@ func twoPhaseTransfer(train: inout some DataSource, validation: some DataSource,
     let features = try base.outputShape(for: Shape([1] + recipe.inputShape.dimensions)).scalarCount
     let model = try Sequential(name: "sequential", inputShape: recipe.inputShape, [
         base,
-        Flatten(name: "flatten"),
-        Dense(name: "dense", inputSize: features, units: recipe.denseUnits, activation: .relu, using: &rng),
-        Dense(name: "dense_1", inputSize: recipe.denseUnits, units: 1, activation: .sigmoid, using: &rng),
+        Layers.flatten(name: "flatten"),
+        Layers.dense(name: "dense", inputSize: features, units: recipe.denseUnits, activation: .relu, using: &rng),
+        Layers.dense(name: "dense_1", inputSize: recipe.denseUnits, units: 1, activation: .sigmoid, using: &rng),
     ])
     // Phase 1: the whole base is frozen; only the head trains.
     let trainer = try Trainer(model: model, optimizer: recipe.phase1.optimizer(), freezing: .all(of: "vgg16"))
     try trainer.fit(&train, epochs: recipe.phase1.epochs, stepsPerEpoch: recipe.stepsPerEpoch, validation: validation,
-                    validationSteps: recipe.validationSteps, callbacks: [ProgressBar(quiet: !verbose)])
+                    validationSteps: recipe.validationSteps, callbacks: [Callbacks.progressBar(quiet: !verbose)])
     // Phase 2: block5 and the head train, with a fresh RMSprop at a lower learning rate.
     try trainer.beginPhase(freezing: .from(recipe.unfreezeFrom), optimizer: recipe.phase2.optimizer())
     try trainer.fit(&train, epochs: recipe.phase2.epochs, stepsPerEpoch: recipe.stepsPerEpoch, validation: validation,
-                    validationSteps: recipe.validationSteps, callbacks: [ProgressBar(quiet: !verbose)])
+                    validationSteps: recipe.validationSteps, callbacks: [Callbacks.progressBar(quiet: !verbose)])
     return (trainer, try trainer.evaluate(&test, steps: recipe.testSteps))
 }
 

@@ -7,7 +7,7 @@ extension History {
     package static let plotNames = ["accuracy", "loss", "accuracy_smoothed", "loss_smoothed"]
 
     /// The four charts (name, chart): accuracy and loss per epoch, then the same smoothed with
-    /// ``exponentialMovingAverage(_:factor:)`` restarted at each phase (factor 0.8, Chollet's).
+    /// an exponential moving average (``smoothed(_:factor:restartingEachPhase:)``) restarted at each phase (factor 0.8, Chollet's).
     package func curveCharts(smoothing factor: Double = 0.8, width: Int = 800, height: Int = 500) -> [(name: String, chart: LineChart)] {
         let markers = phaseStarts.dropFirst().map {
             VerticalMarker(x: Double($0.epoch) - 0.5, label: "phase \($0.phase)")
