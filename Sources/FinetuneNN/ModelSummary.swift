@@ -31,7 +31,9 @@ public struct ModelSummary: Sendable, CustomStringConvertible {
     public var nonTrainableParameters: Int { totalParameters - trainableParameters }
 
     public var description: String {
-        let widths = (name: 33, shape: 26, params: 15)
+        // Keras' widths, wider where a row would not fit.
+        let longest = rows.map { 2 * $0.depth + $0.name.count + $0.type.count + 3 }.max() ?? 0
+        let widths = (name: max(33, longest + 1), shape: 26, params: 15)
         let connected = rows.contains { $0.connectedTo != nil }
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
         func leftPad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
