@@ -28,6 +28,11 @@ Cases (names are prefixes the Swift tests select by):
                   computes from the sigmoid's logits) with one branch frozen (`trainable = False`:
                   its BatchNormalization runs in inference mode and keeps its statistics): the
                   loss of each step and every weight and moving statistic after it (`step<k>/<key>`).
+  weights.classifier
+                  That classifier's initial weights (of `fit.frozen_shortcut`) as Keras writes them:
+                  `classifier.weights.h5` (Keras 3 `save_weights`, groups named by class) and
+                  `classifier_legacy.h5` (the Keras 2 layout, layers by name), with the weights by
+                  key and the inference-mode prediction for `x`.
 
 Run: `python3 Goldens/generate.py graph` (pins: Goldens/requirements.txt). Deterministic.
 """
@@ -224,10 +229,34 @@ def fit_cases(suite):
                     key = f"{BLOCK}{suffix}.{stat}"
                     if not np.array_equal(tensors[f"step3/{key}"], tensors["w/" + key]):
                         sys.exit(f"gen_graph: Keras changed the frozen {key}")
+        if variant == "frozen_shortcut":
+            # The initial weights as Keras writes them, in both layouts (see weights_files).
+            weights_files(suite, model, {k[2:]: v for k, v in tensors.items() if k.startswith("w/")}, x)
         suite.add(f"fit.{variant}", tensors, TOL, FIT_WHY, seed=seed,
                   params={"layers": layer_names(model), "learning_rate": 0.1,
                           "frozen": [BLOCK + s for s in frozen],
                           "trainable": sorted(names[id(v)] for v in model.trainable_weights)})
+
+
+def weights_files(suite, model, initial, x):
+    """`classifier.weights.h5` (Keras 3 `save_weights`: groups by class, `batch_normalization_2`)
+    and `classifier_legacy.h5` (the Keras 2 layout of Keras' downloaded ImageNet files:
+    `layer_names`, `weight_names`) holding `initial`; case `weights.classifier`: those weights by
+    key and the model's inference-mode prediction for `x`."""
+    trained = [v.numpy() for v in model.weights]
+    for v in model.weights:
+        v.assign(initial[next(k for k, w in keyed(model) if w is v)])
+    model.save_weights(str(suite.dir / "classifier.weights.h5"))
+    from keras.src.legacy.saving import legacy_h5_format
+    import h5py
+    with h5py.File(suite.dir / "classifier_legacy.h5", "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+    tensors = {"x": x, "y": model(tf.constant(x), training=False).numpy()}
+    tensors.update({"w/" + k: v for k, v in initial.items()})
+    suite.add("weights.classifier", tensors, TOL, "one inference pass of eight small layers in float32", seed=None,
+              params={"files": ["classifier.weights.h5", "classifier_legacy.h5"], "layers": layer_names(model)})
+    for v, t in zip(model.weights, trained):
+        v.assign(t)
 
 
 if __name__ == "__main__":

@@ -109,4 +109,25 @@ struct GraphTrainingTests {
         #expect(counts[.conv2DForward] == 0 && counts[.batchNormForward] == 0)
         #expect(again.loss == ha.validationLoss.last)
     }
+
+    @Test("Keras' weight files of the graph load into it — Keras 3 by class and order, Keras 2 by layer name — and predict as Keras does",
+          .tags(.golden), arguments: ["classifier.weights.h5", "classifier_legacy.h5"])
+    func kerasWeights(_ file: String) throws {
+        let g = try Self.suite.get().named("weights.classifier")
+        var model = try Self.model()
+        let weights = try KerasWeights.read(from: GoldenSuite.root.appendingPathComponent("graph/" + file))
+        let pairs = try weights.load(into: &model)
+        #expect(pairs.count == 7)
+        for (key, value) in model.parameters { #expect(value == (try g.tensor("w/" + key)), "\(key) from \(file)") }
+        expectClose(model(try g.tensor("x")), try g.tensor("y"), tolerance: g.tolerance, "prediction with \(file)")
+        // Written back, the Keras 3 layout is Keras' own.
+        if file == "classifier.weights.h5" {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("graph-\(getpid()).weights.h5")
+            defer { try? FileManager.default.removeItem(at: out) }
+            try KerasWeights.write(model: model, to: out)
+            let again = try KerasWeights.read(from: out)
+            #expect(again.entries.map(\.path) == weights.entries.map(\.path))
+            #expect(again.entries.map(\.tensors) == weights.entries.map(\.tensors))
+        }
+    }
 }
