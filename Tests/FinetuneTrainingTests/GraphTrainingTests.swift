@@ -74,6 +74,20 @@ struct GraphTrainingTests {
         #expect(fresh.currentWeights() == trainer.currentWeights())
     }
 
+    @Test("through a distribution strategy of identical processes: the same weights and moving statistics as alone")
+    func distributed() throws {
+        let g = try Self.suite.get().named("fit.frozen_shortcut")
+        let alone = try Self.trainer(g), shared = try Self.trainer(g)
+        shared.distribution = MirroredProcesses(copies: 3)
+        let source = TensorSource(images: try g.tensor("x"), labels: try g.tensor("labels"), batchSize: 8)
+        var a = source, b = source
+        try alone.fit(&a, epochs: 1, stepsPerEpoch: 2)
+        try shared.fit(&b, epochs: 1, stepsPerEpoch: 2)
+        let wa = alone.currentWeights(), wb = shared.currentWeights()
+        for (key, value) in wa { expectClose(try #require(wb[key]), value, tolerance: 1e-6, key) }
+        #expect(wa["conv2_block1_2_bn.moving_mean"] != (try g.tensor("w/conv2_block1_2_bn.moving_mean")))
+    }
+
     @Test("the frozen prefix of a graph ends at a single tensor: after the block when only the head trains, nowhere inside it")
     func modelSplit() throws {
         let model = try Self.model()
