@@ -4,11 +4,11 @@ import FinetuneNN
 extension KerasWeights {
     /// Which of a model's layers to load.
     public enum Scope: Sendable, Hashable {
-        /// Every layer with weights: the file's convolutions and dense layers must pair up with
-        /// the model's, one to one.
+        /// Every layer with weights: the file's convolutions, dense and batch-normalization layers
+        /// must pair up with the model's, one to one.
         case all
-        /// Only convolutions (a pretrained base such as VGG16's 13): the file's dense layers are
-        /// ignored, the model's dense layers keep their values.
+        /// Only convolutions (a pretrained base such as VGG16's 13): the file's other layers are
+        /// ignored, the model's other layers keep their values.
         case convolutions
     }
 
@@ -21,9 +21,13 @@ extension KerasWeights {
     /// The parameter values `load(into:scope:)` would set, by key, after checking every pairing.
     ///
     /// The model's leaf layers with weights (``FinetuneNN/Layer/sublayers``, depth first) are split
-    /// by kind (convolution / dense); so are the file's entries; the n-th convolution of the file
-    /// goes to the n-th convolution of the model, and the same for dense layers. Each entry's
-    /// tensors go to the layer's parameters in order (kernel, bias). Counts and shapes must match.
+    /// by kind (convolution / dense / batch normalization); so are the file's entries. When the
+    /// file names its layers (the Keras 2 layout) and the names of one kind are the model's, each
+    /// entry goes to the layer of its name; otherwise the n-th convolution of the file goes to the
+    /// n-th convolution of the model, and the same for the other kinds (a `Graph` lists its layers
+    /// in Keras' `model.layers` order, which numbers Keras 3's `conv2d_N`). Each entry's tensors go
+    /// to the layer's parameters in order (kernel, bias; gamma, beta, moving mean, moving
+    /// variance). Counts and shapes must match.
     package func assignments(for model: some Layer, scope: Scope = .all) throws
         -> (values: [(key: String, value: Tensor)], pairs: [Assignment]) {
         let file = self.file.path
@@ -38,7 +42,7 @@ extension KerasWeights {
                 file: file, layer: odd.label,
                 reason: "in the file has tensors of shapes \(odd.tensors.map { "\($0.shape)" }.joined(separator: ", "))")
         }
-        let kinds: [KerasLayerKind] = scope == .all ? [.convolution, .dense] : [.convolution]
+        let kinds: [KerasLayerKind] = scope == .all ? [.convolution, .dense, .batchNormalization] : [.convolution]
         var values: [(key: String, value: Tensor)] = []
         var pairs: [Assignment] = []
         for kind in kinds {
@@ -48,7 +52,9 @@ extension KerasWeights {
                 throw KerasWeightsError.layerCountMismatch(file: file, kind: kind, fileLayers: fileSide.map(\.label),
                                                            modelLayers: modelSide.map(\.name))
             }
-            for (entry, leaf) in zip(fileSide, modelSide) {
+            let named = Dictionary(fileSide.compactMap { e in e.layerName.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
+            let byName = named.count == fileSide.count && Set(named.keys) == Set(modelSide.map(\.name))
+            for (entry, leaf) in zip(byName ? modelSide.map { named[$0.name]! } : fileSide, modelSide) {
                 guard entry.tensors.count == leaf.parameters.count else {
                     throw KerasWeightsError.parameterCountMismatch(file: file, layer: leaf.name, entry: entry.label,
                                                                    modelCount: leaf.parameters.count,

@@ -9,7 +9,8 @@ extension KerasWeights {
     ///
     /// Layout, as Keras 3 writes it: each container's layers go under `<container>/layers/`; a
     /// nested container is named `containerClass` (`functional`, Keras' class for
-    /// `keras.applications.VGG16`), a convolution `conv2d`, a dense layer `dense`, numbered per
+    /// `keras.applications.VGG16`), a convolution `conv2d`, a dense layer `dense`, a batch
+    /// normalization `batch_normalization`, numbered per
     /// class in order (`conv2d`, `conv2d_1`, …, `conv2d_12`); variables are datasets
     /// `vars/0` (kernel), `vars/1` (bias); every `vars` group carries the layer name as attribute
     /// `name`. Layers without weights are left out (Keras needs nothing for them). Written
@@ -52,7 +53,11 @@ extension KerasWeights {
             } else {
                 let parameters = child.parameters
                 guard !parameters.isEmpty, let kind = WeightedLeaf.kind(of: parameters) else { continue }
-                className = kind == .convolution ? "conv2d" : "dense"
+                switch kind {
+                case .convolution: className = "conv2d"
+                case .dense: className = "dense"
+                case .batchNormalization: className = "batch_normalization"
+                }
             }
             let n = counters[className, default: 0]
             counters[className] = n + 1

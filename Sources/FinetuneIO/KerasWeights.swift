@@ -7,6 +7,8 @@ public enum KerasLayerKind: String, Sendable, Hashable, CustomStringConvertible 
     case convolution
     /// A rank-2 kernel (in, out) — Keras `Dense`.
     case dense
+    /// Four vectors gamma, beta, moving mean, moving variance — Keras `BatchNormalization`.
+    case batchNormalization = "batch normalization"
     public var description: String { rawValue }
 }
 
@@ -43,11 +45,13 @@ public struct KerasWeights: Sendable {
         package var layerName: String?
         /// The layer's tensors in Keras order (kernel, bias).
         public var tensors: [Tensor]
-        /// Convolution (rank-4 first tensor), dense (rank 2), or `nil` for anything else.
+        /// Convolution (rank-4 first tensor), dense (rank 2), batch normalization (four vectors),
+        /// or `nil` for anything else.
         package var kind: KerasLayerKind? {
             switch tensors.first?.rank {
             case 4: return .convolution
             case 2: return .dense
+            case 1 where tensors.count == 4 && tensors.allSatisfy { $0.rank == 1 }: return .batchNormalization
             default: return nil
             }
         }

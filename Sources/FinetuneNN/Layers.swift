@@ -108,4 +108,13 @@ public enum Layers {
     public static func relu(maxValue: Float? = nil, name: String = "re_lu") -> any Layer {
         ReLU(maxValue: maxValue, name: name)
     }
+
+    /// Keras' `Add`, a merge layer: the element-wise sum of its inputs, which all have one shape
+    /// (the merge of a residual connection). Wire it with several inputs:
+    /// `try g.add(Layers.add(name: "add"), to: x, shortcut)` (``GraphBuilder``).
+    public static func add(name: String = "add") -> any Layer { Add(name: name) }
+
+    /// Keras' `Concatenate` on the last axis (the channels of NHWC), a merge layer: its inputs'
+    /// channels one after the other; every other dimension is shared (``GraphBuilder``).
+    public static func concatenate(name: String = "concatenate") -> any Layer { Concatenate(name: name) }
 }
