@@ -2,7 +2,7 @@
 // input is written to one temporary file first. Built by .ci/fuzz with
 // `swiftc -sanitize=fuzzer,address`; not part of the package.
 import Foundation
-import FinetuneIO
+@testable import FinetuneIO
 
 private let scratch = URL(fileURLWithPath: NSTemporaryDirectory())
     .appendingPathComponent("finetune-fuzz-keras-\(getpid()).h5")

@@ -38,13 +38,13 @@ public struct KerasWeights: Sendable {
     }
 
     /// One layer's weights in the file.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// Where it lives in the file (`layers/functional/layers/conv2d_10`, `block1_conv1`).
-        public var path: String
+        package var path: String
         /// The Keras layer name when the file records it (`block5_conv1`), else `nil`.
         package var layerName: String?
         /// The layer's tensors in Keras order (kernel, bias).
-        public var tensors: [Tensor]
+        package var tensors: [Tensor]
         /// Convolution (rank-4 first tensor), dense (rank 2), batch normalization (four vectors),
         /// or `nil` for anything else.
         package var kind: KerasLayerKind? {
@@ -69,7 +69,7 @@ public struct KerasWeights: Sendable {
     /// numbers compared as numbers; Keras 3 numbers layers per class (`conv2d_N`, `dense_N`), so
     /// only the order among entries of one ``Entry/kind`` is the model's order — which is all
     /// ``load(into:scope:)`` relies on.
-    public var entries: [Entry]
+    package var entries: [Entry]
 
     package init(file: URL, layout: Layout, entries: [Entry]) {
         self.file = file

@@ -33,10 +33,10 @@ import FinetuneCore
 /// let checkpoint = try TorchCheckpoint.read(from: URL(fileURLWithPath: "efficientnet-lite0-57934424.pth"))
 /// for (name, tensor) in checkpoint.tensors { print(name, tensor.shape) }   // _conv_stem.weight [32, 3, 3, 3] …
 /// ```
-public struct TorchCheckpoint: Sendable {
+package struct TorchCheckpoint: Sendable {
     /// The `state_dict`'s tensors in the file's order (a key saved twice keeps its first position
     /// and its last value, as Python's dictionaries do).
-    public var tensors: [(name: String, tensor: Tensor)]
+    package var tensors: [(name: String, tensor: Tensor)]
 
     /// Which of `torch.save`'s two formats the file is in.
     package enum Format: Sendable, Equatable { case legacy, zip }
@@ -44,7 +44,7 @@ public struct TorchCheckpoint: Sendable {
 
     /// Reads the PyTorch checkpoint at `url`. Throws ``TorchCheckpointError``, naming the file
     /// and what was refused.
-    public static func read(from url: URL) throws -> TorchCheckpoint {
+    package static func read(from url: URL) throws -> TorchCheckpoint {
         let bytes: [UInt8]
         do { bytes = try AtomicFile.readAll(url.path) } catch {
             if error.code == ENOENT { throw TorchCheckpointError.fileNotFound(file: url.path) }

@@ -1,6 +1,6 @@
 /// Why a PyTorch checkpoint was not read. Each description names the file (and the tensor,
 /// storage, global or opcode concerned) and says what to do; nothing in a refused file was run.
-public enum TorchCheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum TorchCheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Nothing at this path.
     case fileNotFound(file: String)
     /// The file exists but could not be read.
@@ -28,7 +28,7 @@ public enum TorchCheckpointError: Error, Sendable, Equatable, CustomStringConver
     /// The file holds something other than a dictionary of tensors (a list, a whole training checkpoint).
     case notAStateDict(file: String, found: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .fileNotFound(file):
             return "PyTorch checkpoint \(file) does not exist: check the path (`bash .ci/install-deps --weights` "

@@ -25,7 +25,7 @@ public struct TwoPhaseRecipe: Sendable, Hashable {
         public var learningRate: Float
         public var epochs: Int
 
-        public init(learningRate: Float, epochs: Int) {
+        package init(learningRate: Float, epochs: Int) {
             self.learningRate = learningRate
             self.epochs = epochs
         }
@@ -57,7 +57,7 @@ public struct TwoPhaseRecipe: Sendable, Hashable {
     /// Test batches in the final evaluation.
     public var testSteps: Int
 
-    public init(imageSize: Int, batchSize: Int, denseUnits: Int, augmentation: Augmentation, preprocessing: Preprocessing,
+    package init(imageSize: Int, batchSize: Int, denseUnits: Int, augmentation: Augmentation, preprocessing: Preprocessing,
                 stepsPerEpoch: Int, validationSteps: Int, phase1: Phase, phase2: Phase, unfreezeFrom: String, testSteps: Int) {
         self.imageSize = imageSize
         self.batchSize = batchSize
@@ -111,7 +111,7 @@ public struct TwoPhaseRecipe: Sendable, Hashable {
     }
 
     /// The same model with all-zero weights, to be replaced by loaded ones.
-    public func model(widths: [Int] = VGG16.standardWidths) throws -> Sequential {
+    package func model(widths: [Int] = VGG16.standardWidths) throws -> Sequential {
         try VGG16.binaryClassifier(inputShape: inputShape, widths: widths, denseUnits: denseUnits)
     }
 }
