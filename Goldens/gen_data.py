@@ -32,6 +32,7 @@ from PIL import Image, ImageOps
 
 import keras
 from keras.src.legacy.preprocessing import image as kimage
+from keras.src.applications import imagenet_utils
 from keras.src.applications import vgg16
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -458,8 +459,13 @@ def flow_cases():
 
     def generator(cfg):
         cfg = dict(cfg)
-        if cfg.pop("preprocessing", None) == "caffe":
+        mode = cfg.pop("preprocessing", None)
+        if mode == "caffe":
             cfg["preprocessing_function"] = vgg16.preprocess_input
+        elif mode in ("tf", "torch"):
+            cfg["preprocessing_function"] = lambda x, m=mode: imagenet_utils.preprocess_input(x, mode=m)
+        elif mode == "lite":   # EfficientNet-Lite's (x - 127) / 128, as float32 NumPy computes it
+            cfg["preprocessing_function"] = lambda x: (x - np.float32(127)) / np.float32(128)
         return kimage.ImageDataGenerator(**cfg)
 
     def run(name, cfg, passes_index=3, batches=4, **kw):
@@ -493,6 +499,9 @@ def flow_cases():
     run("none_mode", plain, target_size=(6, 5), batch_size=12, class_mode=None, shuffle=False, batches=2)
     run("caffe", dict(preprocessing="caffe"), target_size=(6, 5), batch_size=5, class_mode="binary", shuffle=False,
         batches=3)
+    for mode in ("tf", "torch", "lite"):
+        run(mode, dict(preprocessing=mode), target_size=(6, 5), batch_size=5, class_mode="binary", shuffle=False,
+            batches=2)
     aug = dict(rescale=1.0 / 255, rotation_range=40, width_shift_range=0.2, height_shift_range=0.2,
                shear_range=0.2, zoom_range=0.2, horizontal_flip=True, fill_mode="nearest")
     run("augmented_seed_recipe", aug, target_size=(8, 8), batch_size=5, class_mode="binary", shuffle=True, seed=5,

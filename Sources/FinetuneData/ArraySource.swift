@@ -40,8 +40,8 @@ public struct ArraySource: ShardableSource, Sendable {
         }
         guard batchSize > 0 else { throw DataError.invalidConfiguration("batch size \(batchSize) must be positive") }
         try augmentation?.validate()
-        if case .caffe = preprocessing, images.shape[3] != 3 {
-            throw DataError.invalidConfiguration("caffe preprocessing needs 3 channels, images have \(images.shape[3])")
+        if preprocessing.needsRGB, images.shape[3] != 3 {
+            throw DataError.invalidConfiguration("\(preprocessing) preprocessing needs 3 channels, images have \(images.shape[3])")
         }
         let n = images.shape[0]
         self.sampleCount = n
@@ -84,7 +84,7 @@ public struct ArraySource: ShardableSource, Sendable {
         self.position = position
     }
 
-    /// The part of each batch this source serves (``DataShard/whole`` unless ``sharded(_:)``).
+    /// The part of each batch this source serves (the whole batch unless ``sharded(_:)``).
     public var shard: DataShard { owner.pipeline.shard }
 
     /// A copy serving only `shard` of each batch (its own worker threads; the other slots are

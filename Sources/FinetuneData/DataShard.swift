@@ -42,7 +42,7 @@ public struct DataShard: Sendable, Hashable, Codable, CustomStringConvertible {
 /// rest: positions, passes and batch counts stay those of the whole stream, so a position saved
 /// by any shard (or by the whole source) resumes every other.
 public protocol ShardableSource: DataSource {
-    /// The part of each batch this value serves (``DataShard/whole`` unless sharded).
+    /// The part of each batch this value serves (the whole batch unless sharded).
     var shard: DataShard { get }
     /// A copy serving `shard` of every batch, starting at this value's position.
     func sharded(_ shard: DataShard) -> Self

@@ -135,7 +135,7 @@ public struct DirectorySource: ShardableSource, Sendable {
 
     public mutating func seek(to position: DataSourcePosition) throws { try batches.seek(to: position) }
 
-    /// The part of each batch this source serves (``DataShard/whole`` unless ``sharded(_:)``).
+    /// The part of each batch this source serves (the whole batch unless ``sharded(_:)``).
     public var shard: DataShard { batches.shard }
 
     /// A copy serving only `shard` of each batch (its own worker threads; the other slots are

@@ -79,8 +79,8 @@ public struct PipelinedSource<Loader: SampleLoader>: ShardableSource, Sendable {
         guard workers >= 0, prefetch >= 1 else {
             throw DataError.invalidConfiguration("workers \(workers) must be ≥ 0 and prefetch \(prefetch) ≥ 1")
         }
-        if case .caffe = preprocessing, shape[2] != 3 {
-            throw DataError.invalidConfiguration("caffe preprocessing needs 3 channels, the loader's images have \(shape[2])")
+        if preprocessing.needsRGB, shape[2] != 3 {
+            throw DataError.invalidConfiguration("\(preprocessing) preprocessing needs 3 channels, the loader's images have \(shape[2])")
         }
         self.loader = loader
         self.classMode = classMode
@@ -122,7 +122,7 @@ public struct PipelinedSource<Loader: SampleLoader>: ShardableSource, Sendable {
         self.position = position
     }
 
-    /// The part of each batch this source serves (``DataShard/whole`` unless ``sharded(_:)``).
+    /// The part of each batch this source serves (the whole batch unless ``sharded(_:)``).
     public var shard: DataShard { owner.pipeline.shard }
 
     /// A copy serving only `shard` of each batch (its own worker threads; the other samples are

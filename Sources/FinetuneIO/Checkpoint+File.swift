@@ -41,7 +41,7 @@ extension Checkpoint {
     /// header's consistency, and that every weight and optimizer slot is finite (NaN or ±∞ throws
     /// ``CheckpointError/nonFinite(file:key:group:values:)`` naming the key, unless
     /// `allowingNonFinite`, for tools that inspect such a file). Keys and shapes are checked
-    /// against a model by ``verify(against:)`` / ``restore(into:)``.
+    /// against a model by ``restore(into:)``.
     public static func read(from url: URL, allowingNonFinite: Bool = false) throws -> Checkpoint {
         let bytes: [UInt8]
         do { bytes = try AtomicFile.readAll(url.path) } catch {

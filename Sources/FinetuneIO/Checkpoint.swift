@@ -111,7 +111,7 @@ public struct Checkpoint: Sendable {
     }
 
     /// Sets every parameter of `model` to the saved value. Checks every key and shape first
-    /// (``verify(against:)``); on any error `model` is left unchanged.
+    /// (names and shapes checked first); on any error `model` is left unchanged.
     public func restore(into model: inout some Layer) throws {
         try verify(against: model)
         var updated = model

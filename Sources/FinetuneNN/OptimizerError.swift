@@ -8,7 +8,7 @@ public enum OptimizerError: Error, Equatable, CustomStringConvertible {
     case slotShapeMismatch(key: String, expected: Shape, got: Shape)
     /// A restored iteration count is negative.
     case negativeIterations(Int)
-    /// Two parameter groups of ``ParameterGroups`` hold the same parameter.
+    /// Two parameter groups (``Optimizers/parameterGroups(_:groups:rates:in:)``) hold the same parameter.
     case parameterInTwoGroups(key: String)
 
     public var description: String {

@@ -32,7 +32,7 @@ extension Trainer {
         return c
     }
 
-    /// Writes ``checkpoint(metadata:)`` with ``checkpointMetadata`` to `path` atomically (a crash
+    /// Writes ``checkpoint(metadata:)`` (with the tools' run metadata, if any) to `path` atomically (a crash
     /// leaves the previous file). Under a ``distribution`` only rank 0 writes; the other ranks
     /// return at once.
     public func saveCheckpoint(to path: String) throws {

@@ -33,9 +33,14 @@ struct DirectorySourceTests {
         case let v: classMode = ClassMode(rawValue: v?.string ?? "categorical") ?? .categorical
         }
         let preprocessing: Preprocessing
-        if cfg?["preprocessing"]?.string == "caffe" { preprocessing = .caffe }
-        else if let r = cfg?["rescale"]?.double { preprocessing = .rescale(Float(r)) }
-        else { preprocessing = .none }
+        switch cfg?["preprocessing"]?.string {
+        case "caffe": preprocessing = .caffe
+        case "tf": preprocessing = .tf
+        case "torch": preprocessing = .torch
+        case "lite": preprocessing = .normalized(mean: [127, 127, 127], std: [128, 128, 128])
+        default:
+            if let r = cfg?["rescale"]?.double { preprocessing = .rescale(Float(r)) } else { preprocessing = .none }
+        }
         let augmented = cfg?["rotation_range"] != nil || cfg?["zoom_range"] != nil
         return try DirectorySource(
             directory: DataGoldens.directory.appendingPathComponent("tree/train").path,
@@ -62,6 +67,16 @@ struct DirectorySourceTests {
             for b in 0..<source.batchesPerPass { actual.append(Array(o[(b * source.batchSize)..<min((b + 1) * source.batchSize, o.count)])) }
         }
         #expect(actual == order)
+    }
+
+    @Test("Keras' preprocess_input modes, bit for bit: caffe, tf, torch, and EfficientNet-Lite's (x − 127) / 128",
+          .tags(.golden), arguments: ["flow.caffe", "flow.tf", "flow.torch", "flow.lite"])
+    func preprocessingModes(name: String) throws {
+        let golden = try DataGoldens.load().named(name)
+        var source = try Self.source(for: golden)
+        for b in 0..<(golden.params["batches"]?.int ?? 0) {
+            #expect(try source.next().images.scalars == (try golden.tensor("images\(b)")).scalars, "\(name) batch \(b)")
+        }
     }
 
     @Test("serves Keras' batches: pixels, preprocessing, augmentation (Keras' stream) and labels", .tags(.golden),

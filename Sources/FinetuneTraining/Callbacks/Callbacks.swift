@@ -86,7 +86,7 @@ public enum Callbacks {
     /// Sets the learning rate at the start of every epoch (Keras' `LearningRateScheduler`):
     /// `lr ← schedule(epoch, lr)`, `epoch` 1-based and continuing across phases, `lr` the rate in
     /// effect. A negative, infinite or NaN rate stops training with an error naming the epoch. For a
-    /// rate that changes every step, give the optimizer a ``LearningRateSchedule`` instead.
+    /// rate that changes every step, give the optimizer a ``/FinetuneNN/LearningRateSchedule`` instead.
     public static func learningRateScheduler(_ schedule: @escaping (_ epoch: Int, _ learningRate: Double) -> Double)
         -> any Callback {
         LearningRateScheduler(schedule)
