@@ -51,16 +51,25 @@ package struct ModelDescription: Codable, Sendable, Equatable {
     package var metric: any Metric { isBinary ? BinaryAccuracy() : CategoricalAccuracy() }
 
     /// The accepted `--preprocessing` words.
-    package static let preprocessingNames = ["rescale", "caffe", "none"]
+    package static let preprocessingNames = ["rescale", "caffe", "tf", "torch", "lite", "none"]
 
     /// Throws for an unknown preprocessing word.
-    package func preprocessingValue() throws -> Preprocessing {
-        switch preprocessing {
+    package func preprocessingValue() throws -> Preprocessing { try Self.preprocessing(named: preprocessing) }
+
+    /// The preprocessing a `--preprocessing` word names: `rescale` (×1/255, Chollet's), Keras'
+    /// `preprocess_input` modes `caffe`, `tf` and `torch`, `lite` (EfficientNet-Lite's
+    /// (x − 127) / 128), or `none`.
+    package static func preprocessing(named word: String) throws -> Preprocessing {
+        switch word {
         case "rescale": return .rescale255
         case "caffe": return .caffe
+        case "tf": return .tf
+        case "torch": return .torch
+        case "lite": return .normalized(mean: [127, 127, 127], std: [128, 128, 128])
         case "none": return .none
         default:
-            throw CommandLineError.invalidValue(flag: "--preprocessing", value: preprocessing, expected: "rescale, caffe or none")
+            throw CommandLineError.invalidValue(flag: "--preprocessing", value: word,
+                                                expected: preprocessingNames.joined(separator: ", "))
         }
     }
 

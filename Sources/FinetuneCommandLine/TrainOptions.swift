@@ -51,7 +51,7 @@ package struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("base-widths"), help: ArgumentHelp("Filters of the five VGG16 blocks, comma-separated (only with --weights none; for quick experiments).", valueName: "w1,…,w5"))
     package var baseWidths: String = VGG16.standardWidths.map(String.init).joined(separator: ",")
 
-    @Option(help: "Input scaling: rescale (×1/255, Chollet's), caffe (Keras' VGG16 preprocess_input: BGR minus ImageNet means — what pretrained VGG16 weights expect) or none.")
+    @Option(help: "Input scaling: rescale (×1/255, Chollet's), caffe (Keras' VGG16/ResNet50 preprocess_input: BGR minus ImageNet means — what pretrained VGG16 weights expect), tf (x/127.5 − 1, MobileNetV2's), torch (x/255, then ImageNet mean/std), lite (EfficientNet-Lite's (x − 127)/128) or none.")
     package var preprocessing: String = "rescale"
 
     // MARK: Schedule
