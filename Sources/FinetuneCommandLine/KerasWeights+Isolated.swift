@@ -50,7 +50,7 @@ extension KerasWeights {
         // read here without a trial, as `read(from:)` would.
         for _ in 0..<3 where outcome == .stalled {
             fflush(nil)   // nothing buffered is written twice by the child's exit
-            let pid = KerasWeights.holdingHDF5Lock { fork() }
+            let pid = KerasWeights.holdingHDF5Lock { BLASThreading.excludingCalls { fork() } }
             if pid == 0 {
                 // The child: read, then leave without running exit handlers or flushing the parent's
                 // buffers. Its only answer is how it ends: a crash ends it by the signal, silently

@@ -24,5 +24,13 @@ package enum BLASThreading {
         return lock.withLock { _ in call() }
     }
 
+    /// Runs `body` (a `fork()`) while no OpenBLAS call of Finetune's that uses OpenBLAS's own
+    /// threads is in flight. glibc runs OpenBLAS's fork handler, which stops its worker threads;
+    /// a multi-threaded GEMM whose work was queued to them waits for it forever (seen: a test
+    /// process spinning in OpenBLAS while every other thread waited in ``serialized(_:)``).
+    package static func excludingCalls<R>(_ body: () -> R) -> R {
+        lock.withLock { _ in body() }
+    }
+
     private static let lock = Mutex<Void>(())
 }

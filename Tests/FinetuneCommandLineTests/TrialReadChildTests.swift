@@ -2,6 +2,7 @@
 import Glibc
 import Testing
 import FinetuneIO
+import FinetuneCore
 @testable import FinetuneCommandLine
 
 /// How `KerasWeights.readIsolated` tells its trial-read child's endings apart. A child forked
@@ -13,7 +14,7 @@ import FinetuneIO
 struct TrialReadChildTests {
     @Test("a child asleep without using the CPU is stalled, well before the deadline")
     func asleep() {
-        let pid = fork()
+        let pid = BLASThreading.excludingCalls { fork() }
         if pid == 0 { while true { pause() } }
         let clock = ContinuousClock(), start = clock.now
         #expect(KerasWeights.waitForChild(pid, timeout: .seconds(60), stallLimit: .milliseconds(500)) == .stalled)
@@ -22,17 +23,17 @@ struct TrialReadChildTests {
 
     @Test("a child that keeps the CPU busy runs to the deadline: timed out, not stalled")
     func spinning() {
-        let pid = fork()
+        let pid = BLASThreading.excludingCalls { fork() }
         if pid == 0 { while true { _ = getppid() } }
         #expect(KerasWeights.waitForChild(pid, timeout: .seconds(2), stallLimit: .milliseconds(500)) == .timedOut)
     }
 
     @Test("exit statuses and signals are reported as they are")
     func endings() {
-        let exiting = fork()
+        let exiting = BLASThreading.excludingCalls { fork() }
         if exiting == 0 { _exit(3) }
         #expect(KerasWeights.waitForChild(exiting, timeout: .seconds(30)) == .exited(3))
-        let crashing = fork()
+        let crashing = BLASThreading.excludingCalls { fork() }
         if crashing == 0 { signal(SIGSEGV, SIG_DFL); raise(SIGSEGV); _exit(0) }
         #expect(KerasWeights.waitForChild(crashing, timeout: .seconds(30)) == .signalled(SIGSEGV))
     }
