@@ -1,4 +1,4 @@
-// Writes the seed checkpoint and Keras 3 weights files of the fuzz corpus with Finetune's own
+// Writes the seed checkpoint, Keras 3 weights and safetensors files of the fuzz corpus with Finetune's own
 // writers (`.ci/fuzz --seeds`). The images and the Keras 2 file come from elsewhere (see
 // Fuzz/README.md).
 import Foundation
@@ -32,6 +32,10 @@ struct MakeSeeds {
         let keras = corpus.appendingPathComponent("KerasWeightsReader")
         try FileManager.default.createDirectory(at: keras, withIntermediateDirectories: true)
         try KerasWeights.write(model: model, to: keras.appendingPathComponent("tiny-keras3.weights.h5"))
+        let safetensors = corpus.appendingPathComponent("SafetensorsReader")
+        try FileManager.default.createDirectory(at: safetensors, withIntermediateDirectories: true)
+        try KerasWeights.writeSafetensors(model: model, to: safetensors.appendingPathComponent("tiny.safetensors"),
+                                          classNames: ["a", "b"], metadata: ["note": "fuzz seed"])
         print("seeds written under \(corpus.path)")
     }
 }
