@@ -14,8 +14,8 @@ extension PretrainedWeights {
     /// Only a complete file whose MD5 matches is renamed to the final name, so that name never
     /// holds a partial or wrong file; a mismatching download is deleted. `$KERAS_HOME` moves the
     /// cache as it does for Keras; `$FINETUNE_WEIGHTS_BASE_URL` replaces Keras' base address
-    /// with a mirror holding the same folders. Throws ``PretrainedWeightsError``; offline, its
-    /// message names the address to download and the path to copy the file to.
+    /// with a mirror holding the same folders. Throws an error whose description says what went
+    /// wrong; offline, it names the address to download and the path to copy the file to.
     public static func fetch(_ weights: PretrainedWeights) throws -> URL {
         try fetch(weights, environment: ProcessInfo.processInfo.environment)
     }

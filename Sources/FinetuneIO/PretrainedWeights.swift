@@ -36,11 +36,11 @@ public enum PretrainedWeights: String, CaseIterable, Sendable {
     case mobilenetv2
 
     /// Keras' download address of the file.
-    public var url: URL { URL(string: Self.canonicalBase + folder + "/" + fileName)! }
+    package var url: URL { URL(string: Self.canonicalBase + folder + "/" + fileName)! }
 
     /// Where Keras keeps the file, and ``fetch(_:)`` puts it: `$KERAS_HOME/models/` (default
     /// `~/.keras/models/`) and Keras' file name.
-    public var cachedFile: URL { Self.cacheDirectory().appendingPathComponent(fileName) }
+    package var cachedFile: URL { Self.cacheDirectory().appendingPathComponent(fileName) }
 
     /// Keras' base address of the application weights.
     package static let canonicalBase = "https://storage.googleapis.com/tensorflow/keras-applications/"

@@ -1,6 +1,6 @@
-/// Why ``PretrainedWeights/fetch(_:)`` has no file to return. Each description names the address
+/// Why `PretrainedWeights.fetch(_:)` has no file to return. Each description names the address
 /// and the path in Keras' cache, and says what to do — offline, which file to put where.
-public enum PretrainedWeightsError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum PretrainedWeightsError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server could not be reached or the connection broke: `reason` is the system's; `kept`
     /// bytes wait in `partial` for the next fetch to resume from.
     case unreachable(url: String, path: String, reason: String, partial: String, kept: Int64)
@@ -21,7 +21,7 @@ public enum PretrainedWeightsError: Error, Sendable, Equatable, CustomStringConv
             + "$KERAS_HOME/models, default ~/.keras/models; Keras itself uses the same file)"
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unreachable(url, path, reason, partial, kept):
             return "could not download \(url): \(reason)."
