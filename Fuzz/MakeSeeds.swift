@@ -12,11 +12,11 @@ struct MakeSeeds {
         let corpus = URL(fileURLWithPath: CommandLine.arguments[1])
         var rng = SeededRNG(seed: 7)
         let model = try Sequential(name: "tiny", inputShape: [4, 4, 1], [
-            Conv2D(name: "conv", inputChannels: 1, filters: 2, kernelSize: (3, 3), using: &rng),
-            Flatten(),
-            Dense(name: "dense", inputSize: 8, units: 1, using: &rng),
+            Layers.conv2D(name: "conv", inputChannels: 1, filters: 2, kernelSize: (3, 3), using: &rng),
+            Layers.flatten(),
+            Layers.dense(name: "dense", inputSize: 8, units: 1, using: &rng),
         ])
-        var optimizer = RMSprop(learningRate: 1e-3)
+        let optimizer = Optimizers.rmsprop(learningRate: 1e-3)
         var checkpoint = Checkpoint(model: model, optimizer: optimizer, metadata: ["model": "tiny"])
         checkpoint.optimizerState = Dictionary(uniqueKeysWithValues: model.parameters.map {
             ($0.key + "/rms", Tensor(shape: $0.value.shape, scalars: Array(repeating: 0.5, count: $0.value.scalarCount)))

@@ -12,9 +12,9 @@ private let file = URL(fileURLWithPath: "/fuzz/input.safetensors")
 private let model: Sequential = {
     var rng = SeededRNG(seed: 1)
     return try! Sequential(name: "tiny", inputShape: [4, 4, 1], [
-        Conv2D(name: "conv", inputChannels: 1, filters: 2, kernelSize: (3, 3), using: &rng),
-        Flatten(),
-        Dense(name: "dense", inputSize: 8, units: 1, using: &rng),
+        Layers.conv2D(name: "conv", inputChannels: 1, filters: 2, kernelSize: (3, 3), using: &rng),
+        Layers.flatten(),
+        Layers.dense(name: "dense", inputSize: 8, units: 1, using: &rng),
     ])
 }()
 
