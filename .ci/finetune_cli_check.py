@@ -6,7 +6,7 @@
 
 `check` builds Sequential([VGG16-shaped base (a Functional named vgg16), Flatten, Dense(units, relu),
 Dense(k, softmax | 1, sigmoid)]) as keras.applications would, loads the exported weights with
-model.load_weights, predicts every image listed in PREDICTIONS.json (×1/255, as `finetune train`'s
+model.load_weights (a .safetensors export: by tensor name), predicts every image listed in PREDICTIONS.json (×1/255, as `finetune train`'s
 default preprocessing) and requires every class probability within 1e-5 relative of finetune's.
 """
 import json, os, sys
@@ -54,7 +54,15 @@ def check(export, predictions, widths, units):
     classes = sorted({t["label"] for r in rows for t in r["top"]})
     image = np.asarray(Image.open(rows[0]["file"])).shape[0]
     model = build(keras, widths, image, units, len(classes))
-    model.load_weights(export)
+    if export.endswith(".safetensors"):
+        # As `finetune export` prints it: tensors are named by the variable path's last two parts
+        # (Keras 3 names the Sequential's own layers' variables `sequential/dense/kernel`).
+        from safetensors.numpy import load_file
+        tensors = load_file(export)
+        for v in model.weights:
+            v.assign(tensors["/".join(v.path.split("/")[-2:])])
+    else:
+        model.load_weights(export)
     x = np.stack([np.asarray(Image.open(r["file"]).convert("RGB"), dtype="f4") * np.float32(1 / 255) for r in rows])
     y = model.predict(x, verbose=0)
     if len(classes) == 2:

@@ -1,4 +1,4 @@
-// Writes the seed checkpoint and Keras 3 weights files of the fuzz corpus with Finetune's own
+// Writes the seed checkpoint, Keras 3 weights and safetensors files of the fuzz corpus with Finetune's own
 // writers (`.ci/fuzz --seeds`). The images and the Keras 2 file come from elsewhere (see
 // Fuzz/README.md).
 import Foundation
@@ -12,11 +12,11 @@ struct MakeSeeds {
         let corpus = URL(fileURLWithPath: CommandLine.arguments[1])
         var rng = SeededRNG(seed: 7)
         let model = try Sequential(name: "tiny", inputShape: [4, 4, 1], [
-            Conv2D(name: "conv", inputChannels: 1, filters: 2, kernelSize: (3, 3), using: &rng),
-            Flatten(),
-            Dense(name: "dense", inputSize: 8, units: 1, using: &rng),
+            Layers.conv2D(name: "conv", inputChannels: 1, filters: 2, kernelSize: (3, 3), using: &rng),
+            Layers.flatten(),
+            Layers.dense(name: "dense", inputSize: 8, units: 1, using: &rng),
         ])
-        var optimizer = RMSprop(learningRate: 1e-3)
+        let optimizer = Optimizers.rmsprop(learningRate: 1e-3)
         var checkpoint = Checkpoint(model: model, optimizer: optimizer, metadata: ["model": "tiny"])
         checkpoint.optimizerState = Dictionary(uniqueKeysWithValues: model.parameters.map {
             ($0.key + "/rms", Tensor(shape: $0.value.shape, scalars: Array(repeating: 0.5, count: $0.value.scalarCount)))
@@ -32,6 +32,10 @@ struct MakeSeeds {
         let keras = corpus.appendingPathComponent("KerasWeightsReader")
         try FileManager.default.createDirectory(at: keras, withIntermediateDirectories: true)
         try KerasWeights.write(model: model, to: keras.appendingPathComponent("tiny-keras3.weights.h5"))
+        let safetensors = corpus.appendingPathComponent("SafetensorsReader")
+        try FileManager.default.createDirectory(at: safetensors, withIntermediateDirectories: true)
+        try KerasWeights.writeSafetensors(model: model, to: safetensors.appendingPathComponent("tiny.safetensors"),
+                                          classNames: ["a", "b"], metadata: ["note": "fuzz seed"])
         print("seeds written under \(corpus.path)")
     }
 }

@@ -22,7 +22,7 @@ package struct EvaluateCommand: ParsableCommand {
           finetune evaluate run1/phase2.ftckpt photos/test --tensorboard run1/logs
         """)
 
-    @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt), or a Keras 3 .keras archive.", valueName: "checkpoint|model.keras"))
+    @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt), a .safetensors file written by `finetune export`, or a Keras 3 .keras archive.", valueName: "checkpoint|model.safetensors|model.keras"))
     package var checkpoint: String
 
     @Argument(help: ArgumentHelp("A folder with one sub-folder of images per class.", valueName: "data-dir"))

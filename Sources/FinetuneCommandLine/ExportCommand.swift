@@ -2,37 +2,50 @@ import ArgumentParser
 import Foundation
 import Finetune
 
-/// `finetune export`: a trained model's weights as a Keras 3 `.weights.h5`.
+/// `finetune export`: a trained model's weights as a Keras 3 `.weights.h5` or as safetensors.
 package struct ExportCommand: ParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a checkpoint's weights as a Keras 3 .weights.h5.",
+        abstract: "Write a checkpoint's weights as a Keras 3 .weights.h5 or a .safetensors file.",
         discussion: """
-        Keras 3 reads the file with model.load_weights into the same architecture; the command \
-        prints the Keras code that builds it.
+        Keras 3 reads a .weights.h5 with model.load_weights into the same architecture; the command \
+        prints the Keras code that builds it. A .safetensors file (Hugging Face's format, read by \
+        the Python safetensors package without running code) holds every weight under its Keras \
+        name (block1_conv1/kernel, dense/bias), float32, channels last, with the class names and \
+        the model's description in its metadata; the command prints the Keras code that loads it, \
+        and `finetune predict`, `evaluate` and `summary` take it like a checkpoint.
 
-        Example:
+        Examples:
           finetune export run1/phase2.ftckpt run1/model.weights.h5
+          finetune export run1/phase2.ftckpt run1/model.safetensors
         """)
 
     @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt).", valueName: "checkpoint"))
     package var checkpoint: String
 
-    @Argument(help: ArgumentHelp("Where to write the Keras weights (should end in .weights.h5).", valueName: "out.weights.h5"))
+    @Argument(help: ArgumentHelp("Where to write the weights: a name ending in .weights.h5 (Keras 3) or .safetensors.",
+                                 valueName: "out.weights.h5|out.safetensors"))
     package var output: String
 
     package init() {}
 
     package func validate() throws {
-        guard output.hasSuffix(".weights.h5") else {
-            throw ValidationError("OUT must end in .weights.h5 (Keras 3 refuses other names in load_weights), got '\(output)'")
+        guard output.hasSuffix(".weights.h5") || output.hasSuffix(".safetensors") else {
+            throw ValidationError("OUT must end in .weights.h5 (Keras 3 refuses other names in load_weights) or "
+                + ".safetensors, got '\(output)'")
         }
     }
 
     package func run() throws {
         try runReportingErrors("export") {
             let trained = try TrainedModel.load(checkpoint)
-            try KerasWeights.write(model: trained.model, to: URL(fileURLWithPath: output))
+            let url = URL(fileURLWithPath: output)
+            if output.hasSuffix(".safetensors") {
+                try KerasWeights.writeSafetensors(model: trained.model, to: url, classNames: trained.description.classNames,
+                                                  metadata: [ModelDescription.metadataKey: try trained.description.encoded()])
+            } else {
+                try KerasWeights.write(model: trained.model, to: url)
+            }
             print("Wrote \(output). Load it in Keras 3 with:\n")
             print(Self.kerasCode(trained.description, weights: output))
         }
@@ -44,6 +57,14 @@ package struct ExportCommand: ParsableCommand {
             ? "keras.applications.VGG16(include_top=False, weights=None, input_shape=(\(d.imageHeight), \(d.imageWidth), 3))"
             : "vgg16_with_widths(\(d.baseWidths))"
         let dropout = d.dropout > 0 ? "\n    keras.layers.Dropout(\(d.dropout))," : ""
+        // Keras 3 names a variable of the Sequential's own layers `sequential/dense/kernel`, of the
+        // base's `block1_conv1/kernel`: the last two parts are the file's tensor names.
+        let load = weights.hasSuffix(".safetensors") ? """
+            from safetensors.numpy import load_file
+            tensors = load_file("\(weights)")
+            for v in model.weights:
+                v.assign(tensors["/".join(v.path.split("/")[-2:])])
+            """ : "model.load_weights(\"\(weights)\")"
         let note = d.baseWidths == VGG16.standardWidths ? ""
             : "# vgg16_with_widths(w): VGG16's 13 convolutions (Keras names) with w filters per block, as a keras.Model named vgg16\n"
         return note + """
@@ -52,10 +73,10 @@ package struct ExportCommand: ParsableCommand {
             keras.Input((\(d.imageHeight), \(d.imageWidth), 3)),
             \(base),
             keras.layers.Flatten(),
-            keras.layers.Dense(\(d.denseUnits), activation="relu"),\(dropout)
-            keras.layers.Dense(\(d.outputUnits), activation="\(d.isBinary ? "sigmoid" : "softmax")"),
+            keras.layers.Dense(\(d.denseUnits), activation="relu", name="dense"),\(dropout)
+            keras.layers.Dense(\(d.outputUnits), activation="\(d.isBinary ? "sigmoid" : "softmax")", name="dense_1"),
         ])
-        model.load_weights("\(weights)")
+        \(load)
         # classes, in output order: \(d.classNames)
         """
     }

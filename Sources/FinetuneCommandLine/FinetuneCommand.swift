@@ -23,10 +23,14 @@ package struct FinetuneCommand: ParsableCommand {
           finetune predict run1/phase2.ftckpt new-photos/
           finetune evaluate run1/phase2.ftckpt photos/test --out run1/eval
 
+        Pretrained VGG16 weights: `finetune weights fetch vgg16` puts Keras' file in Keras' cache, \
+        where `finetune train` finds it.
+
         Exit codes: 0 success, 64 usage error, 1 runtime error, 130 interrupted.
         """,
-        subcommands: [TrainCommand.self, FeaturesCommand.self, PredictCommand.self, EvaluateCommand.self, ExplainCommand.self, SummaryCommand.self,
-                      InspectCommand.self, ExportCommand.self, AugmentPreviewCommand.self])
+        subcommands: [TrainCommand.self, FeaturesCommand.self, PredictCommand.self, EvaluateCommand.self, ExplainCommand.self,
+                      SummaryCommand.self, InspectCommand.self, ExportCommand.self, WeightsCommand.self,
+                      AugmentPreviewCommand.self])
 
     package init() {}
 }

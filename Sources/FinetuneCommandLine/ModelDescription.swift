@@ -122,7 +122,13 @@ package struct ModelDescription: Codable, Sendable, Equatable {
     /// The description stored in `checkpoint`; throws ``CommandLineError/notATrainedModel(path:)``
     /// when it has none.
     package init(checkpoint: Checkpoint, path: String) throws {
-        guard let text = checkpoint.metadata[Self.metadataKey],
+        try self.init(metadata: checkpoint.metadata, path: path)
+    }
+
+    /// The description stored under ``metadataKey`` in a checkpoint's or a safetensors file's
+    /// metadata; throws ``CommandLineError/notATrainedModel(path:)`` when it has none.
+    package init(metadata: [String: String], path: String) throws {
+        guard let text = metadata[Self.metadataKey],
               let value = try? JSONDecoder().decode(ModelDescription.self, from: Data(text.utf8)) else {
             throw CommandLineError.notATrainedModel(path: path)
         }

@@ -18,7 +18,7 @@ package struct PredictCommand: ParsableCommand {
           finetune predict run1/phase2.ftckpt new-photos/ --json > labels.json
         """)
 
-    @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt), or a Keras 3 .keras archive.", valueName: "checkpoint|model.keras"))
+    @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt), a .safetensors file written by `finetune export`, or a Keras 3 .keras archive.", valueName: "checkpoint|model.safetensors|model.keras"))
     package var checkpoint: String
 
     @Argument(help: ArgumentHelp("Image files or folders of images.", valueName: "image|dir"))

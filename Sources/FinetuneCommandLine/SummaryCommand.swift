@@ -8,18 +8,19 @@ package struct SummaryCommand: ParsableCommand {
         commandName: "summary",
         abstract: "Show a model's layers, output shapes and parameter counts.",
         discussion: """
-        For a Keras 3 .keras archive: the layer table of the model its config describes. \
+        For a Keras 3 .keras archive or a .safetensors file written by `finetune export`: the layer \
+        table of the model its config or metadata describes. \
         For a checkpoint written by `finetune train`: the classes, image size and preprocessing, \
         then a Keras-style table of layers with the trainable and non-trainable counts of the phase \
-        the checkpoint was saved in. For a Keras .h5 weights file: its layers with weights, their \
-        kind and parameter counts.
+        the checkpoint was saved in. For a Keras .h5 or other .safetensors weights file: its layers \
+        with weights, their kind and parameter counts.
 
         Examples:
           finetune summary run1/phase2.ftckpt
           finetune summary ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5
         """)
 
-    @Argument(help: ArgumentHelp("A .ftckpt checkpoint, a Keras 3 .keras archive or a Keras .h5 weights file.", valueName: "checkpoint|weights.h5"))
+    @Argument(help: ArgumentHelp("A .ftckpt checkpoint, a Keras 3 .keras archive, or a Keras .h5 or .safetensors weights file.", valueName: "checkpoint|weights.h5|weights.safetensors"))
     package var file: String
 
     package init() {}
@@ -31,10 +32,14 @@ package struct SummaryCommand: ParsableCommand {
     package func output() throws -> String {
         guard FileManager.default.fileExists(atPath: file) else { throw CommandLineError.missingFile(flag: "FILE", path: file) }
         if file.hasSuffix(".h5") { return try Self.weightsSummary(KerasWeights.readIsolated(from: URL(fileURLWithPath: file))) }
+        if file.hasSuffix(".safetensors") {
+            let weights = try KerasWeights.read(from: URL(fileURLWithPath: file))
+            guard weights.metadata[ModelDescription.metadataKey] != nil else { return Self.weightsSummary(weights) }
+        }
         let trained = try TrainedModel.load(file, argument: "FILE")
-        if file.hasSuffix(".keras") {
+        if file.hasSuffix(".keras") || file.hasSuffix(".safetensors") {
             let d = trained.description
-            return "\(file): Keras 3 archive, input \(d.imageHeight)×\(d.imageWidth)×3, \(d.classNames.count) classes (\(d.isBinary ? "sigmoid" : "softmax") head)\n\n"
+            return "\(file): \(file.hasSuffix(".keras") ? "Keras 3 archive" : "safetensors export"), input \(d.imageHeight)×\(d.imageWidth)×3, \(d.classNames.count) classes (\(d.isBinary ? "sigmoid" : "softmax") head)\n\n"
                 + (try trained.model.summary()).description
         }
         let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: file))

