@@ -1,41 +1,75 @@
 import ArgumentParser
 import Foundation
 import Finetune
+import FinetuneONNX
 
-/// `finetune export`: a trained model's weights as a Keras 3 `.weights.h5`.
+/// `finetune export`: a trained model's weights as a Keras 3 `.weights.h5`, or the whole model
+/// as ONNX (`.onnx`, for ONNX Runtime).
 package struct ExportCommand: ParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a checkpoint's weights as a Keras 3 .weights.h5.",
+        abstract: "Write a checkpoint's weights as a Keras 3 .weights.h5, or the model as ONNX.",
         discussion: """
-        Keras 3 reads the file with model.load_weights into the same architecture; the command \
-        prints the Keras code that builds it.
+        Keras 3 reads a .weights.h5 with model.load_weights into the same architecture; the \
+        command prints the Keras code that builds it.
 
-        Example:
+        An .onnx file is the whole network (opset 13) for ONNX Runtime: input `input`, float32 \
+        NHWC images (N, height, width, 3) resized as for training, output `probabilities` (the \
+        sigmoid or softmax layer), class names in the model's metadata (class_names). The input \
+        is preprocessed as for training (--preprocessing of `finetune train`) unless \
+        --include-preprocessing puts that step into the graph, which then takes 0-255 pixels.
+
+        Examples:
           finetune export run1/phase2.ftckpt run1/model.weights.h5
+          finetune export run1/phase2.ftckpt run1/model.onnx --include-preprocessing
         """)
 
     @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt).", valueName: "checkpoint"))
     package var checkpoint: String
 
-    @Argument(help: ArgumentHelp("Where to write the Keras weights (should end in .weights.h5).", valueName: "out.weights.h5"))
+    @Argument(help: ArgumentHelp("Where to write: Keras weights (ending in .weights.h5) or an ONNX model (ending in .onnx).", valueName: "out.weights.h5|out.onnx"))
     package var output: String
+
+    @Flag(name: .customLong("include-preprocessing"), help: "ONNX only: the model's preprocessing (×1/255, or caffe's BGR and mean subtraction) as graph operators, so the model takes 0-255 RGB pixels.")
+    package var includePreprocessing = false
 
     package init() {}
 
     package func validate() throws {
-        guard output.hasSuffix(".weights.h5") else {
-            throw ValidationError("OUT must end in .weights.h5 (Keras 3 refuses other names in load_weights), got '\(output)'")
+        guard output.hasSuffix(".weights.h5") || output.hasSuffix(".onnx") else {
+            throw ValidationError("OUT must end in .weights.h5 (Keras 3 refuses other names in load_weights) or .onnx, got '\(output)'")
+        }
+        guard !includePreprocessing || output.hasSuffix(".onnx") else {
+            throw ValidationError("--include-preprocessing applies to ONNX only: name an OUT ending in .onnx, got '\(output)'")
         }
     }
 
     package func run() throws {
         try runReportingErrors("export") {
             let trained = try TrainedModel.load(checkpoint)
+            if output.hasSuffix(".onnx") {
+                try exportONNX(trained)
+                return
+            }
             try KerasWeights.write(model: trained.model, to: URL(fileURLWithPath: output))
             print("Wrote \(output). Load it in Keras 3 with:\n")
             print(Self.kerasCode(trained.description, weights: output))
         }
+    }
+
+    /// Writes `trained` as ONNX and says what the model takes.
+    func exportONNX(_ trained: TrainedModel) throws {
+        let d = trained.description
+        let preprocessing = try d.preprocessingValue()
+        try ONNXExport.write(trained.model, classNames: d.classNames, preprocessing: preprocessing,
+                             includePreprocessing: includePreprocessing, to: URL(fileURLWithPath: output))
+        let takes = includePreprocessing
+            ? "0-255 RGB pixels (preprocessing '\(d.preprocessing)' is in the graph)"
+            : "RGB pixels preprocessed as for training ('\(d.preprocessing)'; --include-preprocessing puts it into the graph)"
+        print("Wrote \(output) (ONNX opset \(ONNXExport.opset)): input '\(ONNXExport.inputName)' (N, \(d.imageHeight), "
+              + "\(d.imageWidth), 3) float32, \(takes); output '\(ONNXExport.outputName)' "
+              + "(\(d.isBinary ? "sigmoid: P(\(d.classNames[1]))" : "softmax over \(d.classNames.count) classes")); "
+              + "class names in its metadata (class_names).")
     }
 
     /// Python that builds the architecture in Keras 3 and loads the exported weights.
