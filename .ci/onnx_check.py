@@ -33,7 +33,7 @@ def compare(path, x, expected):
         check(False, f"{path}: {error}")
         return
     diff = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else float("inf")
-    check(diff <= TOLERANCE, f"{path}: {got.shape} max |ORT - Finetune| = {diff:.2e}")
+    check(diff <= TOLERANCE, f"{path}: {got.shape} in [{got.min():.4f}, {got.max():.4f}], max |ORT - Finetune| = {diff:.2e}")
 
 
 ref, cli, cli_pre, predict_json = sys.argv[1:5]
