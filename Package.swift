@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // Command plugin only (`swift package generate-documentation`); nothing of it is linked.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // ONNX export: the generated onnx.proto types (Sources/FinetuneONNX/onnx.pb.swift,
+        // made by .ci/generate-onnx-swift and committed) encode through its runtime.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System-library shims: a module map and one header each, nothing else.
@@ -65,6 +68,11 @@ let package = Package(
         // Trainer, callbacks, history, smoothing, plots.
         .target(name: "FinetuneTraining",
                 dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO"]),
+        // ONNX export of a trained Sequential (opset 13). Outside the umbrella (swift-protobuf is
+        // only built by what exports); the tools depend on it directly.
+        .target(name: "FinetuneONNX",
+                dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData",
+                               .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Umbrella: re-exports everything above, for other packages. Targets of this package list
         // the modules they use themselves: SwiftPM recompiles a target when a module it declares
         // changes, not when a module re-exported through the umbrella does (a stale target keeps
@@ -82,7 +90,7 @@ let package = Package(
         // package (no product: its declarations are `package`, for the executables and tests only).
         .target(name: "FinetuneCommandLine",
                 dependencies: ["Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO", "FinetuneTraining",
-                               "FinetuneDistributed", "FinetuneRuntime",
+                               "FinetuneDistributed", "FinetuneRuntime", "FinetuneONNX",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(name: "finetune", dependencies: ["FinetuneCommandLine", "FinetuneRuntime"]),
@@ -115,6 +123,9 @@ let package = Package(
         .testTarget(name: "FinetuneDataTests", dependencies: ["FinetuneCore", "FinetuneData", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneIOTests",
                     dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneIO", "FinetuneTestSupport"]),
+        .testTarget(name: "FinetuneONNXTests",
+                    dependencies: ["FinetuneONNX", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneTestSupport",
+                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "FinetuneCommandLineTests",
                     dependencies: ["FinetuneCommandLine", "Finetune", "FinetuneCore", "FinetuneNN", "FinetuneData",
                                    "FinetuneIO", "FinetuneTraining", "FinetuneRuntime", "FinetuneTestSupport"]),

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import Finetune
+import FinetuneONNX
 
-/// `finetune export`: a trained model's weights as a Keras 3 `.weights.h5` or as safetensors.
+/// `finetune export`: a trained model's weights as a Keras 3 `.weights.h5` or as safetensors, or
+/// the whole model as ONNX (`.onnx`, for ONNX Runtime).
 package struct ExportCommand: ParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a checkpoint's weights as a Keras 3 .weights.h5 or a .safetensors file.",
+        abstract: "Write a checkpoint's weights as a Keras 3 .weights.h5 or a .safetensors file, or the model as ONNX.",
         discussion: """
         Keras 3 reads a .weights.h5 with model.load_weights into the same architecture; the command \
         prints the Keras code that builds it. A .safetensors file (Hugging Face's format, read by \
@@ -15,30 +17,47 @@ package struct ExportCommand: ParsableCommand {
         the model's description in its metadata; the command prints the Keras code that loads it, \
         and `finetune predict`, `evaluate` and `summary` take it like a checkpoint.
 
+        An .onnx file is the whole network (opset 13) for ONNX Runtime: input `input`, float32 \
+        NHWC images (N, height, width, 3) resized as for training, output `probabilities` (the \
+        sigmoid or softmax layer), class names in the model's metadata (class_names). The input \
+        is preprocessed as for training (--preprocessing of `finetune train`) unless \
+        --include-preprocessing puts that step into the graph, which then takes 0-255 pixels.
+
         Examples:
           finetune export run1/phase2.ftckpt run1/model.weights.h5
           finetune export run1/phase2.ftckpt run1/model.safetensors
+          finetune export run1/phase2.ftckpt run1/model.onnx --include-preprocessing
         """)
 
     @Argument(help: ArgumentHelp("A checkpoint written by `finetune train` (.ftckpt).", valueName: "checkpoint"))
     package var checkpoint: String
 
-    @Argument(help: ArgumentHelp("Where to write the weights: a name ending in .weights.h5 (Keras 3) or .safetensors.",
-                                 valueName: "out.weights.h5|out.safetensors"))
+    @Argument(help: ArgumentHelp("Where to write: Keras weights (ending in .weights.h5), safetensors (.safetensors) or an ONNX model (.onnx).",
+                                 valueName: "out.weights.h5|out.safetensors|out.onnx"))
     package var output: String
+
+    @Flag(name: .customLong("include-preprocessing"), help: "ONNX only: the model's preprocessing (×1/255, or caffe's BGR and mean subtraction) as graph operators, so the model takes 0-255 RGB pixels.")
+    package var includePreprocessing = false
 
     package init() {}
 
     package func validate() throws {
-        guard output.hasSuffix(".weights.h5") || output.hasSuffix(".safetensors") else {
-            throw ValidationError("OUT must end in .weights.h5 (Keras 3 refuses other names in load_weights) or "
-                + ".safetensors, got '\(output)'")
+        guard output.hasSuffix(".weights.h5") || output.hasSuffix(".safetensors") || output.hasSuffix(".onnx") else {
+            throw ValidationError("OUT must end in .weights.h5 (Keras 3 refuses other names in load_weights), "
+                + ".safetensors or .onnx, got '\(output)'")
+        }
+        guard !includePreprocessing || output.hasSuffix(".onnx") else {
+            throw ValidationError("--include-preprocessing applies to ONNX only: name an OUT ending in .onnx, got '\(output)'")
         }
     }
 
     package func run() throws {
         try runReportingErrors("export") {
             let trained = try TrainedModel.load(checkpoint)
+            if output.hasSuffix(".onnx") {
+                try exportONNX(trained)
+                return
+            }
             let url = URL(fileURLWithPath: output)
             if output.hasSuffix(".safetensors") {
                 try KerasWeights.writeSafetensors(model: trained.model, to: url, classNames: trained.description.classNames,
@@ -49,6 +68,21 @@ package struct ExportCommand: ParsableCommand {
             print("Wrote \(output). Load it in Keras 3 with:\n")
             print(Self.kerasCode(trained.description, weights: output))
         }
+    }
+
+    /// Writes `trained` as ONNX and says what the model takes.
+    func exportONNX(_ trained: TrainedModel) throws {
+        let d = trained.description
+        let preprocessing = try d.preprocessingValue()
+        try ONNXExport.write(trained.model, classNames: d.classNames, preprocessing: preprocessing,
+                             includePreprocessing: includePreprocessing, to: URL(fileURLWithPath: output))
+        let takes = includePreprocessing
+            ? "0-255 RGB pixels (preprocessing '\(d.preprocessing)' is in the graph)"
+            : "RGB pixels preprocessed as for training ('\(d.preprocessing)'; --include-preprocessing puts it into the graph)"
+        print("Wrote \(output) (ONNX opset \(ONNXExport.opset)): input '\(ONNXExport.inputName)' (N, \(d.imageHeight), "
+              + "\(d.imageWidth), 3) float32, \(takes); output '\(ONNXExport.outputName)' "
+              + "(\(d.isBinary ? "sigmoid: P(\(d.classNames[1]))" : "softmax over \(d.classNames.count) classes")); "
+              + "class names in its metadata (class_names).")
     }
 
     /// Python that builds the architecture in Keras 3 and loads the exported weights.

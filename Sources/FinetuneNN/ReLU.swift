@@ -10,7 +10,7 @@ import FinetuneCore
 package struct ReLU: Layer {
     package let name: String
     /// The cap, or `nil` for a plain ReLU.
-    let maxValue: Float?
+    package let maxValue: Float?
 
     /// A ReLU capped at `maxValue` (≥ 0) when given.
     package init(maxValue: Float? = nil, name: String = "re_lu") {

@@ -7,7 +7,7 @@ import FinetuneCore
 /// on even image sizes (Keras' `correct_pad`).
 package struct ZeroPadding2D: Layer {
     package let name: String
-    let amounts: ZeroPadding2DAmounts
+    package let amounts: ZeroPadding2DAmounts
 
     /// Pads `padding.0.0` rows on top, `padding.0.1` at the bottom, `padding.1.0` columns on the left
     /// and `padding.1.1` on the right (Keras: `ZeroPadding2D(((top, bottom), (left, right)))`).
