@@ -54,7 +54,7 @@ struct BadInputTests {
         Case(name: "unknown fill mode", flags: ["--fill-mode", "mirror"], code: usage, mentions: ["--fill-mode", "reflect"]),
         Case(name: "unknown augmentation randomness", flags: ["--augmentation-randomness", "numpy"], code: usage,
              mentions: ["--augmentation-randomness", "per-sample or keras"]),
-        Case(name: "unknown preprocessing", flags: ["--preprocessing", "torch"], code: usage, mentions: ["--preprocessing", "caffe"]),
+        Case(name: "unknown preprocessing", flags: ["--preprocessing", "pytorch"], code: usage, mentions: ["--preprocessing", "caffe"]),
         Case(name: "bucket size without --distributed", flags: ["--bucket-mib", "8"], code: usage,
              mentions: ["--bucket-mib", "--distributed"]),
         Case(name: "unknown layer", flags: ["--unfreeze-from", "block9_conv1"], code: usage, mentions: ["--unfreeze-from", "block5_conv1"]),

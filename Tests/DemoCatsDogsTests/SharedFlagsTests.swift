@@ -57,7 +57,7 @@ struct SharedFlagsTests {
         ["--lr1", "0"], ["--lr1=-1"], ["--lr2", "nan"], ["--image-size", "0"], ["--batch-size", "0"], ["--zoom", "1"],
         ["--width-shift", "1.5"], ["--steps-per-epoch", "0"], ["--phase2-epochs=-1"], ["--threads", "100000"],
         ["--dropout", "1"], ["--dense-units", "0"], ["--validation-split", "1"], ["--base-widths", "4,8"],
-        ["--fill-mode", "mirror"], ["--preprocessing", "torch"], ["--unfreeze-from", "block9_conv1"],
+        ["--fill-mode", "mirror"], ["--preprocessing", "pytorch"], ["--unfreeze-from", "block9_conv1"],
         ["--augmentation-randomness", "numpy"], ["--overwrite", "--resume", "x"], ["--bucket-mib", "8"],
         ["--resume", "/nonexistent/last.ftckpt"], ["--weights", "/nonexistent/w.h5"],
         ["--image-size", "2048", "--batch-size", "4096"],
