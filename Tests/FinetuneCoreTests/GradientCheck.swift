@@ -1,3 +1,4 @@
+import FinetuneTestSupport
 import FinetuneCore
 import Testing
 

@@ -22,23 +22,6 @@ enum KernelGoldens {
     static func named(_ name: String) throws -> GoldenCase { try suite.get().named(name) }
 }
 
-/// `hash_uniform` of Goldens/gen_kernels.py: low + (high − low)·u with u the top 24 bits of a
-/// SplitMix64 hash of seed·φ + (i + 1)·c, as float32 — the same bits in Python and Swift.
-func hashUniform(seed: UInt64, shape: Shape, low: Double, high: Double) -> Tensor {
-    let base = seed &* 0x9E37_79B9_7F4A_7C15
-    return Tensor(shape: shape) { out in
-        for i in 0..<out.count {
-            var z = base &+ UInt64(i + 1) &* 0xD1B5_4A32_D192_ED03
-            z ^= z >> 30
-            z = z &* 0xBF58_476D_1CE4_E5B9
-            z ^= z >> 27
-            z = z &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            out[i] = Float(low + (high - low) * (Double(z >> 40) / 16_777_216.0))
-        }
-    }
-}
-
 extension GoldenCase {
     /// An input: a stored tensor file, or else regenerated from `params.inputs[key]`.
     func input(_ key: String) throws -> Tensor {
