@@ -24,9 +24,9 @@ public struct DirectoryListing: Sendable, Hashable {
     /// Class names in label order.
     public let classNames: [String]
     /// Paths relative to `root` ("cats/cat.1.jpg"), in Keras' order.
-    public let relativePaths: [String]
+    package let relativePaths: [String]
     /// Class index of each file.
-    public let labels: [Int]
+    package let labels: [Int]
     /// Class folders that hold no image (only possible when empty classes are allowed).
     package let emptyClasses: [String]
 

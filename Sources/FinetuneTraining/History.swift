@@ -42,14 +42,19 @@ public struct History: Codable, Sendable, Hashable {
     /// A history of `epochs` (empty by default).
     public init(epochs: [EpochRecord] = []) { self.epochs = epochs }
 
+    /// `metric` of every epoch that has it, in order — Keras' `history.history[...]`:
+    /// `history[.loss]`, `history[.accuracy]` (`"acc"`), `history[.validationLoss]`,
+    /// `history[.validationAccuracy]` (epochs without a validation pass have neither).
+    public subscript(_ metric: Monitor) -> [Double] { epochs.compactMap { metric.value(in: $0) } }
+
     /// Training loss per epoch (Keras' `history["loss"]`).
-    public var loss: [Double] { epochs.map(\.loss) }
+    package var loss: [Double] { self[.loss] }
     /// Training metric per epoch (`history["acc"]`).
-    public var accuracy: [Double] { epochs.map(\.accuracy) }
+    package var accuracy: [Double] { self[.accuracy] }
     /// Validation loss of the epochs that have one (`history["val_loss"]`).
-    public var validationLoss: [Double] { epochs.compactMap(\.validationLoss) }
+    package var validationLoss: [Double] { self[.validationLoss] }
     /// Validation metric of the epochs that have one (`history["val_acc"]`).
-    public var validationAccuracy: [Double] { epochs.compactMap(\.validationAccuracy) }
+    package var validationAccuracy: [Double] { self[.validationAccuracy] }
 
     /// This history followed by `other` (e.g. phase 1 then phase 2).
     package func appending(_ other: History) -> History { History(epochs: epochs + other.epochs) }
