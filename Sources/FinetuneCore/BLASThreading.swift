@@ -1,5 +1,5 @@
 import CBLAS
-import Synchronization
+import Foundation
 
 /// What Finetune's kernels read of OpenBLAS's settings, without ever changing them.
 ///
@@ -21,16 +21,23 @@ package enum BLASThreading {
     /// executables run it, calls go straight through.
     @inline(__always) package static func serialized<R>(_ call: () -> R) -> R {
         if finetuneSplitsGEMMs { return call() }
-        return lock.withLock { _ in call() }
+        lock.lock()
+        defer { lock.unlock() }
+        return call()
     }
 
     /// Runs `body` (a `fork()`) while no OpenBLAS call of Finetune's that uses OpenBLAS's own
     /// threads is in flight. glibc runs OpenBLAS's fork handler, which stops its worker threads;
     /// a multi-threaded GEMM whose work was queued to them waits for it forever (seen: a test
     /// process spinning in OpenBLAS while every other thread waited in ``serialized(_:)``).
+    /// The lock is a plain pthread mutex (`NSLock`): the child of a `fork()` in `body` releases it
+    /// as the copy of the thread that took it, which `Synchronization.Mutex` traps on (it records
+    /// the owner's thread id, and the child's differs).
     package static func excludingCalls<R>(_ body: () -> R) -> R {
-        lock.withLock { _ in body() }
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
     }
 
-    private static let lock = Mutex<Void>(())
+    private nonisolated(unsafe) static let lock = NSLock()
 }

@@ -125,7 +125,7 @@ struct SubcommandTests {
         #expect(inspectSafetensors.contains("block5_conv3/kernel: (3, 3, 16, 16)"), "\(inspectSafetensors)")
         #expect(try SummaryCommand.parse([safetensors]).output().contains("safetensors export, input 32×32×3, 2 classes (sigmoid head)"))
         #expect { try ExportCommand.parse([checkpoint, data.path("model.bin")]) } throws: {
-            ExportCommand.message(for: $0).contains("or .safetensors")
+            ExportCommand.message(for: $0).contains(".safetensors or .onnx")
         }
         var reloadedBase = try trained.description.makeModel()
         _ = try KerasWeights.readIsolated(from: URL(fileURLWithPath: safetensors)).load(into: &reloadedBase, scope: .convolutions)
