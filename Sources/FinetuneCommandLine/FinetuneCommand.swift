@@ -25,7 +25,7 @@ package struct FinetuneCommand: ParsableCommand {
 
         Exit codes: 0 success, 64 usage error, 1 runtime error, 130 interrupted.
         """,
-        subcommands: [TrainCommand.self, PredictCommand.self, EvaluateCommand.self, ExplainCommand.self, SummaryCommand.self,
+        subcommands: [TrainCommand.self, LearningRateFinderCommand.self, PredictCommand.self, EvaluateCommand.self, ExplainCommand.self, SummaryCommand.self,
                       InspectCommand.self, ExportCommand.self, AugmentPreviewCommand.self])
 
     package init() {}
