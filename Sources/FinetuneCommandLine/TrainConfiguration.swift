@@ -64,6 +64,9 @@ package struct TrainConfiguration: Sendable {
     package var restoreBestWeights = true
     /// Keep `best.ftckpt`, the checkpoint with the lowest validation loss so far.
     package var keepBestCheckpoint = true
+    /// Optimizer, weight decay, label smoothing, schedule and discriminative rates of the phases
+    /// (default: Chollet's, a fresh RMSprop at a constant rate per phase).
+    package var method = TrainingMethod()
 
     // MARK: Augmentation
     /// `nil`: no augmentation.

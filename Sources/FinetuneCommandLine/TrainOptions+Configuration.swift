@@ -34,6 +34,7 @@ extension TrainOptions {
         if let testSteps { c.testSteps = testSteps }
         (c.learningRate1, c.learningRate2, c.unfreezeFrom) = (lr1, lr2, unfreezeFrom)
         c.earlyStoppingPatience = earlyStopping
+        c.method = try method()
         if let bestCheckpoint { c.keepBestCheckpoint = bestCheckpoint }
         c.augmentation = try augmentation.augmentation(from: preset.augmentation ?? Self.recipe.augmentation)
         c.augmentationRandomness = try augmentation.randomness()
@@ -61,6 +62,37 @@ extension TrainOptions {
         if fm.fileExists(atPath: c.out, isDirectory: &isFolder), !isFolder.boolValue {
             throw ValidationError("--out: '\(c.out)' is a file; pass a folder (it is created when missing)")
         }
+    }
+
+    /// `--optimizer`, `--weight-decay`, `--label-smoothing`, `--schedule` and `--discriminative`,
+    /// checked; a `ValidationError` names the flag.
+    func method() throws -> TrainingMethod {
+        var m = TrainingMethod()
+        func word<T: RawRepresentable & CaseIterable>(_ flag: String, _ value: String, as: T.Type) throws -> T where T.RawValue == String {
+            guard let kind = T(rawValue: value) else {
+                throw ValidationError("\(flag): '\(value)' is not accepted; use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        }
+        m.optimizer = try word("--optimizer", optimizer, as: TrainingMethod.OptimizerKind.self)
+        m.schedule = try word("--schedule", schedule, as: TrainingMethod.ScheduleKind.self)
+        if let weightDecay {
+            guard m.optimizer == .adamw else {
+                throw ValidationError("--weight-decay: only --optimizer adamw has decoupled weight decay; add --optimizer adamw or leave --weight-decay out")
+            }
+            try FlagCheck.real("--weight-decay", weightDecay, "a decay in [0, 1)") { $0 >= 0 && $0 < 1 }
+            m.weightDecay = weightDecay
+        }
+        try FlagCheck.real("--label-smoothing", labelSmoothing, "a fraction in [0, 1)") { $0 >= 0 && $0 < 1 }
+        m.labelSmoothing = labelSmoothing
+        if let discriminative {
+            let parts = discriminative.split(separator: ":", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo > 0, lo <= hi, hi <= 1 else {
+                throw ValidationError("--discriminative: '\(discriminative)' is not accepted; pass two learning rates LO:HI with 0 < LO ≤ HI ≤ 1, e.g. 1e-6:1e-4")
+            }
+            m.discriminative = lo...hi
+        }
+        return m
     }
 
     func parsedWidths() throws -> [Int] {

@@ -32,6 +32,7 @@ extension TrainOptions {
         try FlagCheck.real("--dropout", dropout, "a rate in [0, 1)") { $0 >= 0 && $0 < 1 }
         try FlagCheck.real("--validation-split", validationSplit, "a fraction in (0, 1)") { $0 > 0 && $0 < 1 }
         _ = try parsedWidths()
+        _ = try method()
         try FlagCheck.word("--preprocessing", preprocessing, in: ModelDescription.preprocessingNames)
         guard Self.baseLayers.contains(unfreezeFrom) else {
             throw ValidationError("--unfreeze-from: VGG16 has no layer '\(unfreezeFrom)'; use one of \(Self.baseLayers.joined(separator: ", "))")

@@ -79,6 +79,21 @@ package struct TrainOptions: ParsableArguments {
     @Option(help: "RMSprop learning rate of phase 2 (a fresh optimizer), in (0, 1].")
     package var lr2: Float = Self.recipe.phase2.learningRate
 
+    @Option(help: ArgumentHelp("Optimizer of both phases, Keras 3's formulas and defaults: rmsprop (Chollet's; ρ 0.9, ε 1e-7), adam (β 0.9/0.999, ε 1e-7), adamw (Adam with decoupled weight decay, --weight-decay) or sgd (no momentum). Each phase starts a fresh one.", valueName: "rmsprop|adam|adamw|sgd"))
+    package var optimizer: String = TrainingMethod.OptimizerKind.rmsprop.rawValue
+
+    @Option(name: .customLong("weight-decay"), help: ArgumentHelp("AdamW's decoupled weight decay per step, w ← w − w·wd·lr, in [0, 1) (default: Keras' 0.004; only with --optimizer adamw).", valueName: "wd"))
+    package var weightDecay: Double?
+
+    @Option(name: .customLong("label-smoothing"), help: ArgumentHelp("Label smoothing of the cross-entropy (Keras' label_smoothing: targets y·(1 − s) + s/2 for binary, + s/classes for categorical), in [0, 1); 0: none.", valueName: "s"))
+    package var labelSmoothing: Double = 0
+
+    @Option(help: ArgumentHelp("Learning rate over each phase's steps: constant (Chollet's), one-cycle (PyTorch's OneCycleLR: 30% cosine warm-up from rate/25 to the phase's rate, cosine annealing to rate/2.5e5; momentum, or Adam's β₁, cycles 0.95 → 0.85 → 0.95 where the optimizer has one) or cosine (Keras' CosineDecay from the phase's rate to 0). Stepped every batch.", valueName: "constant|one-cycle|cosine"))
+    package var schedule: String = TrainingMethod.ScheduleKind.constant.rawValue
+
+    @Option(help: ArgumentHelp("Discriminative rates in phase 2 (fastai's slice(LO, HI)): one parameter group per unfrozen VGG16 block, lowest at LO, the head at HI, the others spread geometrically between; replaces --lr2. The schedule scales every group alike.", valueName: "LO:HI"))
+    package var discriminative: String?
+
     @Option(name: .customLong("unfreeze-from"), help: "Phase 2 trains every VGG16 layer from this one on (block1_conv1 … block5_pool), and the head.")
     package var unfreezeFrom: String = Self.recipe.unfreezeFrom
 

@@ -31,9 +31,9 @@ extension TrainWorkflow {
         }
         var data = try loadData(folder: folder)
         let description = modelDescription(classes: data.classNames)
-        let trainer = try makeTrainer(description, settings: data.settings(c))
+        let trainer = try makeTrainer(description, settings: data.settings(c), stepsPerEpoch: data.stepsPerEpoch(c))
         try resume(trainer, &data, description: description)
-        if settings.phase == 2 && trainer.phase == 1 { try beginPhase2(trainer) }
+        if settings.phase == 2 && trainer.phase == 1 { try beginPhase2(trainer, stepsPerEpoch: data.stepsPerEpoch(c)) }
         let counts = trainer.parameterCounts
         say("Range test: \(settings.steps) steps, rate \(settings.start) → \(settings.end) (exponential), phase \(trainer.phase), "
             + "trainable params \(ModelSummary.grouped(counts.trainable)).")

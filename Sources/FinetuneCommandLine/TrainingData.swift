@@ -55,6 +55,9 @@ struct TrainingData {
     }
 
     /// The settings a checkpoint of this run records, and a resume must match.
+    /// Training batches per epoch, as `fit` counts them: `--steps-per-epoch`, else one pass.
+    func stepsPerEpoch(_ c: TrainConfiguration) -> Int { c.stepsPerEpoch ?? train.batchesPerPass }
+
     func settings(_ c: TrainConfiguration) -> RunSettings {
         RunSettings(imageSize: c.imageSize, batchSize: c.batchSize, classes: classNames, imageCounts: imageCounts)
     }

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import ArgumentParser
+@testable import FinetuneCommandLine
+import Finetune
+
+@Suite("finetune train's method flags: --optimizer, --weight-decay, --label-smoothing, --schedule, --discriminative")
+struct TrainingMethodTests {
+    @Test("left out, the method is Chollet's: a fresh RMSprop at a constant rate, no smoothing, one rate")
+    func defaults() throws {
+        let c = try TrainCommand.parse(["--data", "d"]).options.configuration()
+        #expect(c.method == TrainingMethod())
+        var rng = SeededRNG(seed: 1)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
+        let optimizer = try c.method.makeOptimizer(phase: 2, learningRate: 1e-5, totalSteps: 100, model: model, trainable: [])
+        let rmsprop = try #require(optimizer as? RMSprop)
+        #expect(rmsprop.schedule == nil && rmsprop.learningRate == 1e-5)
+        let loss = try #require(c.method.loss(binary: true) as? BinaryCrossEntropy)
+        #expect(loss.labelSmoothing == 0 && loss.path == BinaryCrossEntropy().path && !loss.fromLogits)
+    }
+
+    @Test("the flags reach the configuration")
+    func flags() throws {
+        let c = try TrainCommand.parse(["--data", "d", "--optimizer", "adamw", "--weight-decay", "0.01", "--label-smoothing", "0.1",
+                                        "--schedule", "one-cycle", "--discriminative", "1e-5:1e-3"]).options.configuration()
+        #expect(c.method.optimizer == .adamw && c.method.weightDecay == 0.01 && c.method.labelSmoothing == 0.1)
+        #expect(c.method.schedule == .oneCycle && c.method.discriminative == 1e-5...1e-3)
+    }
+
+    @Test("a bad value names its flag (exit status 64)", arguments: [
+        (["--optimizer", "lion"], "--optimizer"), (["--schedule", "step"], "--schedule"),
+        (["--weight-decay", "0.1"], "--weight-decay"), (["--optimizer", "adamw", "--weight-decay=-1"], "--weight-decay"),
+        (["--label-smoothing", "1"], "--label-smoothing"), (["--discriminative", "1e-3"], "--discriminative"),
+        (["--discriminative", "1e-3:1e-5"], "--discriminative"), (["--discriminative", "0:1e-3"], "--discriminative"),
+    ])
+    func errors(_ flags: [String], _ named: String) {
+        do {
+            _ = try TrainCommand.parseAsRoot(["--data", "d"] + flags)
+            Issue.record("\(flags) was accepted")
+        } catch {
+            #expect(TrainCommand.message(for: error).hasPrefix(named), "\(TrainCommand.message(for: error))")
+            #expect(TrainCommand.exitCode(for: error).rawValue == 64)
+        }
+    }
+
+    @Test("phase 2 with discriminative rates: one group per unfrozen block, then the head, geometric from LO to HI")
+    func groups() throws {
+        var rng = SeededRNG(seed: 1)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
+        var method = TrainingMethod()
+        (method.optimizer, method.schedule, method.discriminative) = (.adam, .oneCycle, 1e-6...1e-4)
+        let trainable = try FreezePolicy.from("block4_conv1").trainableKeys(in: model)
+        #expect(TrainingMethod.unfrozenBlocks(trainable) == [["block4_conv1", "block4_conv2", "block4_conv3"],
+                                                            ["block5_conv1", "block5_conv2", "block5_conv3"]])
+        let groups = try #require(try method.makeOptimizer(phase: 2, learningRate: 1, totalSteps: 20, model: model,
+                                                           trainable: trainable) as? ParameterGroups)
+        #expect(groups.rates.count == 3)
+        for (rate, expected) in zip(groups.rates, [1e-6, 1e-5, 1e-4]) { #expect(abs(rate - expected) <= 1e-12 * expected) }
+        #expect(groups.members.allSatisfy { ($0 as? Adam)?.schedule != nil })
+        // Phase 1 ignores --discriminative.
+        #expect(try method.makeOptimizer(phase: 1, learningRate: 1e-3, totalSteps: 20, model: model, trainable: trainable) is Adam)
+    }
+
+    @Test("one-cycle over too few steps is refused, naming --schedule")
+    func shortOneCycle() throws {
+        var method = TrainingMethod()
+        method.schedule = .oneCycle
+        var rng = SeededRNG(seed: 1)
+        let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
+        #expect {
+            _ = try method.makeOptimizer(phase: 1, learningRate: 1e-3, totalSteps: 3, model: model, trainable: [])
+        } throws: { "\($0)".contains("--schedule") }
+    }
+
+    @Test("a run with AdamW, label smoothing, one-cycle and discriminative rates trains, and run.json holds every number")
+    func run() throws {
+        let data = try ThreeClassData(perClass: (4, 1, 1))
+        defer { data.remove() }
+        var c = data.configuration()
+        c.stepsPerEpoch = 4
+        c.unfreezeFrom = "block4_conv1"
+        (c.method.optimizer, c.method.weightDecay, c.method.labelSmoothing) = (.adamw, 0.01, 0.1)
+        (c.method.schedule, c.method.discriminative) = (.oneCycle, 1e-5...1e-3)
+        let result = try TrainWorkflow(configuration: c, say: { _ in }).run()
+        #expect(result.history.epochs.count == 2)
+        let checkpoint = try Checkpoint.read(from: result.checkpoint)
+        #expect(checkpoint.optimizerName == "ParameterGroups" && checkpoint.optimizerIterations == 4)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data.out + "/run.json"))) as? [String: Any]
+        let method = try #require(manifest?["method"] as? [String: Any])
+        #expect(method["optimizer"] as? String == "adamw" && method["weight_decay"] as? Double == 0.01)
+        #expect(method["label_smoothing"] as? Double == 0.1 && method["schedule"] as? String == "one-cycle")
+        #expect((method["discriminative"] as? [String: Double]) == ["low": 1e-5, "high": 1e-3])
+        #expect((method["learning_rates"] as? [Double])?.count == 2)
+        #expect((method["one_cycle"] as? [[String: Double]])?.first?["div_factor"] == 25)
+    }
+}
