@@ -19,6 +19,7 @@ package struct FinetuneCommand: ParsableCommand {
 
         Typical session:
 
+          finetune lr-find --data photos          (a learning rate for --lr1)
           finetune train --data photos --out run1
           finetune predict run1/phase2.ftckpt new-photos/
           finetune evaluate run1/phase2.ftckpt photos/test --out run1/eval

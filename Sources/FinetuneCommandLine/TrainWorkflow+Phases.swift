@@ -42,6 +42,7 @@ extension TrainWorkflow {
         let c = configuration
         let policy = FreezePolicy.from(c.unfreezeFrom)
         let report = try trainer.beginPhase(2, freezing: policy, optimizer: try phase2Optimizer(trainer, stepsPerEpoch: stepsPerEpoch))
+        trainer.unfreezing = try c.method.unfreezing(model: trainer.model, trainable: report.trainableKeys)
         say("Phase 2: \(policy) — trainable params \(ModelSummary.grouped(report.trainableParameters)), "
             + "non-trainable \(ModelSummary.grouped(report.nonTrainableParameters)); fresh \(c.method.describe(phase: 2, learningRate: c.learningRate2)), \(c.phase2Epochs) epochs.")
     }

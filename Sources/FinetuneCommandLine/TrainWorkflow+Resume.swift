@@ -22,6 +22,8 @@ extension TrainWorkflow {
             if state.phase >= 2 {
                 try trainer.beginPhase(2, freezing: .from(configuration.unfreezeFrom),
                                        optimizer: try phase2Optimizer(trainer, stepsPerEpoch: data.stepsPerEpoch(configuration)))
+                trainer.unfreezing = try configuration.method.unfreezing(
+                    model: trainer.model, trainable: try FreezePolicy.from(configuration.unfreezeFrom).trainableKeys(in: trainer.model))
             }
             try trainer.restore(from: checkpoint)
             if let position = trainer.trainingPosition { try data.train.seek(to: position) }

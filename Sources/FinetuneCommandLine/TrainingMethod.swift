@@ -40,6 +40,11 @@ package struct TrainingMethod: Sendable, Equatable {
     package var discriminative: ClosedRange<Float>?
     /// Adam's and AdamW's β₂ and ε (Keras' defaults unless a recipe changes them).
     package var adamBeta2 = 0.999, adamEpsilon = 1e-7
+    /// Phase 2 unfreezes this many VGG16 blocks an epoch, top first (``GradualUnfreezing``); nil:
+    /// all of them at once.
+    package var gradualUnfreezing: Int?
+    /// The recipe these values come from (`chollet` or `fast`), for run.json.
+    package var recipe = "chollet"
 
     package init() {}
 
@@ -98,6 +103,17 @@ package struct TrainingMethod: Sendable, Equatable {
         }
     }
 
+    /// Phase 2's gradual unfreezing over the VGG16 blocks `trainable` holds (top first), the
+    /// rest of `trainable` (the head) training from the first epoch; nil without
+    /// ``gradualUnfreezing``.
+    func unfreezing(model: any Layer, trainable: Set<String>) throws -> GradualUnfreezing? {
+        guard let k = gradualUnfreezing else { return nil }
+        let blocks = Self.unfrozenBlocks(trainable)
+        let blockKeys = try blocks.flatMap { $0 }.reduce(into: Set<String>()) { $0.formUnion(try LayerTree(model).keys(of: $1)) }
+        return try GradualUnfreezing(phase: 2, model: model, alwaysTrainable: trainable.subtracting(blockKeys),
+                                     groups: blocks.reversed(), groupsPerStep: k)
+    }
+
     /// The loss of a model with this head: its cross-entropy with ``labelSmoothing``.
     func loss(binary: Bool) -> any Loss {
         binary ? BinaryCrossEntropy(labelSmoothing: labelSmoothing) : CategoricalCrossEntropy(labelSmoothing: labelSmoothing)
@@ -109,12 +125,13 @@ package struct TrainingMethod: Sendable, Equatable {
         let rate = groups.map { "\($0.lowerBound)…\($0.upperBound) over the unfrozen blocks and the head" } ?? "\(learningRate)"
         let name = ["rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW", "sgd": "SGD"][optimizer.rawValue] ?? optimizer.rawValue
         let decay = optimizer == .adamw ? ", weight decay \(weightDecay ?? Self.kerasWeightDecay)" : ""
-        return "\(name)(\(rate)\(decay))" + (schedule == .constant ? "" : ", \(schedule.rawValue) schedule")
+        let unfreezing = phase == 2 ? gradualUnfreezing.map { ", unfreezing \($0) block(s) an epoch" } ?? "" : ""
+        return "\(name)(\(rate)\(decay))" + (schedule == .constant ? "" : ", \(schedule.rawValue) schedule") + unfreezing
     }
 
     /// Every number of the method, for `run.json`.
     func manifest(learningRates: [Float]) -> [String: Any] {
-        var m: [String: Any] = ["optimizer": optimizer.rawValue, "label_smoothing": labelSmoothing,
+        var m: [String: Any] = ["recipe": recipe, "optimizer": optimizer.rawValue, "label_smoothing": labelSmoothing,
                                 "schedule": schedule.rawValue,
                                 "learning_rates": learningRates.map { Double($0.description) ?? Double($0) }]
         if optimizer == .adamw { m["weight_decay"] = weightDecay ?? Self.kerasWeightDecay }
@@ -124,6 +141,7 @@ package struct TrainingMethod: Sendable, Equatable {
                 ["warmup_fraction": $0.warmupFraction, "div_factor": $0.divFactor, "final_div_factor": $0.finalDivFactor]
             }
         }
+        if let gradualUnfreezing { m["gradual_unfreezing_blocks_per_epoch"] = gradualUnfreezing }
         if let d = discriminative {
             m["discriminative"] = ["low": Double(d.lowerBound.description) ?? 0, "high": Double(d.upperBound.description) ?? 0]
         }

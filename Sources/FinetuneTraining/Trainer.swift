@@ -42,6 +42,9 @@ public final class Trainer {
     /// Checked between training steps and validation batches: when set, `fit` stops cleanly and
     /// throws ``TrainerError/interrupted(epoch:step:)`` (see ``StopSignal``).
     public var stopSignal: StopSignal?
+    /// A freeze policy over time for one phase (``GradualUnfreezing``), applied at the start of
+    /// each of its epochs; nil: the trainable set changes only with ``beginPhase(freezing:optimizer:)``.
+    package var unfreezing: GradualUnfreezing?
 
     /// A trainer for `model`, training `trainable` (default: every parameter but state) with
     /// `optimizer`. Throws when `trainable` names a key the model does not have.
@@ -145,6 +148,7 @@ public final class Trainer {
 
         epochs: for epoch in first..<(first + epochs) {
             let start = Date()
+            try applyUnfreezing()
             for c in callbacks { c.epochBegin(epoch, control: self) }
             try checkFailures(callbacks)
             var mean = WeightedMean()

@@ -94,3 +94,56 @@ struct TrainingMethodTests {
         #expect((method["one_cycle"] as? [[String: Double]])?.first?["div_factor"] == 25)
     }
 }
+
+@Suite("finetune train --recipe fast and --gradual-unfreezing")
+struct FastRecipeTests {
+    @Test("--recipe fast has fastai fine_tune's numbers; flags given override them")
+    func numbers() throws {
+        let c = try TrainCommand.parse(["--data", "d", "--recipe", "fast"]).options.configuration()
+        #expect(c.phase1Epochs == 1 && c.phase2Epochs == 3 && c.unfreezeFrom == "block1_conv1")
+        #expect(c.learningRate1 == 2e-3 && c.learningRate2 == 1e-3)
+        let m = c.method
+        #expect(m.recipe == "fast" && m.optimizer == .adamw && m.weightDecay == 0.01 && m.adamBeta2 == 0.99 && m.adamEpsilon == 1e-5)
+        #expect(m.schedule == .oneCycle && m.labelSmoothing == 0 && m.discriminative == 1e-5...1e-3)
+        #expect(m.oneCycle == [TrainingMethod.OneCycleShape(warmupFraction: 0.99, divFactor: 25, finalDivFactor: 1e5),
+                               TrainingMethod.OneCycleShape(warmupFraction: 0.3, divFactor: 5, finalDivFactor: 1e5)])
+        let tuned = try TrainCommand.parse(["--data", "d", "--recipe", "fast", "--lr1", "1e-3", "--phase2-epochs", "5",
+                                            "--unfreeze-from", "block4_conv1", "--weight-decay", "0.05"]).options.configuration()
+        #expect(tuned.learningRate1 == 1e-3 && tuned.method.discriminative == 5e-6...5e-4 && tuned.phase2Epochs == 5)
+        #expect(tuned.unfreezeFrom == "block4_conv1" && tuned.method.weightDecay == 0.05)
+        let chollet = try TrainCommand.parse(["--data", "d"]).options.configuration()
+        #expect(chollet.learningRate1 == 2e-5 && chollet.learningRate2 == 1e-5 && chollet.unfreezeFrom == "block5_conv1")
+        #expect(chollet.method == TrainingMethod())
+    }
+
+    @Test("bad --recipe and --gradual-unfreezing values name the flag", arguments: [
+        (["--recipe", "slow"], "--recipe"), (["--gradual-unfreezing", "0"], "--gradual-unfreezing"),
+    ])
+    func errors(_ flags: [String], _ named: String) {
+        do {
+            _ = try TrainCommand.parseAsRoot(["--data", "d"] + flags)
+            Issue.record("\(flags) was accepted")
+        } catch {
+            #expect(TrainCommand.message(for: error).hasPrefix(named), "\(TrainCommand.message(for: error))")
+        }
+    }
+
+    @Test("a --recipe fast run with gradual unfreezing trains and writes the recipe into run.json")
+    func run() throws {
+        let data = try ThreeClassData(perClass: (4, 1, 1))
+        defer { data.remove() }
+        var c = data.configuration()
+        FastRecipe.apply(to: &c, baseLearningRate: 2e-3)
+        c.method.gradualUnfreezing = 2
+        (c.phase1Epochs, c.phase2Epochs, c.stepsPerEpoch) = (1, 2, 4)
+        var lines: [String] = []
+        let result = try TrainWorkflow(configuration: c, say: { lines.append($0) }).run()
+        #expect(result.history.epochs.map(\.phase) == [1, 2, 2])
+        #expect(lines.contains { $0.contains("AdamW") && $0.contains("unfreezing 2 block(s) an epoch") })
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data.out + "/run.json"))) as? [String: Any]
+        let method = try #require(manifest?["method"] as? [String: Any])
+        #expect(method["recipe"] as? String == "fast" && method["beta_2"] as? Double == 0.99 && method["epsilon"] as? Double == 1e-5)
+        #expect(method["gradual_unfreezing_blocks_per_epoch"] as? Int == 2)
+        #expect((method["one_cycle"] as? [[String: Double]])?.map { $0["warmup_fraction"] } == [0.99, 0.3])
+    }
+}
