@@ -10,7 +10,7 @@ package struct EvaluateCommand: ParsableCommand {
         abstract: "Score a trained model on a folder of labelled images.",
         discussion: """
         DATA_DIR holds one folder per class, named as in training (e.g. photos/test). Prints the \
-        loss, accuracy, per-class precision, recall and F1, and the confusion matrix; writes \
+        loss, accuracy, balanced accuracy (mean recall over classes, scikit-learn's), per-class precision, recall and F1, and the confusion matrix; writes \
         confusion_matrix.png and mistakes.png (the most confidently wrong images, captioned with \
         their true and predicted class) into --out.
 

@@ -37,7 +37,8 @@ package struct RunFolder {
         let removed = try folder.clear(overwrite: configuration.overwrite, resume: configuration.resume)
         if !removed.isEmpty { notes.append("Removed the earlier results \(removed.joined(separator: ", ")) from \(folder.url.path).") }
         try folder.writeManifest(arguments: configuration.arguments, resumed: configuration.resume,
-                                 method: configuration.method.manifest(learningRates: [configuration.learningRate1, configuration.learningRate2]))
+                                 method: configuration.method.manifest(learningRates: [configuration.learningRate1, configuration.learningRate2])
+                                    .merging(["class_weight": configuration.classWeight]) { $1 })
         return (folder, notes)
     }
 

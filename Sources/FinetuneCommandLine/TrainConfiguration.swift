@@ -67,6 +67,9 @@ package struct TrainConfiguration: Sendable {
     /// Optimizer, weight decay, label smoothing, schedule and discriminative rates of the phases
     /// (default: Chollet's, a fresh RMSprop at a constant rate per phase).
     package var method = TrainingMethod()
+    /// `--class-weight`: `none`, `auto` (scikit-learn's balanced weights from the training
+    /// images) or a JSON file of weights by class name.
+    package var classWeight = "none"
 
     // MARK: Augmentation
     /// `nil`: no augmentation.

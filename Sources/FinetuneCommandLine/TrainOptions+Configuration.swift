@@ -43,6 +43,7 @@ extension TrainOptions {
         if let unfreezeFrom { c.unfreezeFrom = unfreezeFrom }
         c.earlyStoppingPatience = earlyStopping
         c.method = try method(on: c.method)
+        c.classWeight = classWeight
         if let bestCheckpoint { c.keepBestCheckpoint = bestCheckpoint }
         c.augmentation = try augmentation.augmentation(from: preset.augmentation ?? Self.recipe.augmentation)
         c.augmentationRandomness = try augmentation.randomness()
@@ -61,7 +62,8 @@ extension TrainOptions {
         if !c.generatesData, !(fm.fileExists(atPath: c.data, isDirectory: &isFolder) && isFolder.boolValue) {
             throw ValidationError("--data: no folder at '\(c.data)'; pass the dataset root, the folder holding train/")
         }
-        for (flag, path) in [("--resume", c.resume), ("--initial-weights", c.initialWeights), ("--weights", c.weights == "none" ? nil : c.weights)] {
+        let classWeightFile = ["none", "auto"].contains(c.classWeight) ? nil : c.classWeight
+        for (flag, path) in [("--class-weight", classWeightFile), ("--resume", c.resume), ("--initial-weights", c.initialWeights), ("--weights", c.weights == "none" ? nil : c.weights)] {
             guard let path else { continue }
             guard fm.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
                 throw ValidationError("\(flag): no file at '\(path)'; check the path\(flag == "--weights" ? ", or pass --weights none" : "")")

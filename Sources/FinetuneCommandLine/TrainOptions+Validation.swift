@@ -40,6 +40,9 @@ extension TrainOptions {
         if let unfreezeFrom, !Self.baseLayers.contains(unfreezeFrom) {
             throw ValidationError("--unfreeze-from: VGG16 has no layer '\(unfreezeFrom)'; use one of \(Self.baseLayers.joined(separator: ", "))")
         }
+        if classWeight != "none" && distributed {
+            throw ValidationError("--class-weight: not supported with --distributed yet; train in one process, or leave --class-weight out")
+        }
         guard !(overwrite && resume != nil) else {
             throw ValidationError("--overwrite and --resume exclude each other: --resume continues the run in --out, --overwrite replaces it")
         }

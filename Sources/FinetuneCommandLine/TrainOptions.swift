@@ -100,6 +100,9 @@ package struct TrainOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Discriminative rates in phase 2 (fastai's slice(LO, HI)): one parameter group per unfrozen VGG16 block, lowest at LO, the head at HI, the others spread geometrically between; replaces --lr2. The schedule scales every group alike.", valueName: "LO:HI"))
     package var discriminative: String?
 
+    @Option(name: .customLong("class-weight"), help: ArgumentHelp("Weigh each training image's loss by its class (Keras' class_weight; the loss is Σ w·loss / batch size; accuracy, validation and test stay unweighted): none, auto (scikit-learn's 'balanced': images / (classes × images of the class), from train/) or a JSON file {\"class\": weight, …} naming every class folder. Not with --distributed.", valueName: "auto|none|file"))
+    package var classWeight: String = "none"
+
     @Option(name: .customLong("unfreeze-from"), help: "Phase 2 trains every VGG16 layer from this one on (block1_conv1 … block5_pool), and the head (default: Chollet's \(Self.recipe.unfreezeFrom); --recipe fast: block1_conv1).")
     package var unfreezeFrom: String?
 

@@ -31,7 +31,7 @@ extension TrainWorkflow {
         }
         var data = try loadData(folder: folder)
         let description = modelDescription(classes: data.classNames)
-        let trainer = try makeTrainer(description, settings: data.settings(c), stepsPerEpoch: data.stepsPerEpoch(c))
+        let trainer = try makeTrainer(description, settings: data.settings(c), stepsPerEpoch: data.stepsPerEpoch(c), counts: data.trainClassCounts)
         try resume(trainer, &data, description: description)
         if settings.phase == 2 && trainer.phase == 1 { try beginPhase2(trainer, stepsPerEpoch: data.stepsPerEpoch(c)) }
         let counts = trainer.parameterCounts

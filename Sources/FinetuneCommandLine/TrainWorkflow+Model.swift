@@ -6,7 +6,7 @@ extension TrainWorkflow {
     /// `description` and `settings`.
     /// Phase 1's optimizer follows ``TrainConfiguration/method`` over phase 1's steps
     /// (`stepsPerEpoch` each).
-    func makeTrainer(_ description: ModelDescription, settings: RunSettings, stepsPerEpoch: Int) throws -> Trainer {
+    func makeTrainer(_ description: ModelDescription, settings: RunSettings, stepsPerEpoch: Int, counts: [Int]) throws -> Trainer {
         let c = configuration
         var rng = SeededRNG(seed: c.seed)
         var model = try description.makeModel(using: &rng)
@@ -19,6 +19,7 @@ extension TrainWorkflow {
                                   freezing: .all(of: "vgg16"), loss: c.method.loss(binary: description.isBinary),
                                   metric: description.metric, seed: c.seed)
         trainer.stopSignal = stop
+        trainer.classWeights = try classWeights(classes: description.classNames, counts: counts)
         trainer.checkpointMetadata = settings.metadata.merging([ModelDescription.metadataKey: try description.encoded()]) { $1 }
         return trainer
     }

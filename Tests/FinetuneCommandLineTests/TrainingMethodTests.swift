@@ -147,3 +147,54 @@ struct FastRecipeTests {
         #expect((method["one_cycle"] as? [[String: Double]])?.map { $0["warmup_fraction"] } == [0.99, 0.3])
     }
 }
+
+@Suite("finetune train --class-weight")
+struct ClassWeightFlagTests {
+    @Test("auto gives scikit-learn's balanced weights from train/, written to run.json; a file names each class")
+    func autoAndFile() throws {
+        let data = try ThreeClassData(perClass: (4, 1, 1))
+        defer { data.remove() }
+        var c = data.configuration()
+        c.classWeight = "auto"
+        var lines: [String] = []
+        let workflow = TrainWorkflow(configuration: c, say: { lines.append($0) })
+        let auto = try #require(try workflow.classWeights(classes: ["a", "b", "c"], counts: [6, 3, 3]))
+        #expect(auto.weights == [Float(12.0 / 18), Float(12.0 / 9), Float(12.0 / 9)])
+        #expect(lines.last?.hasPrefix("Class weights (--class-weight auto): a=0.6667") == true)
+        try workflow.run()
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data.out + "/run.json"))) as? [String: Any]
+        #expect((manifest?["method"] as? [String: Any])?["class_weight"] as? String == "auto")
+
+        let file = data.path("weights.json")
+        try Data(#"{"b": 2, "a": 0.5, "c": 1}"#.utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try TrainWorkflow.readClassWeights(file: file, classes: ["a", "b", "c"]).weights == [0.5, 2, 1])
+    }
+
+    @Test("a bad weights file is refused, naming --class-weight and what is wrong", arguments: [
+        (#"{"a": 1, "b": 1}"#, "'c' has none"), (#"{"a": 1, "b": 1, "c": 1, "d": 1}"#, "'d' is not one"),
+        (#"{"a": -1, "b": 1, "c": 1}"#, "numbers ≥ 0"), (#"[1, 2, 3]"#, "a JSON object"),
+    ])
+    func badFile(_ text: String, _ message: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-cw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("w.json").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        #expect {
+            _ = try TrainWorkflow.readClassWeights(file: file, classes: ["a", "b", "c"])
+        } throws: { "\($0)".contains("--class-weight") && "\($0)".contains(message) }
+    }
+
+    @Test("flag checks: a missing file and --distributed are refused naming --class-weight")
+    func flags() throws {
+        #expect(try TrainCommand.parse(["--data", "d"]).options.configuration().classWeight == "none")
+        do {
+            _ = try TrainCommand.parseAsRoot(["--data", "d", "--class-weight", "auto", "--distributed"])
+            Issue.record("--distributed was accepted")
+        } catch {
+            #expect(TrainCommand.message(for: error).hasPrefix("--class-weight"))
+        }
+        let c = try TrainCommand.parse(["--data", "/", "--class-weight", "/no/such.json"]).options.configuration()
+        #expect { try TrainOptions.checkPaths(of: c) } throws: { "\($0)".contains("--class-weight") }
+    }
+}
