@@ -10,7 +10,7 @@ package struct EvaluateCommand: ParsableCommand {
         abstract: "Score a trained model on a folder of labelled images.",
         discussion: """
         DATA_DIR holds one folder per class, named as in training (e.g. photos/test). Prints the \
-        loss, accuracy, per-class precision, recall and F1, and the confusion matrix; writes \
+        loss, accuracy, balanced accuracy (mean recall over classes, scikit-learn's), per-class precision, recall and F1, and the confusion matrix; writes \
         confusion_matrix.png and mistakes.png (the most confidently wrong images, captioned with \
         their true and predicted class) into --out.
 
@@ -34,6 +34,9 @@ package struct EvaluateCommand: ParsableCommand {
     @Option(help: "How many of the most confidently wrong images mistakes.png shows.")
     package var mistakes: Int = 16
 
+    @Option(help: ArgumentHelp("Test-time augmentation (fastai's tta): average the model's outputs over N views of each image, the original and N − 1 augmented by Chollet's training recipe (rotation 40°, shifts 0.2, shear 0.2, zoom 0.2, horizontal flips; view k seeded k), in the training pipeline itself. 1: none. fastai weighs the original by β 0.25; this is the plain mean.", valueName: "N"))
+    package var tta: Int = 1
+
     @Option(name: .customLong("batch-size"), help: "Images per batch.")
     package var batchSize: Int = 32
 
@@ -46,6 +49,7 @@ package struct EvaluateCommand: ParsableCommand {
     package func validate() throws {
         guard mistakes >= 0 else { throw ValidationError("--mistakes must be ≥ 0, got \(mistakes)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1, got \(batchSize)") }
+        guard (1...64).contains(tta) else { throw ValidationError("--tta: \(tta) is not accepted; pass 1 (no augmentation) to 64 views") }
     }
 
     package func run() throws {
@@ -82,7 +86,7 @@ package struct EvaluateCommand: ParsableCommand {
         let listing = try DirectoryListing(root: dataDirectory, classes: classes.filter(found.classNames.contains))
         let labels = listing.labels.map { classes.firstIndex(of: listing.classNames[$0]) ?? 0 }
         let relabelled = DirectoryListing(files: listing.paths, classNames: classes, labels: labels)
-        let result = try trained.run(relabelled, batchSize: batchSize, withLoss: true, progress: StepProgress("evaluate").update)
+        let result = try trained.run(relabelled, batchSize: batchSize, withLoss: true, tta: tta, progress: StepProgress("evaluate").update)
         let evaluation = Evaluation(classNames: classes, files: listing.paths, labels: labels,
                                     probabilities: result.probabilities, loss: result.loss ?? .nan)
         let folder = URL(fileURLWithPath: out)

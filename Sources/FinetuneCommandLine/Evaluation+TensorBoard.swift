@@ -26,7 +26,7 @@ extension Evaluation {
         for (name, s) in zip(classNames, perClass) {
             lines.append("| \(name) | " + String(format: "%.4f | %.4f | %.4f | %d |", s.precision, s.recall, s.f1, s.support))
         }
-        lines.append(String(format: "\nloss %.4f, accuracy %.4f on %d images", loss, accuracy, labels.count))
+        lines.append(String(format: "\nloss %.4f, accuracy %.4f (balanced %.4f) on %d images", loss, accuracy, balancedAccuracy, labels.count))
         return lines.joined(separator: "\n")
     }
 }

@@ -30,6 +30,13 @@ package struct Evaluation: Sendable {
         return labels.isEmpty ? 0 : Double(hits) / Double(labels.count)
     }
 
+    /// scikit-learn's `balanced_accuracy_score`: the mean recall over the classes that have
+    /// images (each class counts alike, however few its images: the score of an imbalanced set).
+    package var balancedAccuracy: Double {
+        let recalls = perClass.filter { $0.support > 0 }.map(\.recall)
+        return recalls.isEmpty ? 0 : recalls.reduce(0, +) / Double(recalls.count)
+    }
+
     /// `matrix[true][predicted]` counts.
     package var confusion: [[Int]] {
         var m = Array(repeating: Array(repeating: 0, count: classNames.count), count: classNames.count)
@@ -78,7 +85,8 @@ package struct Evaluation: Sendable {
         let nameWidth = max(classNames.map(\.count).max() ?? 5, 5)
         func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
         var lines = [String(format: "loss: %.4f", loss), String(format: "accuracy: %.4f (%d of %d)", accuracy,
-                     zip(labels, predicted).filter { $0 == $1 }.count, labels.count), ""]
+                     zip(labels, predicted).filter { $0 == $1 }.count, labels.count),
+                     String(format: "balanced accuracy: %.4f (mean recall over classes)", balancedAccuracy), ""]
         lines.append(pad("class", nameWidth) + "  precision  recall      f1  support")
         for (name, s) in zip(classNames, perClass) {
             lines.append(pad(name, nameWidth) + String(format: "  %9.4f  %6.4f  %6.4f  %7d", s.precision, s.recall, s.f1, s.support))

@@ -19,6 +19,7 @@ package struct FinetuneCommand: ParsableCommand {
 
         Typical session:
 
+          finetune lr-find --data photos          (a learning rate for --lr1)
           finetune train --data photos --out run1
           finetune predict run1/phase2.ftckpt new-photos/
           finetune evaluate run1/phase2.ftckpt photos/test --out run1/eval
@@ -28,9 +29,9 @@ package struct FinetuneCommand: ParsableCommand {
 
         Exit codes: 0 success, 64 usage error, 1 runtime error, 130 interrupted.
         """,
-        subcommands: [TrainCommand.self, FeaturesCommand.self, PredictCommand.self, EvaluateCommand.self, ExplainCommand.self,
-                      SummaryCommand.self, InspectCommand.self, ExportCommand.self, WeightsCommand.self,
-                      AugmentPreviewCommand.self])
+        subcommands: [TrainCommand.self, LearningRateFinderCommand.self, FeaturesCommand.self, PredictCommand.self,
+                      EvaluateCommand.self, ExplainCommand.self, SummaryCommand.self, InspectCommand.self, ExportCommand.self,
+                      WeightsCommand.self, AugmentPreviewCommand.self])
 
     package init() {}
 }

@@ -30,6 +30,9 @@ package struct PredictCommand: ParsableCommand {
     @Option(help: "Show the K most probable classes per image (default 1).")
     package var top: Int = 1
 
+    @Option(help: ArgumentHelp("Test-time augmentation (fastai's tta): average the model's outputs over N views of each image, the original and N − 1 augmented by Chollet's training recipe (rotation 40°, shifts 0.2, shear 0.2, zoom 0.2, horizontal flips; view k seeded k), in the training pipeline itself. 1: none. fastai weighs the original by β 0.25; this is the plain mean.", valueName: "N"))
+    package var tta: Int = 1
+
     @Option(name: .customLong("batch-size"), help: "Images per batch.")
     package var batchSize: Int = 32
 
@@ -40,6 +43,7 @@ package struct PredictCommand: ParsableCommand {
     package func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be ≥ 1, got \(top)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1, got \(batchSize)") }
+        guard (1...64).contains(tta) else { throw ValidationError("--tta: \(tta) is not accepted; pass 1 (no augmentation) to 64 views") }
         guard !inputs.isEmpty else { throw ValidationError("name at least one image or folder after the checkpoint") }
     }
 
@@ -53,7 +57,7 @@ package struct PredictCommand: ParsableCommand {
         let files = try ImageFiles.collect(inputs)
         let listing = DirectoryListing(files: files, classNames: trained.description.classNames)
         let progress = StepProgress("predict")
-        let probabilities = try trained.run(listing, batchSize: batchSize, progress: progress.update).probabilities
+        let probabilities = try trained.run(listing, batchSize: batchSize, tta: tta, progress: progress.update).probabilities
         let predictions = zip(files, probabilities).map { Prediction(file: $0, ranked: Self.rank($1, classes: trained.description.classNames)) }
         return json ? try Self.json(predictions, top: top) : Self.table(predictions, top: top)
     }

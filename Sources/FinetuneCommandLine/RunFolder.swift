@@ -36,7 +36,9 @@ package struct RunFolder {
         if !stale.isEmpty { notes.append("Removed \(stale.count) temporary file(s) an interrupted run left in \(folder.url.path).") }
         let removed = try folder.clear(overwrite: configuration.overwrite, resume: configuration.resume)
         if !removed.isEmpty { notes.append("Removed the earlier results \(removed.joined(separator: ", ")) from \(folder.url.path).") }
-        try folder.writeManifest(arguments: configuration.arguments, resumed: configuration.resume)
+        try folder.writeManifest(arguments: configuration.arguments, resumed: configuration.resume,
+                                 method: configuration.method.manifest(learningRates: [configuration.learningRate1, configuration.learningRate2])
+                                    .merging(["class_weight": configuration.classWeight]) { $1 })
         return (folder, notes)
     }
 
@@ -63,10 +65,11 @@ package struct RunFolder {
 
     package func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
-    /// `run.json`: which command produced this folder, and when it started.
-    private func writeManifest(arguments: [String], resumed: String?) throws {
+    /// `run.json`: which command produced this folder, when it started, and how each phase
+    /// trains (``TrainingMethod/manifest(learningRates:)``: every number of the method).
+    private func writeManifest(arguments: [String], resumed: String?, method: [String: Any]) throws {
         var manifest: [String: Any] = ["command": ResumeCommand.quoted(arguments),
-                                       "started": ISO8601DateFormatter().string(from: Date())]
+                                       "started": ISO8601DateFormatter().string(from: Date()), "method": method]
         if let resumed { manifest["resumed_from"] = resumed }
         try write(JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys]), to: "run.json")
     }

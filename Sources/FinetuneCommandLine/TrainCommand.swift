@@ -31,6 +31,8 @@ package struct TrainCommand: ParsableCommand {
           finetune train --data photos --validation-split 0.2
           finetune train --data photos --phase2-epochs 20 --early-stopping 3
           finetune train --data photos --preprocessing caffe --weights notop.h5
+          finetune train --data photos --recipe fast            (fastai's fine_tune: see --recipe)
+          finetune train --data photos --optimizer adamw --schedule one-cycle --discriminative 1e-6:1e-4
           finetune train --data photos --out run1 --resume run1/last.ftckpt
         """)
 

@@ -64,6 +64,12 @@ package struct TrainConfiguration: Sendable {
     package var restoreBestWeights = true
     /// Keep `best.ftckpt`, the checkpoint with the lowest validation loss so far.
     package var keepBestCheckpoint = true
+    /// Optimizer, weight decay, label smoothing, schedule and discriminative rates of the phases
+    /// (default: Chollet's, a fresh RMSprop at a constant rate per phase).
+    package var method = TrainingMethod()
+    /// `--class-weight`: `none`, `auto` (scikit-learn's balanced weights from the training
+    /// images) or a JSON file of weights by class name.
+    package var classWeight = "none"
 
     // MARK: Augmentation
     /// `nil`: no augmentation.

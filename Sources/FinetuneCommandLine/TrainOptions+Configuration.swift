@@ -27,13 +27,23 @@ extension TrainOptions {
         if let imageSize { c.imageSize = imageSize }
         (c.baseWidths, c.denseUnits, c.dropout, c.preprocessing) = (try parsedWidths(), denseUnits, dropout, preprocessing)
         c.batchSize = batchSize
-        if let phase1Epochs { c.phase1Epochs = phase1Epochs }
-        if let phase2Epochs { c.phase2Epochs = phase2Epochs }
         if let stepsPerEpoch { c.stepsPerEpoch = stepsPerEpoch }
         if let validationSteps { c.validationSteps = validationSteps }
         if let testSteps { c.testSteps = testSteps }
-        (c.learningRate1, c.learningRate2, c.unfreezeFrom) = (lr1, lr2, unfreezeFrom)
+        if recipe == FastRecipe.name {
+            FastRecipe.apply(to: &c, baseLearningRate: lr1 ?? FastRecipe.baseLearningRate)
+        } else {
+            (c.learningRate1, c.learningRate2) = (Self.recipe.phase1.learningRate, Self.recipe.phase2.learningRate)
+            c.unfreezeFrom = Self.recipe.unfreezeFrom
+        }
+        if let phase1Epochs { c.phase1Epochs = phase1Epochs }
+        if let phase2Epochs { c.phase2Epochs = phase2Epochs }
+        if let lr1 { c.learningRate1 = lr1 }
+        if let lr2 { c.learningRate2 = lr2 }
+        if let unfreezeFrom { c.unfreezeFrom = unfreezeFrom }
         c.earlyStoppingPatience = earlyStopping
+        c.method = try method(on: c.method)
+        c.classWeight = classWeight
         if let bestCheckpoint { c.keepBestCheckpoint = bestCheckpoint }
         c.augmentation = try augmentation.augmentation(from: preset.augmentation ?? Self.recipe.augmentation)
         c.augmentationRandomness = try augmentation.randomness()
@@ -52,7 +62,8 @@ extension TrainOptions {
         if !c.generatesData, !(fm.fileExists(atPath: c.data, isDirectory: &isFolder) && isFolder.boolValue) {
             throw ValidationError("--data: no folder at '\(c.data)'; pass the dataset root, the folder holding train/")
         }
-        for (flag, path) in [("--resume", c.resume), ("--initial-weights", c.initialWeights), ("--weights", c.weights == "none" ? nil : c.weights)] {
+        let classWeightFile = ["none", "auto"].contains(c.classWeight) ? nil : c.classWeight
+        for (flag, path) in [("--class-weight", classWeightFile), ("--resume", c.resume), ("--initial-weights", c.initialWeights), ("--weights", c.weights == "none" ? nil : c.weights)] {
             guard let path else { continue }
             guard fm.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
                 throw ValidationError("\(flag): no file at '\(path)'; check the path\(flag == "--weights" ? ", or pass --weights none" : "")")
@@ -61,6 +72,38 @@ extension TrainOptions {
         if fm.fileExists(atPath: c.out, isDirectory: &isFolder), !isFolder.boolValue {
             throw ValidationError("--out: '\(c.out)' is a file; pass a folder (it is created when missing)")
         }
+    }
+
+    /// `--optimizer`, `--weight-decay`, `--label-smoothing`, `--schedule` and `--discriminative`,
+    /// checked; a `ValidationError` names the flag.
+    func method(on preset: TrainingMethod = TrainingMethod()) throws -> TrainingMethod {
+        var m = preset
+        func word<T: RawRepresentable & CaseIterable>(_ flag: String, _ value: String, as: T.Type) throws -> T where T.RawValue == String {
+            guard let kind = T(rawValue: value) else {
+                throw ValidationError("\(flag): '\(value)' is not accepted; use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        }
+        if let optimizer { m.optimizer = try word("--optimizer", optimizer, as: TrainingMethod.OptimizerKind.self) }
+        if let schedule { m.schedule = try word("--schedule", schedule, as: TrainingMethod.ScheduleKind.self) }
+        if let gradualUnfreezing { m.gradualUnfreezing = gradualUnfreezing }
+        if let weightDecay {
+            guard m.optimizer == .adamw else {
+                throw ValidationError("--weight-decay: only --optimizer adamw has decoupled weight decay; add --optimizer adamw or leave --weight-decay out")
+            }
+            try FlagCheck.real("--weight-decay", weightDecay, "a decay in [0, 1)") { $0 >= 0 && $0 < 1 }
+            m.weightDecay = weightDecay
+        }
+        try FlagCheck.real("--label-smoothing", labelSmoothing, "a fraction in [0, 1)") { $0 >= 0 && $0 < 1 }
+        if let labelSmoothing { m.labelSmoothing = labelSmoothing }
+        if let discriminative {
+            let parts = discriminative.split(separator: ":", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo > 0, lo <= hi, hi <= 1 else {
+                throw ValidationError("--discriminative: '\(discriminative)' is not accepted; pass two learning rates LO:HI with 0 < LO ≤ HI ≤ 1, e.g. 1e-6:1e-4")
+            }
+            m.discriminative = lo...hi
+        }
+        return m
     }
 
     func parsedWidths() throws -> [Int] {

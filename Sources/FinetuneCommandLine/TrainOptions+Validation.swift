@@ -27,14 +27,21 @@ extension TrainOptions {
         try FlagCheck.integer("--early-stopping", earlyStopping, in: limits.epochs)
         try FlagCheck.integer("--threads", threads, in: limits.threads)
         try FlagCheck.integer("--dense-units", denseUnits, in: limits.denseUnits)
+        try FlagCheck.word("--recipe", recipe, in: FastRecipe.names)
+        try FlagCheck.integer("--gradual-unfreezing", gradualUnfreezing, in: 1...VGG16.blockDepths.count)
         try FlagCheck.real("--lr1", lr1, "a learning rate in (0, 1]") { $0 > 0 && $0 <= 1 }
         try FlagCheck.real("--lr2", lr2, "a learning rate in (0, 1]") { $0 > 0 && $0 <= 1 }
         try FlagCheck.real("--dropout", dropout, "a rate in [0, 1)") { $0 >= 0 && $0 < 1 }
         try FlagCheck.real("--validation-split", validationSplit, "a fraction in (0, 1)") { $0 > 0 && $0 < 1 }
         _ = try parsedWidths()
+        _ = try method(on: recipe == FastRecipe.name ? FastRecipe.method(baseLearningRate: lr1 ?? FastRecipe.baseLearningRate)
+                                                     : TrainingMethod())
         try FlagCheck.word("--preprocessing", preprocessing, in: ModelDescription.preprocessingNames)
-        guard Self.baseLayers.contains(unfreezeFrom) else {
+        if let unfreezeFrom, !Self.baseLayers.contains(unfreezeFrom) {
             throw ValidationError("--unfreeze-from: VGG16 has no layer '\(unfreezeFrom)'; use one of \(Self.baseLayers.joined(separator: ", "))")
+        }
+        if classWeight != "none" && distributed {
+            throw ValidationError("--class-weight: not supported with --distributed yet; train in one process, or leave --class-weight out")
         }
         guard !(overwrite && resume != nil) else {
             throw ValidationError("--overwrite and --resume exclude each other: --resume continues the run in --out, --overwrite replaces it")

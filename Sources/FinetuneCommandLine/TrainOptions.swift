@@ -73,14 +73,38 @@ package struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("test-steps"), help: "Test batches in the final evaluation (default: one pass for finetune train; Chollet's \(Self.recipe.testSteps) for demo-catsdogs, \(Self.short.testSteps) on its generated dataset).")
     package var testSteps: Int?
 
-    @Option(help: "RMSprop learning rate of phase 1, in (0, 1].")
-    package var lr1: Float = Self.recipe.phase1.learningRate
+    @Option(help: ArgumentHelp("What the flags below start from. chollet: Chollet's (Deep Learning with Python, ch. 5): RMSprop at a constant \(Self.recipe.phase1.learningRate) with the base frozen, then a fresh RMSprop at \(Self.recipe.phase2.learningRate) from block5_conv1 on. fast: fastai's fine_tune: --phase1-epochs \(FastRecipe.frozenEpochs) frozen epoch(s) of one-cycle at base rate --lr1 (default \(FastRecipe.baseLearningRate); warm-up \(FastRecipe.frozenShape.warmupFraction), div \(FastRecipe.frozenShape.divFactor), final div \(FastRecipe.frozenShape.finalDivFactor)), then everything unfrozen (--unfreeze-from block1_conv1) for --phase2-epochs \(FastRecipe.unfrozenEpochs) of one-cycle (warm-up \(FastRecipe.unfrozenShape.warmupFraction), div \(FastRecipe.unfrozenShape.divFactor), final div \(FastRecipe.unfrozenShape.finalDivFactor)) with discriminative rates from base/\(Int(FastRecipe.lrMultiplier * 2)) (block1) to base/2 (head); AdamW (weight decay \(FastRecipe.weightDecay), β 0.9/\(FastRecipe.beta2), ε \(FastRecipe.epsilon); β₁ cycles 0.95 → 0.85 → 0.95), no label smoothing. Flags given explicitly override either recipe's values.", valueName: "chollet|fast"))
+    package var recipe: String = "chollet"
 
-    @Option(help: "RMSprop learning rate of phase 2 (a fresh optimizer), in (0, 1].")
-    package var lr2: Float = Self.recipe.phase2.learningRate
+    @Option(help: ArgumentHelp("Learning rate of phase 1, in (0, 1] (default: Chollet's \(Self.recipe.phase1.learningRate); --recipe fast: its base rate, \(FastRecipe.baseLearningRate)). With --schedule one-cycle, the peak.", valueName: "rate"))
+    package var lr1: Float?
 
-    @Option(name: .customLong("unfreeze-from"), help: "Phase 2 trains every VGG16 layer from this one on (block1_conv1 … block5_pool), and the head.")
-    package var unfreezeFrom: String = Self.recipe.unfreezeFrom
+    @Option(help: ArgumentHelp("Learning rate of phase 2 (a fresh optimizer), in (0, 1] (default: Chollet's \(Self.recipe.phase2.learningRate); --recipe fast: base/2). With --schedule one-cycle, the peak; with --discriminative, replaced by HI.", valueName: "rate"))
+    package var lr2: Float?
+
+    @Option(name: .customLong("gradual-unfreezing"), help: ArgumentHelp("Gradual unfreezing in phase 2 (ULMFiT; fastai's freeze_to): its first epoch trains the head and the top K VGG16 blocks of those --unfreeze-from unfreezes, each later epoch K more blocks, downwards, keeping the optimizer. Left out: all at once.", valueName: "K"))
+    package var gradualUnfreezing: Int?
+
+    @Option(help: ArgumentHelp("Optimizer of both phases, Keras 3's formulas and defaults: rmsprop (Chollet's, the default; ρ 0.9, ε 1e-7), adam (β 0.9/0.999, ε 1e-7), adamw (Adam with decoupled weight decay, --weight-decay; --recipe fast's) or sgd (no momentum). Each phase starts a fresh one.", valueName: "rmsprop|adam|adamw|sgd"))
+    package var optimizer: String?
+
+    @Option(name: .customLong("weight-decay"), help: ArgumentHelp("AdamW's decoupled weight decay per step, w ← w − w·wd·lr, in [0, 1) (default: Keras' 0.004; only with --optimizer adamw).", valueName: "wd"))
+    package var weightDecay: Double?
+
+    @Option(name: .customLong("label-smoothing"), help: ArgumentHelp("Label smoothing of the cross-entropy (Keras' label_smoothing: targets y·(1 − s) + s/2 for binary, + s/classes for categorical), in [0, 1) (default 0: none).", valueName: "s"))
+    package var labelSmoothing: Double?
+
+    @Option(help: ArgumentHelp("Learning rate over each phase's steps: constant (Chollet's, the default), one-cycle (--recipe fast's; otherwise (PyTorch's OneCycleLR: 30% cosine warm-up from rate/25 to the phase's rate, cosine annealing to rate/2.5e5; momentum, or Adam's β₁, cycles 0.95 → 0.85 → 0.95 where the optimizer has one; --recipe fast's shapes are in --recipe) or cosine (Keras' CosineDecay from the phase's rate to 0). Stepped every batch.", valueName: "constant|one-cycle|cosine"))
+    package var schedule: String?
+
+    @Option(help: ArgumentHelp("Discriminative rates in phase 2 (fastai's slice(LO, HI)): one parameter group per unfrozen VGG16 block, lowest at LO, the head at HI, the others spread geometrically between; replaces --lr2. The schedule scales every group alike.", valueName: "LO:HI"))
+    package var discriminative: String?
+
+    @Option(name: .customLong("class-weight"), help: ArgumentHelp("Weigh each training image's loss by its class (Keras' class_weight; the loss is Σ w·loss / batch size; accuracy, validation and test stay unweighted): none, auto (scikit-learn's 'balanced': images / (classes × images of the class), from train/) or a JSON file {\"class\": weight, …} naming every class folder. Not with --distributed.", valueName: "auto|none|file"))
+    package var classWeight: String = "none"
+
+    @Option(name: .customLong("unfreeze-from"), help: "Phase 2 trains every VGG16 layer from this one on (block1_conv1 … block5_pool), and the head (default: Chollet's \(Self.recipe.unfreezeFrom); --recipe fast: block1_conv1).")
+    package var unfreezeFrom: String?
 
     @Option(name: .customLong("early-stopping"), help: ArgumentHelp("Stop a phase after this many epochs without a lower validation loss, and restore that epoch's weights.", valueName: "patience"))
     package var earlyStopping: Int?

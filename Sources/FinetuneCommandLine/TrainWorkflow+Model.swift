@@ -4,15 +4,22 @@ import Finetune
 extension TrainWorkflow {
     /// VGG16 + head, with pretrained or initial weights, in a trainer whose checkpoints carry
     /// `description` and `settings`.
-    func makeTrainer(_ description: ModelDescription, settings: RunSettings) throws -> Trainer {
-        var rng = SeededRNG(seed: configuration.seed)
+    /// Phase 1's optimizer follows ``TrainConfiguration/method`` over phase 1's steps
+    /// (`stepsPerEpoch` each).
+    func makeTrainer(_ description: ModelDescription, settings: RunSettings, stepsPerEpoch: Int, counts: [Int]) throws -> Trainer {
+        let c = configuration
+        var rng = SeededRNG(seed: c.seed)
         var model = try description.makeModel(using: &rng)
         try loadWeights(into: &model)
-        _ = try FreezePolicy.from(configuration.unfreezeFrom).trainableKeys(in: model)  // unknown name: fail before phase 1
-        let trainer = try Trainer(model: model, optimizer: RMSprop(learningRate: configuration.learningRate1),
-                                  freezing: .all(of: "vgg16"), loss: description.loss, metric: description.metric,
-                                  seed: configuration.seed)
+        _ = try FreezePolicy.from(c.unfreezeFrom).trainableKeys(in: model)  // unknown name: fail before phase 1
+        let frozen = try FreezePolicy.all(of: "vgg16").trainableKeys(in: model)
+        let optimizer = try c.method.makeOptimizer(phase: 1, learningRate: c.learningRate1,
+                                                   totalSteps: c.phase1Epochs * stepsPerEpoch, model: model, trainable: frozen)
+        let trainer = try Trainer(model: model, optimizer: optimizer,
+                                  freezing: .all(of: "vgg16"), loss: c.method.loss(binary: description.isBinary),
+                                  metric: description.metric, seed: c.seed)
         trainer.stopSignal = stop
+        trainer.classWeights = try classWeights(classes: description.classNames, counts: counts)
         trainer.checkpointMetadata = settings.metadata.merging([ModelDescription.metadataKey: try description.encoded()]) { $1 }
         return trainer
     }

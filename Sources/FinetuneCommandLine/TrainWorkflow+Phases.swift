@@ -18,10 +18,10 @@ extension TrainWorkflow {
             if trainer.phase == 1 {
                 let counts = trainer.parameterCounts
                 say("Phase 1: \(FreezePolicy.all(of: "vgg16")) — trainable params \(ModelSummary.grouped(counts.trainable)), "
-                    + "non-trainable \(ModelSummary.grouped(counts.nonTrainable)); RMSprop(\(c.learningRate1)), \(c.phase1Epochs) epochs.")
+                    + "non-trainable \(ModelSummary.grouped(counts.nonTrainable)); \(c.method.describe(phase: 1, learningRate: c.learningRate1)), \(c.phase1Epochs) epochs.")
                 try fit(max(0, c.phase1Epochs - trainer.history.epochs.filter { $0.phase == 1 }.count))
                 try save(trainer, as: "phase1.ftckpt")
-                try beginPhase2(trainer)
+                try beginPhase2(trainer, stepsPerEpoch: data.stepsPerEpoch(c))
             }
             try fit(max(0, c.phase2Epochs - trainer.history.epochs.filter { $0.phase >= 2 }.count))
             if stop.isRequested { throw TrainerError.interrupted(epoch: trainer.epochsCompleted, step: nil) }
@@ -38,12 +38,21 @@ extension TrainWorkflow {
         try save(trainer, as: "phase2.ftckpt")
     }
 
-    func beginPhase2(_ trainer: Trainer) throws {
+    func beginPhase2(_ trainer: Trainer, stepsPerEpoch: Int) throws {
         let c = configuration
         let policy = FreezePolicy.from(c.unfreezeFrom)
-        let report = try trainer.beginPhase(2, freezing: policy, optimizer: RMSprop(learningRate: c.learningRate2))
+        let report = try trainer.beginPhase(2, freezing: policy, optimizer: try phase2Optimizer(trainer, stepsPerEpoch: stepsPerEpoch))
+        trainer.unfreezing = try c.method.unfreezing(model: trainer.model, trainable: report.trainableKeys)
         say("Phase 2: \(policy) — trainable params \(ModelSummary.grouped(report.trainableParameters)), "
-            + "non-trainable \(ModelSummary.grouped(report.nonTrainableParameters)); fresh RMSprop(\(c.learningRate2)), \(c.phase2Epochs) epochs.")
+            + "non-trainable \(ModelSummary.grouped(report.nonTrainableParameters)); fresh \(c.method.describe(phase: 2, learningRate: c.learningRate2)), \(c.phase2Epochs) epochs.")
+    }
+
+    /// Phase 2's fresh optimizer (``TrainConfiguration/method``) over phase 2's steps.
+    func phase2Optimizer(_ trainer: Trainer, stepsPerEpoch: Int) throws -> any Optimizer {
+        let c = configuration
+        let trainable = try FreezePolicy.from(c.unfreezeFrom).trainableKeys(in: trainer.model)
+        return try c.method.makeOptimizer(phase: 2, learningRate: c.learningRate2, totalSteps: c.phase2Epochs * stepsPerEpoch,
+                                          model: trainer.model, trainable: trainable)
     }
 
     /// Rank 0 saves the trainer as `name` in `--out`; a failure says how to resume.

@@ -21,7 +21,9 @@ extension TrainWorkflow {
             let state = try checkpoint.decodeTrainerState(TrainerState.self)
             if state.phase >= 2 {
                 try trainer.beginPhase(2, freezing: .from(configuration.unfreezeFrom),
-                                       optimizer: RMSprop(learningRate: configuration.learningRate2))
+                                       optimizer: try phase2Optimizer(trainer, stepsPerEpoch: data.stepsPerEpoch(configuration)))
+                trainer.unfreezing = try configuration.method.unfreezing(
+                    model: trainer.model, trainable: try FreezePolicy.from(configuration.unfreezeFrom).trainableKeys(in: trainer.model))
             }
             try trainer.restore(from: checkpoint)
             if let position = trainer.trainingPosition { try data.train.seek(to: position) }

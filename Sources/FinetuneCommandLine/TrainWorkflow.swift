@@ -46,7 +46,7 @@ package struct TrainWorkflow {
         let folder = try claimFolder()
         var data = try loadData(folder: folder)
         let description = modelDescription(classes: data.classNames)
-        let trainer = try makeTrainer(description, settings: data.settings(configuration))
+        let trainer = try makeTrainer(description, settings: data.settings(configuration), stepsPerEpoch: data.stepsPerEpoch(configuration), counts: data.trainClassCounts)
         try distribution?.attach(trainer)   // before a restore, so it checks the world size
         try resume(trainer, &data, description: description)
         if configuration.resume != nil { try distribution?.attach(trainer) }

@@ -69,27 +69,66 @@ package struct TrainedModel {
     /// Class probabilities for every file of `listing` (rows in listing order), and the mean loss
     /// against the listing's labels when `withLoss`. Batches of `batchSize` are decoded on all
     /// cores ahead of the model; `progress(done, total)` is called after each batch.
-    package func run(_ listing: DirectoryListing, batchSize: Int = 32, withLoss: Bool = false,
+    ///
+    /// With `tta` n > 1 (test-time augmentation, fastai's `Learner.tta`): the model's outputs are
+    /// averaged over n views of every image, the original (view 0) and n − 1 augmented by
+    /// ``testTimeAugmentation`` exactly as training batches are (``ttaView(_:view:batchSize:)``);
+    /// the loss is then that of the averaged probabilities (Keras' clipped cross-entropy). fastai
+    /// weighs the original by β = 0.25 against the augmented mean by default; this is the plain mean.
+    package func run(_ listing: DirectoryListing, batchSize: Int = 32, withLoss: Bool = false, tta: Int = 1,
                     progress: (Int, Int) -> Void = { _, _ in }) throws -> (probabilities: [[Float]], loss: Double?) {
-        var source = try DirectorySource(listing: listing, targetSize: (description.imageHeight, description.imageWidth),
-                                         classMode: description.classMode, batchSize: batchSize, shuffle: false,
-                                         preprocessing: try description.preprocessingValue(),
-                                         workers: max(1, Parallel.threadCount), quiet: true)
-        var rows: [[Float]] = []
-        var lossSum = 0.0
+        precondition(tta >= 1, "TrainedModel.run: tta must be ≥ 1")
+        var outputs: [Tensor] = [], labels: [Tensor] = [], logitLoss = 0.0
         let loss = description.loss
-        for step in 0..<source.batchesPerPass {
-            let batch = try source.next()
-            var context = ForwardContext.inference
-            let prediction = model.predict(batch.images, context: &context).prediction
-            if withLoss { lossSum += Double(loss.evaluate(prediction, labels: batch.labels).value) * Double(batch.count) }
-            let width = prediction.output.shape[1]
-            let scalars = prediction.output.scalars
-            for r in 0..<batch.count {
+        for view in 0..<tta {
+            var source = try ttaView(listing, view: view, batchSize: batchSize)
+            let total = source.batchesPerPass * tta
+            for step in 0..<source.batchesPerPass {
+                let batch = try source.next()
+                var context = ForwardContext.inference
+                let prediction = model.predict(batch.images, context: &context).prediction
+                if view == 0 {
+                    outputs.append(prediction.output)
+                    labels.append(batch.labels)
+                    if withLoss && tta == 1 {
+                        logitLoss += Double(loss.evaluate(prediction, labels: batch.labels).value) * Double(batch.count)
+                    }
+                } else {
+                    outputs[step] = Tensor(shape: outputs[step].shape,
+                                           scalars: zip(outputs[step].scalars, prediction.output.scalars).map { $0 + $1 })
+                }
+                progress(view * source.batchesPerPass + step + 1, total)
+            }
+        }
+        if tta > 1 {
+            let scale = 1 / Float(tta)
+            outputs = outputs.map { Tensor(shape: $0.shape, scalars: $0.scalars.map { $0 * scale }) }
+        }
+        var rows: [[Float]] = [], ttaLoss = 0.0
+        for (output, batchLabels) in zip(outputs, labels) {
+            let width = output.shape[1], scalars = output.scalars
+            for r in 0..<output.shape[0] {
                 rows.append(description.probabilities(outputRow: scalars[(r * width)..<((r + 1) * width)]))
             }
-            progress(step + 1, source.batchesPerPass)
+            if withLoss && tta > 1 {
+                ttaLoss += Double(loss.evaluate(Prediction(output: output), labels: batchLabels).value) * Double(output.shape[0])
+            }
         }
-        return (rows, withLoss ? lossSum / Double(max(rows.count, 1)) : nil)
+        return (rows, withLoss ? (tta > 1 ? ttaLoss : logitLoss) / Double(max(rows.count, 1)) : nil)
+    }
+
+    /// The augmentation of test-time augmentation's views: Chollet's training recipe (rotation,
+    /// shifts, shear, zoom, horizontal flips), as a checkpoint does not record its run's.
+    package static let testTimeAugmentation = TwoPhaseRecipe.chollet.augmentation
+
+    /// View `view` of `listing` for test-time augmentation: the images as evaluated (view 0), or
+    /// augmented by ``testTimeAugmentation`` in the training pipeline itself (a `DirectorySource`
+    /// with that augmentation, seeded by the view number, in listing order).
+    package func ttaView(_ listing: DirectoryListing, view: Int, batchSize: Int) throws -> DirectorySource {
+        try DirectorySource(listing: listing, targetSize: (description.imageHeight, description.imageWidth),
+                            classMode: description.classMode, batchSize: batchSize, shuffle: false, seed: view,
+                            preprocessing: try description.preprocessingValue(),
+                            augmentation: view == 0 ? nil : Self.testTimeAugmentation,
+                            workers: max(1, Parallel.threadCount), quiet: true)
     }
 }

@@ -14,6 +14,8 @@ struct TrainingData {
     var classNames: [String]
     /// Images of the whole train, validation and test splits (0 for a missing split).
     var imageCounts: [Int]
+    /// Training images of each class, by class index.
+    var trainClassCounts: [Int]
 
     init(_ check: DatasetCheck, _ c: TrainConfiguration, preprocessing: Preprocessing, shard: DataShard?) throws {
         let listing = { (name: String) in check.splits.first { $0.name == name }?.listing }
@@ -32,6 +34,7 @@ struct TrainingData {
         }
         let testListing = listing("test")
         classNames = trainListing.classNames
+        trainClassCounts = classNames.indices.map { c in trainListing.labels.lazy.filter { $0 == c }.count }
         imageCounts = [trainListing, validationListing, testListing].map { $0?.relativePaths.count ?? 0 }
         let mode = c.classMode ?? (classNames.count == 2 ? .binary : .categorical)
         func source(_ listing: DirectoryListing, training: Bool) throws -> DirectorySource {
@@ -55,6 +58,9 @@ struct TrainingData {
     }
 
     /// The settings a checkpoint of this run records, and a resume must match.
+    /// Training batches per epoch, as `fit` counts them: `--steps-per-epoch`, else one pass.
+    func stepsPerEpoch(_ c: TrainConfiguration) -> Int { c.stepsPerEpoch ?? train.batchesPerPass }
+
     func settings(_ c: TrainConfiguration) -> RunSettings {
         RunSettings(imageSize: c.imageSize, batchSize: c.batchSize, classes: classNames, imageCounts: imageCounts)
     }

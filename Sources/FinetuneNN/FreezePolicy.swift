@@ -128,14 +128,14 @@ public struct FreezeReport: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A model's layer tree, flattened for name look-ups.
-struct LayerTree {
+package struct LayerTree {
     let root: any Layer
     /// Every layer, pre-order (containers before their children), the root first.
     let all: [any Layer]
     /// Layers without sublayers, in forward order.
     let leaves: [any Layer]
 
-    init(_ root: any Layer) {
+    package init(_ root: any Layer) {
         self.root = root
         func walk(_ l: any Layer) -> [any Layer] { [l] + l.sublayers.flatMap(walk) }
         all = walk(root)
@@ -154,7 +154,8 @@ struct LayerTree {
         return l
     }
 
-    func keys(of name: String) throws -> Set<String> { Set(try layer(name).weightKeys) }
+    /// The trainable-kind keys of layer `name` and its sublayers; throws for a name the model lacks.
+    package func keys(of name: String) throws -> Set<String> { Set(try layer(name).weightKeys) }
 
     /// Keys of every leaf from the first leaf of layer `name` on.
     func keys(from name: String) throws -> Set<String> {

@@ -72,6 +72,11 @@ package struct ParameterGroups: Optimizer {
         members.reduce(into: [:]) { all, member in all.merge(member.state) { first, _ in first } }
     }
 
+    /// Removes every group's schedule: each then steps at its ``learningRate`` share as set.
+    package mutating func removeSchedules() {
+        members = members.map { unscheduled($0) }
+    }
+
     /// The group of parameter key `key`.
     package func group(of key: String) -> Int { groupOfKey[key] ?? members.count - 1 }
 

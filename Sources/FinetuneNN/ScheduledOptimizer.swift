@@ -33,3 +33,16 @@ extension SGD: ScheduledOptimizer {}
 extension RMSprop: ScheduledOptimizer {}
 extension Adam: ScheduledOptimizer {}
 extension AdamW: ScheduledOptimizer {}
+
+/// `optimizer` with its schedule removed (its groups' too, under ``ParameterGroups``), so that
+/// the rate of each step is its ``Optimizer/learningRate`` as set: what a learning-rate range test
+/// drives.
+package func unscheduled(_ optimizer: any Optimizer) -> any Optimizer {
+    if var groups = optimizer as? ParameterGroups {
+        groups.removeSchedules()
+        return groups
+    }
+    guard var scheduled = optimizer as? any ScheduledOptimizer else { return optimizer }
+    scheduled.schedule = nil
+    return scheduled
+}

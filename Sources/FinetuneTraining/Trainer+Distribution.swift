@@ -25,6 +25,9 @@ extension Trainer {
             let (loss, metric) = try trainStep(batch, observe: observe)
             return StepResult(loss: loss, metric: metric, count: batch.count)
         }
+        guard classWeights == nil else {
+            throw TrainerError.invalidArgument("class weights are not supported in distributed training yet; train in one process")
+        }
         let shapes = Dictionary(model.parameters.filter { trainable.contains($0.key) }.map { ($0.key, $0.value.shape) },
                                 uniquingKeysWith: { first, _ in first })
         let buckets = GradientBuckets(model: model, keys: trainable, strategy: distribution)

@@ -42,6 +42,13 @@ public final class Trainer {
     /// Checked between training steps and validation batches: when set, `fit` stops cleanly and
     /// throws ``TrainerError/interrupted(epoch:step:)`` (see ``StopSignal``).
     public var stopSignal: StopSignal?
+    /// A freeze policy over time for one phase (``GradualUnfreezing``), applied at the start of
+    /// each of its epochs; nil: the trainable set changes only with ``beginPhase(freezing:optimizer:)``.
+    package var unfreezing: GradualUnfreezing?
+    /// Keras' `class_weight`: training steps weigh each sample's loss by its class's weight
+    /// (``/FinetuneNN/ClassWeights``); the metric, validation and evaluation stay unweighted.
+    /// Not supported under a ``distribution`` yet (`fit` refuses it).
+    package var classWeights: ClassWeights?
 
     /// A trainer for `model`, training `trainable` (default: every parameter but state) with
     /// `optimizer`. Throws when `trainable` names a key the model does not have.
@@ -145,6 +152,7 @@ public final class Trainer {
 
         epochs: for epoch in first..<(first + epochs) {
             let start = Date()
+            try applyUnfreezing()
             for c in callbacks { c.epochBegin(epoch, control: self) }
             try checkFailures(callbacks)
             var mean = WeightedMean()
@@ -213,8 +221,10 @@ public final class Trainer {
     /// The state the forward pass updated (moving statistics) is written after the optimizer step.
     func trainStep(_ batch: Batch, observe: ([String: Tensor]) -> Void) throws -> (loss: Float, metric: Float) {
         var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: false, rng: rng)
+        let stepLoss: any Loss = classWeights.map { WeightedLoss(base: loss, weights: $0) } ?? loss
+        if let classWeights { _ = try classWeights.sampleWeights(batch.labels) }   // an unknown class throws before any work
         let (value, prediction, gradients) = model.lossAndGradients(batch.images, labels: batch.labels,
-                                                                    loss: loss, context: &context)
+                                                                    loss: stepLoss, context: &context)
         rng = context.rng
         guard value.isFinite else { throw TrainerError.nonFiniteLoss(epoch: epochsCompleted + 1, step: nil, value: value) }
         observe(gradients)
@@ -297,6 +307,17 @@ struct WeightedMean {
     }
     var loss: Double { count > 0 ? lossSum / Double(count) : 0 }
     var accuracy: Double { count > 0 ? accuracySum / Double(count) : 0 }
+}
+
+/// A loss whose training value weighs samples by class (``Trainer/classWeights``).
+struct WeightedLoss: Loss {
+    let base: any Loss
+    let weights: ClassWeights
+    var name: String { base.name }
+    func evaluate(_ prediction: Prediction, labels: Tensor) -> LossEvaluation {
+        // The classes were checked before the forward pass, so this cannot throw.
+        (try? weights.evaluate(base, prediction, labels: labels)) ?? base.evaluate(prediction, labels: labels)
+    }
 }
 
 /// Why training could not start or go on; each case says what to do.

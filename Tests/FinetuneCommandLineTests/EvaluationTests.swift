@@ -44,3 +44,16 @@ struct EvaluationTests {
         #expect(text.hasSuffix("\n    c       1       0       1"))
     }
 }
+
+@Suite("Evaluation: balanced accuracy")
+struct BalancedAccuracyTests {
+    @Test("the mean recall over classes with images, as scikit-learn's balanced_accuracy_score")
+    func balanced() {
+        // True 0,0,0,0,1,1 predicted 0,0,0,0,0,1: accuracy 5/6, recalls 1 and ½ → balanced ¾.
+        let e = Evaluation(classNames: ["a", "b", "c"], files: ["1", "2", "3", "4", "5", "6"], labels: [0, 0, 0, 0, 1, 1],
+                           probabilities: [[0.9, 0.1, 0], [0.8, 0.2, 0], [0.7, 0.3, 0], [0.6, 0.4, 0], [0.6, 0.4, 0], [0.2, 0.8, 0]],
+                           loss: 0.3)
+        #expect(abs(e.balancedAccuracy - 0.75) < 1e-12)   // class c has no images: left out
+        #expect(e.report.contains("balanced accuracy: 0.7500"))
+    }
+}

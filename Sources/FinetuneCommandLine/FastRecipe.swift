@@ -1,0 +1,50 @@
+import Finetune
+
+/// `--recipe fast`: fastai's `Learner.fine_tune` (fastai 2.x, `fastai/callback/schedule.py`) on
+/// VGG16 + a new head, with fastai's default numbers:
+///
+/// - `freeze_epochs = 1` epoch with the base frozen, `fit_one_cycle(1, base_lr, pct_start=0.99)`:
+///   one-cycle peaking at `base_lr` (2e-3), warm-up fraction 0.99, `div` 25, `div_final` 1e5;
+/// - then `unfreeze()` (everything trains: `--unfreeze-from block1_conv1`) and
+///   `fit_one_cycle(epochs, slice(base_lr/2/lr_mult, base_lr/2), pct_start=0.3, div=5)` with
+///   `lr_mult = 100`: discriminative rates from base/200 (block 1) to base/2 (head), warm-up 0.3,
+///   `div` 5, `div_final` 1e5;
+/// - fastai's `Adam`: decoupled weight decay 0.01, β₂ 0.99, ε 1e-5, β₁ following the cycle
+///   0.95 → 0.85 → 0.95 (Keras 3's AdamW formulas with these numbers); no label smoothing.
+///
+/// The schedule has PyTorch's `OneCycleLR` shape (``Schedules/oneCycle(maxLearningRate:totalSteps:warmupFraction:divFactor:finalDivFactor:momentum:)``),
+/// whose step boundaries differ from fastai's `combined_cos` by at most one step. fastai's
+/// `fine_tune` needs the unfrozen epoch count; here it defaults to ``unfrozenEpochs``.
+enum FastRecipe {
+    static let name = "fast"
+    static let names = ["chollet", name]
+    static let baseLearningRate: Float = 2e-3
+    static let frozenEpochs = 1
+    static let unfrozenEpochs = 3
+    static let lrMultiplier: Float = 100
+    static let frozenShape = TrainingMethod.OneCycleShape(warmupFraction: 0.99, divFactor: 25, finalDivFactor: 1e5)
+    static let unfrozenShape = TrainingMethod.OneCycleShape(warmupFraction: 0.3, divFactor: 5, finalDivFactor: 1e5)
+    static let weightDecay = 0.01, beta2 = 0.99, epsilon = 1e-5
+
+    /// `c` with the recipe's epochs, rates, unfreezing and method, for base rate `base`.
+    static func apply(to c: inout TrainConfiguration, baseLearningRate base: Float) {
+        (c.phase1Epochs, c.phase2Epochs) = (frozenEpochs, unfrozenEpochs)
+        c.learningRate1 = base
+        c.learningRate2 = Float(base.decimalDouble / 2)
+        c.unfreezeFrom = "block1_conv1"
+        c.method = method(baseLearningRate: base)
+    }
+
+    /// The recipe's optimizer, schedules and discriminative rates for base rate `base`.
+    static func method(baseLearningRate base: Float) -> TrainingMethod {
+        var m = TrainingMethod()
+        (m.optimizer, m.weightDecay, m.adamBeta2, m.adamEpsilon) = (.adamw, weightDecay, beta2, epsilon)
+        (m.schedule, m.oneCycle) = (.oneCycle, [frozenShape, unfrozenShape])
+        // In double precision from the rate as written (2e-3 → 1e-5 … 1e-3), as Python computes them.
+        let b = base.decimalDouble
+        m.discriminative = Float(b / 2 / Double(lrMultiplier))...Float(b / 2)
+        m.labelSmoothing = 0
+        m.recipe = name
+        return m
+    }
+}
