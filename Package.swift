@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "FinetuneNNTests", dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneDataTests", dependencies: ["FinetuneCore", "FinetuneData", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneIOTests",
-                    dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneIO", "FinetuneTestSupport"]),
+                    dependencies: ["FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneIO", "FinetuneTestSupport"]),
         .testTarget(name: "FinetuneONNXTests",
                     dependencies: ["FinetuneONNX", "FinetuneCore", "FinetuneNN", "FinetuneData", "FinetuneTestSupport",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")]),

@@ -27,6 +27,9 @@ package enum TorchCheckpointError: Error, Sendable, Equatable, CustomStringConve
     case unsupportedDType(file: String, tensor: String, storage: String)
     /// The file holds something other than a dictionary of tensors (a list, a whole training checkpoint).
     case notAStateDict(file: String, found: String)
+    /// The `state_dict` does not fit the model it is loaded into: `key` is the file's tensor (or the
+    /// model's parameter) concerned.
+    case mappingMismatch(file: String, key: String, detail: String)
 
     package var description: String {
         switch self {
@@ -67,6 +70,8 @@ package enum TorchCheckpointError: Error, Sendable, Equatable, CustomStringConve
         case let .notAStateDict(file, found):
             return "\(file) is not a state_dict (a dictionary of tensor names to tensors): it holds \(found). Save "
                 + "model.state_dict() with torch.save (from a training checkpoint dictionary, the entry holding it)"
+        case let .mappingMismatch(file, key, detail):
+            return "\(file): '\(key)': \(detail)"
         }
     }
 }
