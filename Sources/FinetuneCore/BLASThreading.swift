@@ -39,5 +39,5 @@ package enum BLASThreading {
         return body()
     }
 
-    private nonisolated(unsafe) static let lock = NSLock()
+    private static let lock = NSLock()
 }

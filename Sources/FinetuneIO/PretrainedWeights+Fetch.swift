@@ -42,7 +42,6 @@ extension PretrainedWeights {
     package static func download(_ origin: URL, fileHash: String?, to destination: URL, idleTimeout: TimeInterval = 60,
                                  progress: ((Int64, Int64?) -> Void)? = nil) throws -> URL {
         let path = destination.path
-        let url = origin.absoluteString
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)

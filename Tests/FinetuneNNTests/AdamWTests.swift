@@ -37,7 +37,7 @@ struct AdamWTests {
         var o = AdamW(learningRate: Float(golden.params["learning_rate"]?.double ?? 0),
                       weightDecay: try golden.number("weight_decay"), beta1: try golden.number("beta_1"),
                       beta2: try golden.number("beta_2"), epsilon: try golden.number("epsilon"),
-                      amsgrad: try #require(golden.param("amsgrad").bool), schedule: schedule)
+                      amsgrad: try #require(golden.param("amsgrad").bool as Bool?), schedule: schedule)
         let actual = try Self.trajectory(&o, golden)
         let d = expectClose(actual, try golden.tensor("trajectory"), tolerance: golden.tolerance, name)
         print("[\(name)] relative deviation from Keras \(d.relative)")

@@ -100,7 +100,7 @@ struct LearningRateFinderTests {
 
     @Test("a schedule on the optimizer does not override the test's rates, and is back afterwards")
     func schedulesAreSetAside() throws {
-        var (trainer, source) = try Self.setUp()
+        let (trainer, source) = try Self.setUp()
         trainer.optimizer = AdamW(schedule: OneCycle(maxLearningRate: 1e-2, totalSteps: 10))
         var a = source
         let range = try trainer.findLearningRate(&a, start: 1e-5, end: 1e-2, steps: 10)
