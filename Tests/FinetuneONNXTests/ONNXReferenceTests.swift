@@ -28,6 +28,7 @@ struct ONNXReferenceTests {
         var source = try DirectorySource(listing: listing, targetSize: (size, size), classMode: .binary,
                                          batchSize: listing.paths.count, shuffle: false, preprocessing: .none, quiet: true)
         let raw = try source.next().images
+        #expect(raw.shape == [listing.paths.count, size, size, 3], "every photo decoded at \(size)×\(size)")
         try write(raw, to: out.appendingPathComponent("raw.f32"))
 
         let models: [(String, Sequential, Preprocessing)] = [
@@ -46,12 +47,19 @@ struct ONNXReferenceTests {
             var context = ForwardContext.inference
             let expected = model.predict(input, context: &context).prediction.output
             outputs[name] = expected.shape[1]
+            #expect(expected.shape[0] == raw.shape[0], "\(name): one prediction per photo")
+            #expect(expected.nonFiniteValues() == nil, "\(name): finite predictions")
+            #expect(expected.scalars.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(name): probabilities")
             try write(input, to: out.appendingPathComponent("\(name).input.f32"))
             try write(expected, to: out.appendingPathComponent("\(name).expected.f32"))
             let classes = (0..<max(2, expected.shape[1])).map { "class\($0)" }
             for included in [false, true] {
+                let file = out.appendingPathComponent(name + (included ? "-pre" : "") + ".onnx")
                 try ONNXExport.write(model, classNames: classes, preprocessing: preprocessing, includePreprocessing: included,
-                                     to: out.appendingPathComponent(name + (included ? "-pre" : "") + ".onnx"))
+                                     to: file)
+                let written = try Onnx_ModelProto(serializedBytes: Data(contentsOf: file))
+                #expect(written == (try decoded(model, classes: classes, preprocessing, included: included)),
+                        "\(file.lastPathComponent): the file holds the exported model")
             }
         }
         manifest["outputs"] = outputs
