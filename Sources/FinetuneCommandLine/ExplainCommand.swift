@@ -11,7 +11,8 @@ package struct ExplainCommand: ParsableCommand {
         For each image, writes <name>.gradcam.png into --out: the image with the Grad-CAM heatmap \
         of the predicted class (or --class) blended over it, red where the explained layer's \
         features raised that class's score most. The default layer is the last convolution \
-        (block5_conv3); --layer picks another.
+        (VGG16: block5_conv3; with another backbone, the base's output, its last convolution's activation); \
+        --layer picks another.
 
         With --tensorboard DIR, also logs each PNG, byte for byte, as the image gradcam/<name>         of the run DIR/evaluation, at the checkpoint's optimizer step count (as `finetune         evaluate --tensorboard`) or --step.
 

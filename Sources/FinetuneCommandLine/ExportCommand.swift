@@ -87,6 +87,8 @@ package struct ExportCommand: ParsableCommand {
 
     /// Python that builds the architecture in Keras 3 and loads the exported weights.
     package static func kerasCode(_ d: ModelDescription, weights: String) -> String {
+        let backbone = (try? d.backboneValue()) ?? .vgg16
+        guard backbone == .vgg16 else { return graphKerasCode(d, backbone: backbone, weights: weights) }
         let base = d.baseWidths == VGG16.standardWidths
             ? "keras.applications.VGG16(include_top=False, weights=None, input_shape=(\(d.imageHeight), \(d.imageWidth), 3))"
             : "vgg16_with_widths(\(d.baseWidths))"
@@ -112,6 +114,41 @@ package struct ExportCommand: ParsableCommand {
         ])
         \(load)
         # classes, in output order: \(d.classNames)
+        """
+    }
+
+    /// The Keras 3 code for a model on a functional backbone: Keras' application, then the head
+    /// (`GlobalAveragePooling2D → Dropout → Dense`). EfficientNet-Lite has no Keras application.
+    static func graphKerasCode(_ d: ModelDescription, backbone: Backbone, weights: String) -> String {
+        let application: String
+        switch backbone {
+        case .resnet50: application = "ResNet50"
+        case .mobilenetv2: application = "MobileNetV2"
+        default:
+            return """
+            # \(backbone.displayName) has no keras.applications model. \(weights) holds its weights under Keras-style names
+            # (stem_conv/kernel, block1a_dwconv/kernel, …, dense/kernel); `finetune train --initial-weights \(weights)`
+            # reads it, and `finetune export model.onnx` gives a model for ONNX Runtime.
+            # classes, in output order: \(d.classNames)
+            """
+        }
+        let dropout = d.dropout > 0 ? "\n    keras.layers.Dropout(\(d.dropout))," : ""
+        let load = weights.hasSuffix(".safetensors") ? """
+            from safetensors.numpy import load_file
+            tensors = load_file("\(weights)")
+            for v in model.weights:
+                v.assign(tensors["/".join(v.path.split("/")[-2:])])
+            """ : "model.load_weights(\"\(weights)\")"
+        return """
+        import keras
+        model = keras.Sequential([
+            keras.Input((\(d.imageHeight), \(d.imageWidth), 3)),
+            keras.applications.\(application)(include_top=False, weights=None, input_shape=(\(d.imageHeight), \(d.imageWidth), 3)),
+            keras.layers.GlobalAveragePooling2D(),\(dropout)
+            keras.layers.Dense(\(d.outputUnits), activation="\(d.isBinary ? "sigmoid" : "softmax")", name="dense"),
+        ])
+        \(load)
+        # inputs preprocessed as '\(d.preprocessing)'; classes, in output order: \(d.classNames)
         """
     }
 }

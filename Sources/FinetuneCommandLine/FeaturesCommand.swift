@@ -26,7 +26,7 @@ package struct FeaturesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The convolutional base: \(Backbone.names).", valueName: "name"))
     package var backbone: Backbone = .vgg16
 
-    @Option(help: ArgumentHelp("Pretrained weights of the base (Keras .h5 / .weights.h5), or 'none' for random weights. Default: as `finetune train --weights`.", valueName: "file|none"))
+    @Option(help: ArgumentHelp("Pretrained weights of the base (Keras .h5 / .weights.h5 / .safetensors; for efficientnet-lite, the PyTorch .pth), or 'none' for random weights. Default: as `finetune train --backbone B` finds them.", valueName: "file|none"))
     package var weights: String?
 
     @Option(name: .customLong("image-size"), help: "Images are resized to this height and width (at least 32).")
@@ -67,7 +67,7 @@ package struct FeaturesCommand: ParsableCommand {
         var source = try DirectorySource(directory: directory, targetSize: (imageSize, imageSize), classMode: .sparse,
                                          batchSize: batchSize, shuffle: false, preprocessing: scaling)
         var base = try backbone.base(inputShape: [imageSize, imageSize, 3])
-        switch try PretrainedWeights.locate(flag: weights) {
+        switch try backbone.locateWeights(flag: weights) {
         case let .file(url, origin):
             do {
                 let what = try backbone.loadWeights(from: url, into: &base)

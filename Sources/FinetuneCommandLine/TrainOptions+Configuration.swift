@@ -24,17 +24,20 @@ extension TrainOptions {
         if let out { c.out = out }
         (c.weights, c.initialWeights, c.resume, c.tensorboard) = (weights, initialWeights, resume, tensorboard)
         (c.overwrite, c.skipBadFiles, c.validationSplit) = (overwrite, skipBadFiles, validationSplit)
-        if let imageSize { c.imageSize = imageSize }
-        (c.baseWidths, c.denseUnits, c.dropout, c.preprocessing) = (try parsedWidths(), denseUnits, dropout, preprocessing)
+        c.backbone = backbone
+        if let imageSize { c.imageSize = imageSize } else if backbone != .vgg16 { c.imageSize = backbone.defaultImageSize }
+        (c.baseWidths, c.preprocessing) = (try parsedWidths(), preprocessing ?? backbone.trainingPreprocessing)
+        c.denseUnits = denseUnits ?? Self.recipe.denseUnits
+        c.dropout = dropout ?? (backbone == .vgg16 ? 0 : Self.graphHeadDropout)
         c.batchSize = batchSize
         if let stepsPerEpoch { c.stepsPerEpoch = stepsPerEpoch }
         if let validationSteps { c.validationSteps = validationSteps }
         if let testSteps { c.testSteps = testSteps }
-        if recipe == FastRecipe.name {
+        if resolvedRecipe == FastRecipe.name {
             FastRecipe.apply(to: &c, baseLearningRate: lr1 ?? FastRecipe.baseLearningRate)
         } else {
             (c.learningRate1, c.learningRate2) = (Self.recipe.phase1.learningRate, Self.recipe.phase2.learningRate)
-            c.unfreezeFrom = Self.recipe.unfreezeFrom
+            c.unfreezeFrom = backbone.defaultUnfreezeFrom
         }
         if let phase1Epochs { c.phase1Epochs = phase1Epochs }
         if let phase2Epochs { c.phase2Epochs = phase2Epochs }
@@ -49,7 +52,9 @@ extension TrainOptions {
         c.augmentationRandomness = try augmentation.randomness()
         (c.shuffle, c.seed, c.threads, c.quiet, c.distributed) = (!noShuffle, seed, threads, quiet, distributed)
         try distribution.apply(to: &c)
-        if let refusal = MemoryEstimate.refusal(imageSize: c.imageSize, batchSize: c.batchSize) { throw ValidationError(refusal) }
+        if backbone == .vgg16, let refusal = MemoryEstimate.refusal(imageSize: c.imageSize, batchSize: c.batchSize) {
+            throw ValidationError(refusal)
+        }
         return c
     }
 

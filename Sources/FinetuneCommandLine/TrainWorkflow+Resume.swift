@@ -23,7 +23,8 @@ extension TrainWorkflow {
                 try trainer.beginPhase(2, freezing: .from(configuration.unfreezeFrom),
                                        optimizer: try phase2Optimizer(trainer, stepsPerEpoch: data.stepsPerEpoch(configuration)))
                 trainer.unfreezing = try configuration.method.unfreezing(
-                    model: trainer.model, trainable: try FreezePolicy.from(configuration.unfreezeFrom).trainableKeys(in: trainer.model))
+                    model: trainer.model, trainable: try FreezePolicy.from(configuration.unfreezeFrom).trainableKeys(in: trainer.model),
+                    backbone: configuration.backbone)
             }
             try trainer.restore(from: checkpoint)
             if let position = trainer.trainingPosition { try data.train.seek(to: position) }
@@ -43,7 +44,9 @@ extension TrainWorkflow {
             found.append("the classes are \(description.classNames.joined(separator: ", ")), the checkpoint's were "
                 + saved.classNames.joined(separator: ", "))
         }
-        if saved.baseWidths != description.baseWidths || saved.denseUnits != description.denseUnits || saved.dropout != description.dropout {
+        if saved.backbone != description.backbone {
+            found.append("--backbone is \(description.backbone ?? "vgg16"), the checkpoint's run used \(saved.backbone ?? "vgg16")")
+        } else if saved.baseWidths != description.baseWidths || saved.denseUnits != description.denseUnits || saved.dropout != description.dropout {
             found.append("the model is VGG16 widths \(description.baseWidths) + Dense(\(description.denseUnits)), dropout \(description.dropout); "
                 + "the checkpoint's was widths \(saved.baseWidths) + Dense(\(saved.denseUnits)), dropout \(saved.dropout)")
         }

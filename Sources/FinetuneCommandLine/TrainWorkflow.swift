@@ -81,7 +81,7 @@ package struct TrainWorkflow {
         let c = configuration
         return ModelDescription(classNames: classes, imageHeight: c.imageSize, imageWidth: c.imageSize,
                                 preprocessing: c.preprocessing, baseWidths: c.baseWidths, denseUnits: c.denseUnits,
-                                dropout: c.dropout)
+                                dropout: c.dropout, backbone: c.backbone)
     }
 
     func resumeCommand(_ checkpoint: String) -> String {

@@ -55,7 +55,7 @@ package struct TrainingMethod: Sendable, Equatable {
     /// with discriminative groups over the unfrozen blocks of `model` in phase 2 (`trainable`:
     /// its trainable keys). Throws when the schedule cannot span `totalSteps`, naming the flag.
     func makeOptimizer(phase: Int, learningRate: Float, totalSteps: Int, model: any Layer,
-                       trainable: Set<String>) throws -> any Optimizer {
+                       trainable: Set<String>, backbone: Backbone) throws -> any Optimizer {
         let groups = phase == 2 ? discriminative : nil
         let peak = groups?.upperBound ?? learningRate
         let schedule = try makeSchedule(phase: phase, peak: peak, totalSteps: totalSteps)
@@ -69,17 +69,23 @@ package struct TrainingMethod: Sendable, Equatable {
         case .sgd: base = SGD(learningRate: peak, schedule: schedule)
         }
         guard let groups else { return base }
-        let blocks = Self.unfrozenBlocks(trainable)
+        let blocks = Self.unfrozenBlocks(trainable, backbone: backbone, model: model)
         return try ParameterGroups(base, groups: blocks, rates: groups, in: model)
     }
 
-    /// The layers of each VGG16 block with trainable parameters, lowest block first.
-    static func unfrozenBlocks(_ trainable: Set<String>) -> [[String]] {
+    /// The layers with trainable parameters of each block of the base (the model's first layer;
+    /// blocks as ``Backbone/block(ofLayer:)`` groups them), lowest block first, each block's layers
+    /// in the base's order.
+    static func unfrozenBlocks(_ trainable: Set<String>, backbone: Backbone, model: any Layer) -> [[String]] {
         let layers = Set(trainable.compactMap { key in key.lastIndex(of: ".").map { String(key[..<$0]) } })
-        return (1...VGG16.blockDepths.count).compactMap { block in
-            let names = layers.filter { $0.hasPrefix("block\(block)_") }.sorted()
-            return names.isEmpty ? nil : names
+        func leaves(_ l: any Layer) -> [any Layer] { l.sublayers.isEmpty ? [l] : l.sublayers.flatMap(leaves) }
+        var order: [String] = [], members: [String: [String]] = [:]
+        for leaf in leaves(model.sublayers.first ?? model) where layers.contains(leaf.name) {
+            guard let block = backbone.block(ofLayer: leaf.name) else { continue }
+            if members[block] == nil { order.append(block) }
+            members[block, default: []].append(leaf.name)
         }
+        return order.map { members[$0]! }
     }
 
     func makeSchedule(phase: Int, peak: Float, totalSteps: Int) throws -> (any LearningRateSchedule)? {
@@ -106,9 +112,9 @@ package struct TrainingMethod: Sendable, Equatable {
     /// Phase 2's gradual unfreezing over the VGG16 blocks `trainable` holds (top first), the
     /// rest of `trainable` (the head) training from the first epoch; nil without
     /// ``gradualUnfreezing``.
-    func unfreezing(model: any Layer, trainable: Set<String>) throws -> GradualUnfreezing? {
+    func unfreezing(model: any Layer, trainable: Set<String>, backbone: Backbone) throws -> GradualUnfreezing? {
         guard let k = gradualUnfreezing else { return nil }
-        let blocks = Self.unfrozenBlocks(trainable)
+        let blocks = Self.unfrozenBlocks(trainable, backbone: backbone, model: model)
         let blockKeys = try blocks.flatMap { $0 }.reduce(into: Set<String>()) { $0.formUnion(try LayerTree(model).keys(of: $1)) }
         return try GradualUnfreezing(phase: 2, model: model, alwaysTrainable: trainable.subtracting(blockKeys),
                                      groups: blocks.reversed(), groupsPerStep: k)

@@ -12,7 +12,7 @@ struct TrainingMethodTests {
         #expect(c.method == TrainingMethod())
         var rng = SeededRNG(seed: 1)
         let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
-        let optimizer = try c.method.makeOptimizer(phase: 2, learningRate: 1e-5, totalSteps: 100, model: model, trainable: [])
+        let optimizer = try c.method.makeOptimizer(phase: 2, learningRate: 1e-5, totalSteps: 100, model: model, trainable: [], backbone: .vgg16)
         let rmsprop = try #require(optimizer as? RMSprop)
         #expect(rmsprop.schedule == nil && rmsprop.learningRate == 1e-5)
         let loss = try #require(c.method.loss(binary: true) as? BinaryCrossEntropy)
@@ -50,15 +50,15 @@ struct TrainingMethodTests {
         var method = TrainingMethod()
         (method.optimizer, method.schedule, method.discriminative) = (.adam, .oneCycle, 1e-6...1e-4)
         let trainable = try FreezePolicy.from("block4_conv1").trainableKeys(in: model)
-        #expect(TrainingMethod.unfrozenBlocks(trainable) == [["block4_conv1", "block4_conv2", "block4_conv3"],
+        #expect(TrainingMethod.unfrozenBlocks(trainable, backbone: .vgg16, model: model) == [["block4_conv1", "block4_conv2", "block4_conv3"],
                                                             ["block5_conv1", "block5_conv2", "block5_conv3"]])
         let groups = try #require(try method.makeOptimizer(phase: 2, learningRate: 1, totalSteps: 20, model: model,
-                                                           trainable: trainable) as? ParameterGroups)
+                                                           trainable: trainable, backbone: .vgg16) as? ParameterGroups)
         #expect(groups.rates.count == 3)
         for (rate, expected) in zip(groups.rates, [1e-6, 1e-5, 1e-4]) { #expect(abs(rate - expected) <= 1e-12 * expected) }
         #expect(groups.members.allSatisfy { ($0 as? Adam)?.schedule != nil })
         // Phase 1 ignores --discriminative.
-        #expect(try method.makeOptimizer(phase: 1, learningRate: 1e-3, totalSteps: 20, model: model, trainable: trainable) is Adam)
+        #expect(try method.makeOptimizer(phase: 1, learningRate: 1e-3, totalSteps: 20, model: model, trainable: trainable, backbone: .vgg16) is Adam)
     }
 
     @Test("one-cycle over too few steps is refused, naming --schedule")
@@ -68,7 +68,7 @@ struct TrainingMethodTests {
         var rng = SeededRNG(seed: 1)
         let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
         #expect {
-            _ = try method.makeOptimizer(phase: 1, learningRate: 1e-3, totalSteps: 3, model: model, trainable: [])
+            _ = try method.makeOptimizer(phase: 1, learningRate: 1e-3, totalSteps: 3, model: model, trainable: [], backbone: .vgg16)
         } throws: { "\($0)".contains("--schedule") }
     }
 
