@@ -60,6 +60,10 @@ package struct TrainConfiguration: Sendable {
     package var learningRate2: Float
     /// Phase 2 trains every base layer from this one on.
     package var unfreezeFrom: String
+    /// Phase 2 also trains the BatchNormalization layers it unfreezes (batch statistics in
+    /// training, moving statistics updated: fastai's `train_bn`); false: they stay frozen and run in
+    /// inference mode, as Keras' transfer-learning guide advises for fine-tuning.
+    package var trainBatchNorm = false
     /// Stop a phase after this many epochs without a better validation loss (`nil`: never).
     package var earlyStoppingPatience: Int?
     /// With early stopping: put the best epoch's weights back when a phase stops.

@@ -44,6 +44,7 @@ extension TrainOptions {
         if let lr1 { c.learningRate1 = lr1 }
         if let lr2 { c.learningRate2 = lr2 }
         if let unfreezeFrom { c.unfreezeFrom = unfreezeFrom }
+        c.trainBatchNorm = trainBatchNorm
         c.earlyStoppingPatience = earlyStopping
         c.method = try method(on: c.method)
         c.classWeight = classWeight

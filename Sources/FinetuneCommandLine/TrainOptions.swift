@@ -109,6 +109,9 @@ package struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("unfreeze-from"), help: "Phase 2 trains every layer of the base from this one on, and the head (VGG16: block1_conv1 … block5_pool; default: Chollet's \(Self.recipe.unfreezeFrom); --recipe fast: block1_conv1. Other backbones: a Keras layer name of the base — `finetune summary` lists them; default resnet50 \(Backbone.resnet50.defaultUnfreezeFrom), mobilenetv2 \(Backbone.mobilenetv2.defaultUnfreezeFrom), efficientnet-lite \(Backbone.efficientnetLite0.defaultUnfreezeFrom)).")
     package var unfreezeFrom: String?
 
+    @Flag(name: .customLong("train-bn"), help: "Phase 2 also trains the BatchNorm layers it unfreezes (batch statistics, moving statistics updated; fastai's train_bn). Default: they stay frozen in inference mode, as Keras' transfer-learning guide advises (VGG16 has none).")
+    package var trainBatchNorm = false
+
     @Option(name: .customLong("early-stopping"), help: ArgumentHelp("Stop a phase after this many epochs without a lower validation loss, and restore that epoch's weights.", valueName: "patience"))
     package var earlyStopping: Int?
 

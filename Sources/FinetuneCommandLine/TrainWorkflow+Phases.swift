@@ -40,17 +40,41 @@ extension TrainWorkflow {
 
     func beginPhase2(_ trainer: Trainer, stepsPerEpoch: Int) throws {
         let c = configuration
-        let policy = FreezePolicy.from(c.unfreezeFrom)
+        let policy = try phase2Policy(trainer.model)
         let report = try trainer.beginPhase(2, freezing: policy, optimizer: try phase2Optimizer(trainer, stepsPerEpoch: stepsPerEpoch))
         trainer.unfreezing = try c.method.unfreezing(model: trainer.model, trainable: report.trainableKeys, backbone: c.backbone)
-        say("Phase 2: \(policy) — trainable params \(ModelSummary.grouped(report.trainableParameters)), "
+        say("Phase 2: \(describePhase2(trainer.model)) — trainable params \(ModelSummary.grouped(report.trainableParameters)), "
             + "non-trainable \(ModelSummary.grouped(report.nonTrainableParameters)); fresh \(c.method.describe(phase: 2, learningRate: c.learningRate2)), \(c.phase2Epochs) epochs.")
+    }
+
+    /// Phase 2's freeze policy: trainable from `--unfreeze-from` on, except the BatchNormalization
+    /// layers unless `--train-bn` (``TrainConfiguration/trainBatchNorm``): those stay frozen and
+    /// run in inference mode.
+    func phase2Policy(_ model: any Layer) throws -> FreezePolicy {
+        let policy = FreezePolicy.from(configuration.unfreezeFrom)
+        let batchNorm = Self.batchNormKeys(model)
+        guard !configuration.trainBatchNorm, !batchNorm.isEmpty else { return policy }
+        return .keys(try policy.trainableKeys(in: model).subtracting(batchNorm))
+    }
+
+    /// Phase 2's policy in words.
+    func describePhase2(_ model: any Layer) -> String {
+        let from = "\(FreezePolicy.from(configuration.unfreezeFrom))"
+        guard !Self.batchNormKeys(model).isEmpty else { return from }
+        return from + (configuration.trainBatchNorm ? ", BatchNorm layers training (--train-bn)"
+                                                    : ", BatchNorm layers frozen in inference mode (--train-bn trains them)")
+    }
+
+    /// The parameter keys of every BatchNormalization layer of `model`.
+    static func batchNormKeys(_ model: any Layer) -> Set<String> {
+        func leaves(_ l: any Layer) -> [any Layer] { l.sublayers.isEmpty ? [l] : l.sublayers.flatMap(leaves) }
+        return Set(leaves(model).filter { $0 is BatchNormalization }.flatMap { $0.parameters.map(\.key) })
     }
 
     /// Phase 2's fresh optimizer (``TrainConfiguration/method``) over phase 2's steps.
     func phase2Optimizer(_ trainer: Trainer, stepsPerEpoch: Int) throws -> any Optimizer {
         let c = configuration
-        let trainable = try FreezePolicy.from(c.unfreezeFrom).trainableKeys(in: trainer.model)
+        let trainable = try phase2Policy(trainer.model).trainableKeys(in: trainer.model)
         return try c.method.makeOptimizer(phase: 2, learningRate: c.learningRate2, totalSteps: c.phase2Epochs * stepsPerEpoch,
                                           model: trainer.model, trainable: trainable, backbone: c.backbone)
     }

@@ -20,10 +20,10 @@ extension TrainWorkflow {
         do {
             let state = try checkpoint.decodeTrainerState(TrainerState.self)
             if state.phase >= 2 {
-                try trainer.beginPhase(2, freezing: .from(configuration.unfreezeFrom),
+                try trainer.beginPhase(2, freezing: try phase2Policy(trainer.model),
                                        optimizer: try phase2Optimizer(trainer, stepsPerEpoch: data.stepsPerEpoch(configuration)))
                 trainer.unfreezing = try configuration.method.unfreezing(
-                    model: trainer.model, trainable: try FreezePolicy.from(configuration.unfreezeFrom).trainableKeys(in: trainer.model),
+                    model: trainer.model, trainable: try phase2Policy(trainer.model).trainableKeys(in: trainer.model),
                     backbone: configuration.backbone)
             }
             try trainer.restore(from: checkpoint)

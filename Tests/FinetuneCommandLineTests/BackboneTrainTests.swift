@@ -63,6 +63,7 @@ struct BackboneTrainTests {
         c.dropout = 0.2
         c.unfreezeFrom = "block_16_expand"
         c.method.discriminative = 1e-5...1e-3
+        c.trainBatchNorm = true
         var lines: [String] = []
         let result = try TrainWorkflow(configuration: c, say: { lines.append($0) }).run()
         #expect(result.description.backbone == "mobilenetv2")
@@ -82,6 +83,18 @@ struct BackboneTrainTests {
         #expect(after["block_16_expand.kernel"] != before["block_16_expand.kernel"])
         #expect(after["block_15_expand.kernel"] == before["block_15_expand.kernel"])
         #expect(phase2.model.layers.map(\.name) == ["mobilenetv2_1.00_32", "global_average_pooling2d", "dropout", "dense"])
+
+        #expect(after["block_16_expand_BN.moving_mean"] != before["block_16_expand_BN.moving_mean"])
+
+        // Without --train-bn, phase 2 leaves every BatchNorm layer as it was (inference mode).
+        var frozenBN = c
+        (frozenBN.trainBatchNorm, frozenBN.out) = (false, data.path("frozen-bn"))
+        let frozenRun = try TrainWorkflow(configuration: frozenBN, say: { _ in }).run()
+        #expect(frozenRun.history.epochs.count == 2)
+        let bnAfter = try TrainedModel.load(data.path("frozen-bn") + "/phase2.ftckpt").model.layers[0].parameters
+        for (key, value) in bnAfter where key.contains("_BN.") || key.contains("_bn.") {
+            #expect(before[key] == value, "\(key) changed in phase 2 with BatchNorm frozen")
+        }
 
         let predict = try PredictCommand.parse([data.out + "/phase2.ftckpt", data.data + "/test", "--json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(try predict.output().utf8)) as? [[String: Any]])
