@@ -34,7 +34,7 @@ extension TrainOptions {
         if let validationSteps { c.validationSteps = validationSteps }
         if let testSteps { c.testSteps = testSteps }
         if resolvedRecipe == FastRecipe.name {
-            FastRecipe.apply(to: &c, baseLearningRate: lr1 ?? FastRecipe.baseLearningRate)
+            FastRecipe.apply(to: &c, baseLearningRate: lr1 ?? FastRecipe.baseLearningRate(for: backbone))
         } else {
             (c.learningRate1, c.learningRate2) = (Self.recipe.phase1.learningRate, Self.recipe.phase2.learningRate)
             c.unfreezeFrom = backbone.defaultUnfreezeFrom

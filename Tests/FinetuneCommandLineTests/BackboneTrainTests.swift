@@ -14,8 +14,9 @@ struct BackboneTrainTests {
         #expect((vgg.phase1Epochs, vgg.phase2Epochs) == (30, 100))
 
         let lite = try TrainOptions.parse(["--data", "d", "--backbone", "efficientnet-lite0"]).configuration()
-        #expect(lite.backbone == .efficientnetLite0 && lite.preprocessing == "lite" && lite.imageSize == 192)
-        #expect(lite.dropout == 0.2 && lite.unfreezeFrom == "block6a_expand_conv" && lite.method.recipe == "fast")
+        #expect(lite.backbone == .efficientnetLite0 && lite.preprocessing == "lite" && lite.imageSize == 224)
+        #expect(lite.dropout == 0.2 && lite.unfreezeFrom == "block6a_expand_conv" && lite.method.recipe == "fast" && lite.learningRate1 == 1e-2)
+        #expect(!lite.trainBatchNorm)
         #expect((lite.phase1Epochs, lite.phase2Epochs) == (FastRecipe.graphFrozenEpochs, FastRecipe.graphUnfrozenEpochs))
 
         let resnet = try TrainOptions.parse(["--data", "d", "--backbone", "resnet50", "--recipe", "chollet",
