@@ -39,7 +39,7 @@ extension TrainOptions {
         try FlagCheck.real("--dropout", dropout, "a rate in [0, 1)") { $0 >= 0 && $0 < 1 }
         try FlagCheck.real("--validation-split", validationSplit, "a fraction in (0, 1)") { $0 > 0 && $0 < 1 }
         _ = try parsedWidths()
-        _ = try method(on: resolvedRecipe == FastRecipe.name ? FastRecipe.method(baseLearningRate: lr1 ?? FastRecipe.baseLearningRate(for: backbone))
+        _ = try method(on: resolvedRecipe == FastRecipe.name ? FastRecipe.method(baseLearningRate: lr1 ?? FastRecipe.baseLearningRate(for: backbone), backbone: backbone)
                                                      : TrainingMethod())
         try FlagCheck.word("--preprocessing", preprocessing, in: ModelDescription.preprocessingNames)
         if backbone == .vgg16, let unfreezeFrom, !Self.baseLayers.contains(unfreezeFrom) {

@@ -16,7 +16,7 @@ struct BackboneTrainTests {
         let lite = try TrainOptions.parse(["--data", "d", "--backbone", "efficientnet-lite0"]).configuration()
         #expect(lite.backbone == .efficientnetLite0 && lite.preprocessing == "lite" && lite.imageSize == 224)
         #expect(lite.dropout == 0.2 && lite.unfreezeFrom == "block6a_expand_conv" && lite.method.recipe == "fast" && lite.learningRate1 == 1e-2)
-        #expect(!lite.trainBatchNorm)
+        #expect(!lite.trainBatchNorm && lite.learningRate2 == 1e-3 && lite.method.discriminative == 1e-5...1e-3)
         #expect((lite.phase1Epochs, lite.phase2Epochs) == (FastRecipe.graphFrozenEpochs, FastRecipe.graphUnfrozenEpochs))
 
         let resnet = try TrainOptions.parse(["--data", "d", "--backbone", "resnet50", "--recipe", "chollet",
