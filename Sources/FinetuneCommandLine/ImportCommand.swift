@@ -58,11 +58,11 @@ package struct ImportCommand: ParsableCommand {
             try KerasWeights.writeSafetensors(model: base, to: URL(fileURLWithPath: out))
             var lines = ["Wrote \(out): \(base.parameters.count) \(backbone.rawValue) tensors from \(file)."]
             if !report.unfolded.isEmpty {
-                lines.append("\(report.unfolded.count) batch normalizations were folded into their convolutions in the file; "
-                             + "they are the identity after the folded convolutions (first: \(report.unfolded[0])).")
+                lines.append("Batch normalizations folded into their convolutions in the file: \(report.unfolded.count) "
+                             + "(first: \(report.unfolded[0])); each is the identity after its folded convolution.")
             }
             if !report.leftOut.isEmpty {
-                lines.append("Left out \(report.leftOut.count) layers after the backbone: \(report.leftOut.joined(separator: ", ")).")
+                lines.append("Left out, after the backbone's last layer: \(report.leftOut.joined(separator: ", ")).")
             }
             lines.append("Train on it with: finetune train --backbone \(backbone.rawValue) --weights \(out) --data DIR --out RUN")
             print(lines.joined(separator: "\n"))
@@ -123,8 +123,7 @@ package struct ImportCommand: ParsableCommand {
                 case 2: return .init(kind: .dense, label: label, kernel: transposed(w, [1, 0]), bias: t["bias"])
                 case 4 where w.shape[1] == 1 && w.shape[0] > 1:
                     // A depthwise kernel (C, 1, kh, kw), multiplier 1; a 1-input-channel convolution has no group to tell it apart.
-                    let k = transposed(w, [2, 3, 1, 0])
-                    return .init(kind: .depthwise, label: label, kernel: k, bias: t["bias"])
+                    return .init(kind: .depthwise, label: label, kernel: transposed(w, [2, 3, 0, 1]), bias: t["bias"])
                 case 4: return .init(kind: .convolution, label: label, kernel: transposed(w, [2, 3, 1, 0]), bias: t["bias"])
                 default: break
                 }

@@ -97,7 +97,8 @@ package enum WeightImport {
                 pendingBias = try place(bias: next.bias, of: next, into: conv.bias, key: conv.name + ".bias", &values, target, check)
                 i += 1
             case let conv as DepthwiseConv2D:
-                guard let next, next.kind == .depthwise else {
+                // Keras 3 names a depthwise kernel `kernel` too: a rank-4 Keras-layout kernel of the depthwise shape is one.
+                guard let next, next.kind == .depthwise || (next.kind == .convolution && next.kernel?.shape == conv.kernel.shape) else {
                     throw fail(target, "the network's layer \(t + 1) is a depthwise convolution, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
                 }
                 values.append((conv.name + ".kernel", try check(next.kernel, "kernel", conv.kernel.shape, target)))
@@ -105,7 +106,6 @@ package enum WeightImport {
                 i += 1
             case let bn as BatchNormalization:
                 let c = bn.gamma.shape
-                let eps = Float(bn.epsilon)
                 guard let next, next.kind == .batchNormalization else {
                     // Folded into the convolution before it by the source: the identity, plus any bias.
                     guard t > 0, targets[t - 1] is Conv2D || targets[t - 1] is DepthwiseConv2D else {
@@ -113,7 +113,8 @@ package enum WeightImport {
                     }
                     let beta = try pendingBias.map { try check($0.tensor, "bias", c, target) } ?? .zeros(c)
                     values += [(bn.name + ".gamma", Tensor(repeating: 1, shape: c)), (bn.name + ".beta", beta),
-                               (bn.name + ".moving_mean", .zeros(c)), (bn.name + ".moving_variance", Tensor(repeating: 1 - eps, shape: c))]
+                               (bn.name + ".moving_mean", .zeros(c)),
+                               (bn.name + ".moving_variance", Tensor(repeating: Float(1 - bn.epsilon), shape: c))]
                     report.unfolded.append(bn.name)
                     pendingBias = nil
                     continue
