@@ -73,8 +73,9 @@ package enum WeightImport {
         var report = Report()
         var values: [(key: String, value: Tensor)] = []
         var i = 0
-        /// A bias the source's convolution had and the network's convolution has not: into the next BatchNormalization.
-        var pendingBias: (tensor: Tensor, label: String)?
+        /// Biases the source's convolutions had and the network's have not, by convolution: into its BatchNormalization.
+        var pendingBiases: [String: (tensor: Tensor, label: String)] = [:]
+        let producers = convolutionsFeedingBatchNormalization(network)
         func fail(_ target: any FinetuneNN.Layer, _ problem: String) -> WeightImportError {
             WeightImportError.mismatch(file: file, source: i < source.count ? source[i].label : "(end of file)",
                                        layer: target.name, problem: problem)
@@ -94,7 +95,8 @@ package enum WeightImport {
                     throw fail(target, "the network's layer \(t + 1) is a convolution, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
                 }
                 values.append((conv.name + ".kernel", try check(next.kernel, "kernel", conv.kernel.shape, target)))
-                pendingBias = try place(bias: next.bias, of: next, into: conv.bias, key: conv.name + ".bias", &values, target, check)
+                pendingBiases[conv.name] = try place(bias: next.bias, of: next, into: conv.bias, key: conv.name + ".bias",
+                                                     &values, target, check)
                 i += 1
             case let conv as DepthwiseConv2D:
                 // Keras 3 names a depthwise kernel `kernel` too: a rank-4 Keras-layout kernel of the depthwise shape is one.
@@ -102,28 +104,28 @@ package enum WeightImport {
                     throw fail(target, "the network's layer \(t + 1) is a depthwise convolution, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
                 }
                 values.append((conv.name + ".kernel", try check(next.kernel, "kernel", conv.kernel.shape, target)))
-                pendingBias = try place(bias: next.bias, of: next, into: conv.bias, key: conv.name + ".bias", &values, target, check)
+                pendingBiases[conv.name] = try place(bias: next.bias, of: next, into: conv.bias, key: conv.name + ".bias",
+                                                     &values, target, check)
                 i += 1
             case let bn as BatchNormalization:
                 let c = bn.gamma.shape
                 guard let next, next.kind == .batchNormalization else {
                     // Folded into the convolution before it by the source: the identity, plus any bias.
-                    guard t > 0, targets[t - 1] is Conv2D || targets[t - 1] is DepthwiseConv2D else {
+                    guard let producer = producers[bn.name] else {
                         throw fail(target, "the network's layer \(t + 1) is a batch normalization, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
                     }
-                    let beta = try pendingBias.map { try check($0.tensor, "bias", c, target) } ?? .zeros(c)
+                    let beta = try pendingBiases.removeValue(forKey: producer).map { try check($0.tensor, "bias", c, target) } ?? .zeros(c)
                     values += [(bn.name + ".gamma", Tensor(repeating: 1, shape: c)), (bn.name + ".beta", beta),
                                (bn.name + ".moving_mean", .zeros(c)),
                                (bn.name + ".moving_variance", Tensor(repeating: Float(1 - bn.epsilon), shape: c))]
                     report.unfolded.append(bn.name)
-                    pendingBias = nil
                     continue
                 }
                 var mean = try check(next.mean, "moving mean", c, target)
                 var variance = try check(next.variance, "moving variance", c, target)
-                if let bias = pendingBias {   // BN(x + b) with mean μ is BN(x) with mean μ − b
+                if let producer = producers[bn.name], let bias = pendingBiases.removeValue(forKey: producer) {
+                    // BN(x + b) with mean μ is BN(x) with mean μ − b.
                     mean = Tensor(shape: c, scalars: zip(mean.scalars, try check(bias.tensor, "bias", c, target).scalars).map { $0 - $1 })
-                    pendingBias = nil
                 }
                 if let sourceEpsilon = next.epsilon, Float(sourceEpsilon) != Float(bn.epsilon) {   // ONNX keeps a float32
                     let shift = sourceEpsilon - bn.epsilon
@@ -143,20 +145,42 @@ package enum WeightImport {
                     throw fail(target, "the network's layer \(t + 1) is a dense layer, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
                 }
                 values.append((dense.name + ".kernel", try check(next.kernel, "kernel", dense.kernel.shape, target)))
-                pendingBias = try place(bias: next.bias, of: next, into: dense.bias, key: dense.name + ".bias", &values, target, check)
-                if let pendingBias { throw fail(target, "it has a bias (\(pendingBias.label)), the network's \(dense.name) has none") }
+                if let stray = try place(bias: next.bias, of: next, into: dense.bias, key: dense.name + ".bias", &values, target, check) {
+                    throw fail(target, "it has a bias (\(stray.label)), the network's \(dense.name) has none")
+                }
                 i += 1
             default:
                 continue
             }
         }
-        if let pendingBias, let last = targets.last {
-            throw WeightImportError.mismatch(file: file, source: pendingBias.label, layer: last.name,
-                                             problem: "it has a bias the network's \(last.name) has no place for")
+        if let (layer, stray) = pendingBiases.first {
+            throw WeightImportError.mismatch(file: file, source: stray.label, layer: layer,
+                                             problem: "it has a bias the network's \(layer) has no place for (no batch normalization reads it)")
         }
         report.leftOut = source[i...].map(\.label)
         for (key, value) in values { try network.setParameter(key, to: value) }
         return report
+    }
+
+    /// For each BatchNormalization that reads a convolution's output, that convolution's name: in a
+    /// ``Graph`` by its edges (Keras orders ResNet50's `_0_conv` … `_3_conv` before `_0_bn`, `_3_bn`),
+    /// in a ``Sequential`` the layer before.
+    static func convolutionsFeedingBatchNormalization(_ layer: any FinetuneNN.Layer) -> [String: String] {
+        var result: [String: String] = [:]
+        func isConvolution(_ l: any FinetuneNN.Layer) -> Bool { l is Conv2D || l is DepthwiseConv2D }
+        if let graph = layer as? Graph {
+            for (k, l) in graph.layers.enumerated() where l is BatchNormalization {
+                if let node = graph.inputs[k].first, node > 0, isConvolution(graph.layers[node - 1]) {
+                    result[l.name] = graph.layers[node - 1].name
+                }
+            }
+        } else if let sequential = layer as? Sequential {
+            for (a, b) in zip(sequential.layers, sequential.layers.dropFirst()) where b is BatchNormalization && isConvolution(a) {
+                result[b.name] = a.name
+            }
+        }
+        for child in layer.sublayers { result.merge(convolutionsFeedingBatchNormalization(child)) { a, _ in a } }
+        return result
     }
 
     /// Puts a source layer's bias where the network keeps it: its own bias (zeros when the source

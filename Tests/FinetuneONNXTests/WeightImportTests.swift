@@ -4,6 +4,7 @@ import Testing
 import FinetuneCore
 import FinetuneNN
 import FinetuneData
+import FinetuneTestSupport
 
 @Suite("Importing ONNX weights onto a backbone")
 struct WeightImportTests {
@@ -53,6 +54,33 @@ struct WeightImportTests {
         let scale = a.map(abs).max() ?? 1
         let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
         #expect(worst <= 1e-5 * scale, "largest difference \(worst) on features up to \(scale)")
+    }
+
+    @Test("ResNet50 (convolutions with biases, each followed by a batch normalization) round-trips: unfolded bit for bit, folded to the same features",
+          .tags(.slow), .enabled(if: slowTestsEnabled))
+    func resNet50RoundTrip() throws {
+        let model = try graphBackboneModel("resnet50", imageSize: 32, calibration: Self.noise(32, seed: 3))
+        let original = Dictionary(uniqueKeysWithValues: model.layers[0].parameters.map { ($0.key, $0.value) })
+        for folding in [false, true] {
+            let data = try ONNXExport.modelData(model, classNames: ["a", "b"], preprocessing: .caffe, includePreprocessing: false,
+                                                foldingBatchNormalization: folding)
+            var base: any Layer = try Applications.resNet50(inputShape: [32, 32, 3])
+            let report = try WeightImport.load(try ONNXWeightReader.layers(of: data, file: "r.onnx"), into: &base, file: "r.onnx")
+            #expect(report.leftOut == ["dense"])
+            #expect(report.unfolded.count == (folding ? 53 : 0))
+            if !folding {
+                for (key, value) in base.parameters {
+                    #expect(value.scalars.map(\.bitPattern) == original[key]?.scalars.map(\.bitPattern), "\(key)")
+                }
+            } else {
+                let x = Self.noise(32, seed: 4)
+                var c1 = ForwardContext.inference, c2 = ForwardContext.inference
+                let a = model.layers[0].forward(x, context: &c1).output.scalars, b = base.forward(x, context: &c2).output.scalars
+                let scale = a.map(abs).max() ?? 1
+                let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst <= 1e-5 * scale, "largest difference \(worst) on features up to \(scale)")
+            }
+        }
     }
 
     @Test("a source bias the network's convolution lacks moves into the batch normalization's mean; another epsilon into its variance")
