@@ -7,8 +7,8 @@ import FinetuneCore
 /// convolution, (C·M, 1, kh, kw) → (kh, kw, C, M)), `BatchNormalization` (scale, B, mean, var,
 /// `epsilon`), `Gemm` (B (in, out), or (out, in) with `transB`; C the bias; alpha and beta 1) and
 /// `MatMul` by a constant (in, out), with the bias of an `Add` right after it. Weights are
-/// initializers or `Constant` nodes, float32 (raw or `float_data`); weights kept in external
-/// files are refused.
+/// initializers or `Constant` nodes (also through `Identity` nodes), float32 (raw or
+/// `float_data`); weights kept in external files are refused.
 package enum ONNXWeightReader {
     package static func layers(of data: Data, file: String) throws -> [WeightImport.Layer] {
         let model: Onnx_ModelProto
@@ -18,9 +18,12 @@ package enum ONNXWeightReader {
         let g = model.graph
         var constants: [String: Onnx_TensorProto] = [:]
         for tensor in g.initializer { constants[tensor.name] = tensor }
-        for node in g.node where node.opType == "Constant" {
-            if let value = node.attribute.first(where: { $0.name == "value" && $0.hasT }), let output = node.output.first {
+        for node in g.node {
+            guard let output = node.output.first else { continue }
+            if node.opType == "Constant", let value = node.attribute.first(where: { $0.name == "value" && $0.hasT }) {
                 constants[output] = value.t
+            } else if node.opType == "Identity", let input = node.input.first, let value = constants[input] {
+                constants[output] = value   // exporters pass shared weights through Identity nodes
             }
         }
         func tensor(_ node: Onnx_NodeProto, _ index: Int, _ role: String) throws -> Tensor? {
