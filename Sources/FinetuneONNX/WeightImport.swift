@@ -7,7 +7,7 @@ import FinetuneNN
 /// shape is checked. The source is read into ``Layer`` values in Keras' layouts first (an ONNX
 /// model by ``ONNXWeightReader``, a safetensors file by the tools).
 ///
-/// Where the source has folded a BatchNormalization into the convolution before it (ONNX
+/// Where the source has folded a BatchNormalization into the convolution it reads (ONNX
 /// exporters do, `finetune export` too), the network's BatchNormalization gets the identity
 /// (γ = 1, β = the convolution's bias when the network's convolution has none, else 0; mean 0,
 /// variance 1 − ε) and the convolution the folded kernel and bias: the same function, so
@@ -92,7 +92,7 @@ package enum WeightImport {
             switch target {
             case let conv as Conv2D:
                 guard let next, next.kind == .convolution else {
-                    throw fail(target, "the network's layer \(t + 1) is a convolution, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
+                    throw fail(target, "the network's layer with weights no. \(t + 1) is a convolution, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
                 }
                 values.append((conv.name + ".kernel", try check(next.kernel, "kernel", conv.kernel.shape, target)))
                 pendingBiases[conv.name] = try place(bias: next.bias, of: next, into: conv.bias, key: conv.name + ".bias",
@@ -101,7 +101,7 @@ package enum WeightImport {
             case let conv as DepthwiseConv2D:
                 // Keras 3 names a depthwise kernel `kernel` too: a rank-4 Keras-layout kernel of the depthwise shape is one.
                 guard let next, next.kind == .depthwise || (next.kind == .convolution && next.kernel?.shape == conv.kernel.shape) else {
-                    throw fail(target, "the network's layer \(t + 1) is a depthwise convolution, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
+                    throw fail(target, "the network's layer with weights no. \(t + 1) is a depthwise convolution, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
                 }
                 values.append((conv.name + ".kernel", try check(next.kernel, "kernel", conv.kernel.shape, target)))
                 pendingBiases[conv.name] = try place(bias: next.bias, of: next, into: conv.bias, key: conv.name + ".bias",
@@ -112,7 +112,7 @@ package enum WeightImport {
                 guard let next, next.kind == .batchNormalization else {
                     // Folded into the convolution before it by the source: the identity, plus any bias.
                     guard let producer = producers[bn.name] else {
-                        throw fail(target, "the network's layer \(t + 1) is a batch normalization, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
+                        throw fail(target, "the network's layer with weights no. \(t + 1) is a batch normalization, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
                     }
                     let beta = try pendingBiases.removeValue(forKey: producer).map { try check($0.tensor, "bias", c, target) } ?? .zeros(c)
                     values += [(bn.name + ".gamma", Tensor(repeating: 1, shape: c)), (bn.name + ".beta", beta),
@@ -142,7 +142,7 @@ package enum WeightImport {
                 i += 1
             case let dense as Dense:
                 guard let next, next.kind == .dense else {
-                    throw fail(target, "the network's layer \(t + 1) is a dense layer, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
+                    throw fail(target, "the network's layer with weights no. \(t + 1) is a dense layer, the file's is \(next.map { "a \($0.kind.rawValue)" } ?? "missing")")
                 }
                 values.append((dense.name + ".kernel", try check(next.kernel, "kernel", dense.kernel.shape, target)))
                 if let stray = try place(bias: next.bias, of: next, into: dense.bias, key: dense.name + ".bias", &values, target, check) {
