@@ -45,6 +45,7 @@ for name in manifest["models"]:
     expected = np.fromfile(f"{ref}/{name}.expected.f32", "<f4").reshape(n, manifest["outputs"][name])
     compare(f"{ref}/{name}.onnx", x, expected)
     compare(f"{ref}/{name}-pre.onnx", raw, expected)
+    compare(f"{ref}/{name}-unfolded.onnx", x, expected)
 
 # The trained model: `finetune predict` prints P(class) for both classes; the sigmoid output is P(dogs).
 rows = {row["file"]: {t["label"]: t["probability"] for t in row["top"]} for row in json.load(open(predict_json))}

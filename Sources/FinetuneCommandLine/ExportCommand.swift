@@ -36,7 +36,7 @@ package struct ExportCommand: ParsableCommand {
                                  valueName: "out.weights.h5|out.safetensors|out.onnx"))
     package var output: String
 
-    @Flag(name: .customLong("include-preprocessing"), help: "ONNX only: the model's preprocessing (×1/255, or caffe's BGR and mean subtraction) as graph operators, so the model takes 0-255 RGB pixels.")
+    @Flag(name: .customLong("include-preprocessing"), help: "ONNX only: the model's preprocessing (×1/255, caffe's BGR and mean subtraction, tf's x/127.5 - 1, …) as graph operators, so the model takes 0-255 RGB pixels.")
     package var includePreprocessing = false
 
     package init() {}

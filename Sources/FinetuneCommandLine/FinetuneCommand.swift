@@ -32,7 +32,7 @@ package struct FinetuneCommand: ParsableCommand {
         """,
         subcommands: [TrainCommand.self, LearningRateFinderCommand.self, FeaturesCommand.self, PredictCommand.self,
                       EvaluateCommand.self, ExplainCommand.self, SummaryCommand.self, InspectCommand.self, ExportCommand.self,
-                      WeightsCommand.self, AugmentPreviewCommand.self])
+                      ImportCommand.self, WeightsCommand.self, AugmentPreviewCommand.self])
 
     package init() {}
 }

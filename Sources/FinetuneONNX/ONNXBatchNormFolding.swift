@@ -6,7 +6,8 @@ import FinetuneNN
 /// where Finetune runs two layers: with s = γ/√(σ² + ε) per output channel,
 /// W′ = W·s and b′ = (b − μ)·s + β, computed in Double and rounded once to Float.
 /// The folded convolution keeps the convolution's name; any other BatchNormalization stays a
-/// BatchNormalization operator.
+/// BatchNormalization operator. In a ``Graph`` a convolution absorbs the BatchNormalization
+/// that reads it only when nothing else reads the convolution's output.
 enum ONNXBatchNormFolding {
     static func fold(_ layers: [any Layer]) -> [any Layer] {
         var result: [any Layer] = []
@@ -21,6 +22,22 @@ enum ONNXBatchNormFolding {
             }
         }
         return result
+    }
+
+    /// A graph's layers in order, each with the nodes it reads (as ``Graph/inputs``); a folded
+    /// BatchNormalization becomes a step without a layer whose node is its convolution's, and the
+    /// convolution the folded one.
+    static func fold(_ graph: Graph) -> [(layer: (any Layer)?, inputs: [Int])] {
+        var readers = Array(repeating: 0, count: graph.layers.count + 1)
+        for from in graph.inputs { for node in from { readers[node] += 1 } }
+        var steps: [(layer: (any Layer)?, inputs: [Int])] = Array(zip(graph.layers.map { Optional($0) }, graph.inputs))
+        for (j, layer) in graph.layers.enumerated() {
+            guard let bn = layer as? BatchNormalization, let node = graph.inputs[j].first, node > 0,
+                  readers[node] == 1, let convolution = steps[node - 1].layer, let folded = fold(convolution, bn) else { continue }
+            steps[node - 1].layer = folded
+            steps[j].layer = nil
+        }
+        return steps
     }
 
     /// `layer` with `bn` folded in, or `nil` when it cannot absorb it.

@@ -8,7 +8,13 @@ import FinetuneData
 /// runs without Finetune: input `input`, float32 NHWC images (N, height, width, 3) with a
 /// dynamic batch `N`; output `probabilities`, the model's last layer (sigmoid or softmax);
 /// weights as float32 initializers (little-endian raw data); class names and the expected input
-/// in `metadata_props`.
+/// in `metadata_props`. Its layers may be functional graphs (``Graph``: ResNet50, MobileNetV2,
+/// EfficientNet-Lite), written node by node with their fan-out, `Add` and `Concat`.
+///
+/// Each inference-mode BatchNormalization right after a convolution is folded into it (one
+/// `Conv` with a bias, ``ONNXBatchNormFolding``); `foldingBatchNormalization: false` keeps every
+/// one a `BatchNormalization` operator, so the file holds Finetune's weights unchanged (what
+/// `finetune import` reads back bit for bit).
 ///
 /// Inside the graph images are NCHW (ONNX's convolution layout): one Transpose after the input
 /// (and its preprocessing), one back to NHWC before Flatten, so Dense kernels keep Keras' rows.
@@ -22,23 +28,24 @@ package enum ONNXExport {
 
     /// The serialized ModelProto.
     package static func modelData(_ model: Sequential, classNames: [String], preprocessing: Preprocessing,
-                                  includePreprocessing: Bool) throws -> Data {
-        try modelProto(model, classNames: classNames, preprocessing: preprocessing,
-                       includePreprocessing: includePreprocessing).serializedData()
+                                  includePreprocessing: Bool, foldingBatchNormalization: Bool = true) throws -> Data {
+        try modelProto(model, classNames: classNames, preprocessing: preprocessing, includePreprocessing: includePreprocessing,
+                       foldingBatchNormalization: foldingBatchNormalization).serializedData()
     }
 
     /// Writes the model to `url` atomically (a temporary file beside it, renamed over it).
     package static func write(_ model: Sequential, classNames: [String], preprocessing: Preprocessing,
-                              includePreprocessing: Bool, to url: URL) throws {
+                              includePreprocessing: Bool, foldingBatchNormalization: Bool = true, to url: URL) throws {
         let data = try modelData(model, classNames: classNames, preprocessing: preprocessing,
-                                 includePreprocessing: includePreprocessing)
+                                 includePreprocessing: includePreprocessing, foldingBatchNormalization: foldingBatchNormalization)
         try AtomicFile.replace(url) { file in try data.withUnsafeBytes { try file.write($0) } }
     }
 
     static func modelProto(_ model: Sequential, classNames: [String], preprocessing: Preprocessing,
-                           includePreprocessing: Bool) throws -> Onnx_ModelProto {
+                           includePreprocessing: Bool, foldingBatchNormalization: Bool = true) throws -> Onnx_ModelProto {
         guard let image = model.inputShape, image.rank == 3 else { throw ONNXExportError.missingInputShape(model: model.name) }
         var graph = ONNXGraphBuilder(input: inputName, shape: Shape([1] + image.dimensions))
+        graph.foldsBatchNormalization = foldingBatchNormalization
         if includePreprocessing { addPreprocessing(preprocessing, to: &graph) }
         graph.apply("Transpose", name: "input_to_nchw", inputs: [graph.current], attributes: [.ints("perm", [0, 3, 1, 2])])
         graph.isChannelsFirst = true

@@ -19,6 +19,8 @@ struct ONNXGraphBuilder {
     var shape: Shape
     /// Whether `current` is held as NCHW (only for rank-4 values).
     var isChannelsFirst = false
+    /// Whether a BatchNormalization after a convolution is folded into it (``ONNXBatchNormFolding``).
+    var foldsBatchNormalization = true
 
     init(input: String, shape: Shape) {
         current = input

@@ -29,12 +29,17 @@ enum ONNXLayerConverters {
     ])
 
     /// The layer types that export, for error messages.
-    static var supportedNames: [String] { (table.values.map(\.name) + ["Sequential"]).sorted() }
+    static var supportedNames: [String] { (table.values.map(\.name) + ["Add", "Concatenate", "Graph", "Sequential"]).sorted() }
 
-    /// Converts `layer` (a nested Sequential layer by layer).
+    /// Converts `layer` (a nested Sequential layer by layer, a nested Graph node by node).
     static func convert(_ layer: any Layer, into graph: inout ONNXGraphBuilder) throws {
         if let sequential = layer as? Sequential {
-            for child in ONNXBatchNormFolding.fold(sequential.layers) { try convert(child, into: &graph) }
+            let layers = graph.foldsBatchNormalization ? ONNXBatchNormFolding.fold(sequential.layers) : sequential.layers
+            for child in layers { try convert(child, into: &graph) }
+            return
+        }
+        if let model = layer as? Graph {
+            try convertGraph(model, into: &graph)
             return
         }
         guard let converter = table[ObjectIdentifier(type(of: layer))] else {
