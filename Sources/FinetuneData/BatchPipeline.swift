@@ -142,9 +142,6 @@ final class BatchPipeline: @unchecked Sendable {
         return BatchPipeline(planner: planner, writer: writer, workers: workerCount, depth: depth)
     }
 
-    /// The order of the samples this pipeline plans.
-    var order: KerasBatchOrder { planner.order }
-
     /// The part of each batch this pipeline plans.
     var shard: DataShard { planner.shard }
 
