@@ -63,6 +63,6 @@ struct TrainingData {
     func stepsPerEpoch(_ c: TrainConfiguration) -> Int { c.stepsPerEpoch ?? train.batchesPerPass }
 
     func settings(_ c: TrainConfiguration) -> RunSettings {
-        RunSettings(imageSize: c.imageSize, batchSize: c.batchSize, classes: classNames, imageCounts: imageCounts)
+        RunSettings(imageSize: c.imageSize, batchSize: c.batchSize, classes: classNames, imageCounts: imageCounts, sampling: c.sampling)
     }
 }

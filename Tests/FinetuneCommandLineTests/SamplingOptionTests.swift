@@ -71,6 +71,18 @@ struct SamplingOptionTests {
         #expect(resumed.history.epochs.count == 2)
         #expect(scores(resumed.history) == scores(whole.history))
 
+        // Resuming it with the other sampling is refused, naming the flag.
+        var switched = again
+        (switched.sampling, switched.out) = (.shuffle, data.path("switched"))
+        do {
+            _ = try TrainWorkflow(configuration: switched, say: { _ in }).run()
+            Issue.record("a balanced run's checkpoint resumed with --sampling shuffle")
+        } catch RunError.resumeMismatch(_, let differences) {
+            #expect(differences == ["--sampling is shuffle, the checkpoint's run used balanced"])
+        }
+        #expect(RunSettings(imageSize: 32, batchSize: 4, classes: ["a"], imageCounts: [1, 0, 0], sampling: .shuffle)
+            .differences(fromCheckpoint: [RunSettings.keys.sampling: "balanced"]) == ["--sampling is shuffle, the checkpoint's run used balanced"])
+
         var shuffled = c
         shuffled.sampling = .shuffle
         shuffled.out = data.path("shuffled")
