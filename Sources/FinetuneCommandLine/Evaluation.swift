@@ -11,13 +11,18 @@ package struct Evaluation: Sendable {
     package var probabilities: [[Float]]
     /// Mean loss over the files (the training loss: binary or categorical cross-entropy).
     package var loss: Double
+    /// The model ends in one sigmoid unit (each row is [1 − p, p]): its loss is binary
+    /// cross-entropy of p; otherwise categorical cross-entropy of the row.
+    package var sigmoidOutput: Bool
 
-    package init(classNames: [String], files: [String], labels: [Int], probabilities: [[Float]], loss: Double) {
+    package init(classNames: [String], files: [String], labels: [Int], probabilities: [[Float]], loss: Double,
+                 sigmoidOutput: Bool = false) {
         self.classNames = classNames
         self.files = files
         self.labels = labels
         self.probabilities = probabilities
         self.loss = loss
+        self.sigmoidOutput = sigmoidOutput
     }
 
     /// The predicted class of each file: the most probable (ties: the lower index, as `argmax`).

@@ -37,23 +37,66 @@ enum EvaluationPlots {
     /// Thumbnails of `mistakes` (up to 4 a row), each captioned with the true and predicted class
     /// and the confidence of the wrong answer.
     static func contactSheet(_ mistakes: [Evaluation.Mistake], classNames: [String], thumbnail: Int = 160) throws -> Canvas {
-        let columns = max(1, min(4, mistakes.count)), rows = max(1, (mistakes.count + columns - 1) / columns)
-        let caption = 34, gap = 8
-        var canvas = Canvas(width: columns * (thumbnail + gap) + gap, height: rows * (thumbnail + caption + gap) + gap)
-        if mistakes.isEmpty { canvas.text("no mistakes", x: gap, y: gap, scale: 2, .black) }
-        for (k, mistake) in mistakes.enumerated() {
-            let x0 = gap + (k % columns) * (thumbnail + gap), y0 = gap + (k / columns) * (thumbnail + caption + gap)
-            let image = try ImageDecoder.decode(path: mistake.file).resized(width: thumbnail, height: thumbnail, filter: .bilinear)
+        let tiles = mistakes.map { mistake in
+            SheetTile(file: mistake.file, captions: [
+                ("true: " + String(classNames[mistake.trueClass].prefix(19)), RGB(0, 110, 0)),
+                ("pred: " + String(classNames[mistake.predictedClass].prefix(12)) + String(format: " %.2f", mistake.confidence), RGB(190, 0, 0))])
+        }
+        return try sheet(tiles, columns: max(1, min(4, mistakes.count)), thumbnail: thumbnail, empty: "no mistakes")
+    }
+
+    /// fastai's `plot_top_losses`: thumbnails of `top` in a near-square grid (3 × 3 for nine),
+    /// each captioned "predicted / actual" (green when right, red when wrong) and
+    /// "loss L  prob P" (P: the probability of the prediction).
+    static func topLosses(_ top: [Evaluation.TopLoss], classNames: [String], thumbnail: Int = 160) throws -> Canvas {
+        let tiles = top.map { t in
+            SheetTile(file: t.file, captions: [
+                (String(classNames[t.predicted].prefix(11)) + " / " + String(classNames[t.actual].prefix(11)),
+                 t.predicted == t.actual ? RGB(0, 110, 0) : RGB(190, 0, 0)),
+                (String(format: "loss %.2f  prob %.2f", Double(t.loss), Double(t.probability)), .black)])
+        }
+        return try sheet(tiles, columns: topLossColumns(top.count), thumbnail: thumbnail, empty: "no images")
+    }
+
+    /// Columns of the top-losses grid: ⌈√count⌉, at most 5.
+    static func topLossColumns(_ count: Int) -> Int {
+        var c = 1
+        while c * c < count && c < 5 { c += 1 }
+        return c
+    }
+
+    /// One image of a contact sheet and its caption lines (two fit under a tile).
+    struct SheetTile {
+        var file: String
+        var captions: [(text: String, color: RGB)]
+    }
+
+    static let captionHeight = 34, tileGap = 8
+
+    /// Top-left corner of tile `k`'s thumbnail in a sheet of `columns` columns.
+    static func tileOrigin(_ k: Int, columns: Int, thumbnail: Int) -> (x: Int, y: Int) {
+        (tileGap + (k % columns) * (thumbnail + tileGap), tileGap + (k / columns) * (thumbnail + captionHeight + tileGap))
+    }
+
+    /// A contact sheet: each tile's image resized (bilinear) to `thumbnail`², its captions below,
+    /// `columns` tiles a row; `empty` written on a sheet without tiles.
+    static func sheet(_ tiles: [SheetTile], columns: Int, thumbnail: Int, empty: String) throws -> Canvas {
+        let rows = max(1, (tiles.count + columns - 1) / columns)
+        var canvas = Canvas(width: columns * (thumbnail + tileGap) + tileGap,
+                            height: rows * (thumbnail + captionHeight + tileGap) + tileGap)
+        if tiles.isEmpty { canvas.text(empty, x: tileGap, y: tileGap, scale: 2, .black) }
+        for (k, tile) in tiles.enumerated() {
+            let (x0, y0) = tileOrigin(k, columns: columns, thumbnail: thumbnail)
+            let image = try ImageDecoder.decode(path: tile.file).resized(width: thumbnail, height: thumbnail, filter: .bilinear)
             for y in 0..<thumbnail {
                 for x in 0..<thumbnail {
                     let pixel = image[x: x, y: y]
                     canvas.fill(x0: x0 + x, y0: y0 + y, x1: x0 + x + 1, y1: y0 + y + 1, RGB(pixel.r, pixel.g, pixel.b))
                 }
             }
-            let truth = "true: " + String(classNames[mistake.trueClass].prefix(19))
-            let guess = "pred: " + String(classNames[mistake.predictedClass].prefix(12)) + String(format: " %.2f", mistake.confidence)
-            canvas.text(truth, x: x0, y: y0 + thumbnail + 4, scale: 1, RGB(0, 110, 0))
-            canvas.text(guess, x: x0, y: y0 + thumbnail + 18, scale: 1, RGB(190, 0, 0))
+            for (line, caption) in tile.captions.prefix(2).enumerated() {
+                canvas.text(caption.text, x: x0, y: y0 + thumbnail + 4 + 14 * line, scale: 1, caption.color)
+            }
         }
         return canvas
     }

@@ -8,9 +8,11 @@ struct RunSettings: Equatable {
     var batchSize: Int
     var classes: [String]
     var imageCounts: [Int]   // train, validation, test
+    /// `--sampling`: how training passes drew their images (another one draws other batches).
+    var sampling = Sampling.shuffle
 
     static let keys = (imageSize: "run.image_size", batchSize: "run.batch_size", classes: "run.classes",
-                       counts: "run.image_counts")
+                       counts: "run.image_counts", sampling: "run.sampling")
     /// The same keys as checkpoints of `demo-catsdogs` stored them before it shared this workflow.
     static let earlierKeys = (imageSize: "demo.image_size", batchSize: "demo.batch_size", classes: "demo.classes",
                               counts: "demo.image_counts")
@@ -18,7 +20,7 @@ struct RunSettings: Equatable {
     var metadata: [String: String] {
         [Self.keys.imageSize: String(imageSize), Self.keys.batchSize: String(batchSize),
          Self.keys.classes: classes.joined(separator: "\n"),
-         Self.keys.counts: imageCounts.map(String.init).joined(separator: ",")]
+         Self.keys.counts: imageCounts.map(String.init).joined(separator: ","), Self.keys.sampling: sampling.rawValue]
     }
 
     /// What differs between the checkpoint's settings and these, in user terms (empty: none).
@@ -38,6 +40,9 @@ struct RunSettings: Equatable {
         }
         if let counts = saved(Self.keys.counts, Self.earlierKeys.counts), counts != imageCounts.map(String.init).joined(separator: ",") {
             found.append(countDifference(counts))
+        }
+        if let drawn = metadata[Self.keys.sampling], drawn != sampling.rawValue {
+            found.append("--sampling is \(sampling.rawValue), the checkpoint's run used \(drawn)")
         }
         return found
     }

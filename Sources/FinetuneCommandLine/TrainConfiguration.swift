@@ -82,6 +82,8 @@ package struct TrainConfiguration: Sendable {
     package var augmentation: Augmentation?
     package var augmentationRandomness: AugmentationRandomness = .perSample
     package var shuffle = true
+    /// How training passes draw their images (`--sampling`; `.shuffle` follows ``shuffle``).
+    package var sampling = Sampling.shuffle
 
     // MARK: Run
     package var seed: UInt64 = 1

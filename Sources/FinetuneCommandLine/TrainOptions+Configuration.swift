@@ -52,6 +52,10 @@ extension TrainOptions {
         c.augmentation = try augmentation.augmentation(from: preset.augmentation ?? Self.recipe.augmentation)
         c.augmentationRandomness = try augmentation.randomness()
         (c.shuffle, c.seed, c.threads, c.quiet, c.distributed) = (!noShuffle, seed, threads, quiet, distributed)
+        if sampling == .balanced && noShuffle {
+            throw ValidationError("--sampling balanced draws its own order; leave out --no-shuffle (or use --sampling shuffle)")
+        }
+        c.sampling = sampling
         try distribution.apply(to: &c)
         if backbone == .vgg16, let refusal = MemoryEstimate.refusal(imageSize: c.imageSize, batchSize: c.batchSize) {
             throw ValidationError(refusal)

@@ -124,6 +124,9 @@ package struct TrainOptions: ParsableArguments {
     @Flag(name: .customLong("no-shuffle"), help: "Keep the training images in directory order.")
     package var noShuffle = false
 
+    @Option(help: ArgumentHelp("How each pass draws the training images: shuffle (Keras: every image once, in a new order) or balanced (as many draws as images, with replacement, each class equally often on average: PyTorch's WeightedRandomSampler with inverse-frequency weights, seeded by --seed).", valueName: "shuffle|balanced"))
+    package var sampling: Sampling = .shuffle
+
     // MARK: Run
     @Option(help: "Seed for initialisation, shuffling, augmentation and --validation-split; the same seed and thread count replay a run bit for bit.")
     package var seed: UInt64 = 1

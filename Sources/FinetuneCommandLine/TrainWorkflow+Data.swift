@@ -70,5 +70,9 @@ extension TrainWorkflow {
             + "\(counts[0]) training, \(counts[1]) validation\(origin), \(counts[2]) test; classes \(classes).")
         say(data.classNames.count == 2 ? "Head: Dense(1, sigmoid), binary cross-entropy."
             : "Head: Dense(\(data.classNames.count), softmax), categorical cross-entropy.")
+        if configuration.sampling == .balanced {
+            say("Sampling: balanced, \(counts[0]) draws a pass with replacement, each class equally likely (training images per class: "
+                + zip(data.classNames, data.trainClassCounts).map { "\($0) \($1)" }.joined(separator: ", ") + ").")
+        }
     }
 }

@@ -43,7 +43,8 @@ struct TrainingData {
                                             preprocessing: preprocessing, augmentation: training ? c.augmentation : nil,
                                             randomness: c.augmentationRandomness, workers: max(1, c.threads ?? Parallel.threadCount),
                                             onBadFile: c.skipBadFiles ? .skip : .throw, quiet: c.skipBadFiles)
-            return shard.map { whole.sharded($0) } ?? whole
+            let drawn = training && c.sampling == .balanced ? whole.balanced() : whole
+            return shard.map { drawn.sharded($0) } ?? drawn
         }
         train = try source(trainListing, training: true)
         validation = try validationListing.map { try source($0, training: false) }
@@ -62,6 +63,6 @@ struct TrainingData {
     func stepsPerEpoch(_ c: TrainConfiguration) -> Int { c.stepsPerEpoch ?? train.batchesPerPass }
 
     func settings(_ c: TrainConfiguration) -> RunSettings {
-        RunSettings(imageSize: c.imageSize, batchSize: c.batchSize, classes: classNames, imageCounts: imageCounts)
+        RunSettings(imageSize: c.imageSize, batchSize: c.batchSize, classes: classNames, imageCounts: imageCounts, sampling: c.sampling)
     }
 }

@@ -135,6 +135,13 @@ final class BatchPipeline: @unchecked Sendable {
         return BatchPipeline(planner: planner, writer: writer, workers: workerCount, depth: depth)
     }
 
+    /// A pipeline like this one (its own threads) serving the batches of `order`.
+    func reordered(_ order: KerasBatchOrder) -> BatchPipeline {
+        var planner = self.planner
+        planner.order = order
+        return BatchPipeline(planner: planner, writer: writer, workers: workerCount, depth: depth)
+    }
+
     /// The part of each batch this pipeline plans.
     var shard: DataShard { planner.shard }
 

@@ -15,7 +15,7 @@ struct BatchPlan: Sendable {
 /// The planning shared by ``PipelinedSource`` (and so ``DirectorySource``) and ``ArraySource``:
 /// Keras' batch order plus the augmentation draws.
 struct BatchPlanner: Sendable {
-    let order: KerasBatchOrder
+    var order: KerasBatchOrder
     let augmentation: Augmentation?
     let randomness: AugmentationRandomness
     let height: Int

@@ -26,7 +26,7 @@ public struct DirectorySource: ShardableSource, Sendable {
     /// The files decoded, resized, augmented and batched.
     private var batches: PipelinedSource<ImageFileLoader>
     /// Set when every pass yields the same batches (no shuffling, no augmentation).
-    private let wholePassIdentity: String?
+    private var wholePassIdentity: String?
     public var repeatablePassIdentity: String? { wholePassIdentity.map { shard.isWhole ? $0 : "\($0), \(shard)" } }
 
     /// - Parameters:
@@ -144,6 +144,17 @@ public struct DirectorySource: ShardableSource, Sendable {
     public func sharded(_ shard: DataShard) -> DirectorySource {
         var copy = self
         copy.batches = batches.sharded(shard)
+        return copy
+    }
+
+    /// A copy drawing class-balanced passes instead of Keras' shuffled order: each pass as many
+    /// draws as there are files, with replacement, every class equally likely
+    /// (``BalancedSampling``: PyTorch's `WeightedRandomSampler` with inverse-frequency weights,
+    /// seeded by this source's seed). For training data; at this source's position.
+    package func balanced() -> DirectorySource {
+        var copy = self
+        copy.batches = batches.balanced(labels: listing.labels)
+        copy.wholePassIdentity = nil
         return copy
     }
 

@@ -36,10 +36,10 @@ public struct PipelinedSource<Loader: SampleLoader>: ShardableSource, Sendable {
 
     private var owner: PipelineOwner
     let log: SkipLog
-    private let order: KerasBatchOrder
+    private var order: KerasBatchOrder
     /// Set when every pass yields the same batches (no shuffling, no augmentation) and the loader
     /// names its contents.
-    private let wholePassIdentity: String?
+    private var wholePassIdentity: String?
 
     /// - Parameters:
     ///   - loader: the samples; its ``SampleLoader/imageShape`` is the shape of every image.
@@ -131,6 +131,18 @@ public struct PipelinedSource<Loader: SampleLoader>: ShardableSource, Sendable {
     public func sharded(_ shard: DataShard) -> PipelinedSource {
         var copy = self
         copy.owner = PipelineOwner(owner.pipeline.sharded(shard))
+        return copy
+    }
+
+    /// A copy drawing class-balanced passes (``BalancedSampling``, seeded by this source's seed)
+    /// instead of Keras' order, at this source's position, with its own worker threads;
+    /// `labels[i]` is sample i's class (the loader's labels, which only loading would reveal).
+    package func balanced(labels: [Int]) -> PipelinedSource {
+        precondition(labels.count == sampleCount, "balanced: \(labels.count) labels for \(sampleCount) samples")
+        var copy = self
+        copy.order.balanced = BalancedSampling(labels: labels, seed: order.seed)
+        copy.owner = PipelineOwner(owner.pipeline.reordered(copy.order))
+        copy.wholePassIdentity = nil
         return copy
     }
 

