@@ -122,7 +122,9 @@ struct RecipesBenchmark: ParsableCommand {
 
     /// Runs `executable arguments` with stdout and stderr into `log`; its wall time in seconds.
     static func runLogged(_ executable: String, _ arguments: [String], log: String) throws -> Double {
-        FileManager.default.createFile(atPath: log, contents: nil)
+        guard FileManager.default.createFile(atPath: log, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log])
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         defer { try? handle.close() }
         let process = Process()
