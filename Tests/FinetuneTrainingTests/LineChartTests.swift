@@ -141,4 +141,22 @@ struct LineChartTests {
         try one.writePlots(to: folder.appendingPathComponent("one"))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("one/accuracy.png").path))
     }
+
+    @Test("labels of close markers (lr-find's valley and steep) stack instead of overlapping; a lone label stays on top")
+    func markerLabelsDoNotOverlap() {
+        let series = ChartSeries(name: "loss", x: [-7, -3, 0, 1], y: [1, 0.8, 0.4, 0.6], color: RGB(31, 119, 180))
+        let markers = [VerticalMarker(x: -2.44, label: "valley 3.63e-03"), VerticalMarker(x: -1.96, label: "steep 1.10e-02"),
+                       VerticalMarker(x: -6.5, label: "far")]
+        let chart = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [series], markers: markers, integerX: false)
+        let boxes = ChartLayout(chart).markerLabelBoxes(markers)
+        #expect(boxes.count == 3)
+        for i in boxes.indices {
+            for j in boxes.indices where j > i {
+                let (a, b) = (boxes[i], boxes[j])
+                let overlap = a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+                #expect(!overlap, "labels \(i) and \(j) overlap")
+            }
+        }
+        #expect(boxes[0].y == boxes[2].y && boxes[1].y > boxes[0].y)
+    }
 }

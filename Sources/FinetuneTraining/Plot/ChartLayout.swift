@@ -33,11 +33,22 @@ struct ChartLayout {
         legend = placeLegend(chart)
     }
 
-    /// Where a marker's label goes: right of its line, just below the top of the plot (with the
-    /// white box behind it).
-    func markerLabelBox(_ marker: VerticalMarker) -> (x: Double, y: Double, width: Double, height: Double) {
-        let size = Canvas.textSize(marker.label, scale: scale)
-        return (px(marker.x).rounded(.down) + 4, top.rounded(.down) + 4, Double(size.width + 4), Double(size.height + 5))
+    /// Where each marker's label goes: right of its line, just below the top of the plot (with the
+    /// white box behind it), one row lower for each earlier label it would overlap, so labels of
+    /// close markers (lr-find's valley and steep rates) stay readable.
+    func markerLabelBoxes(_ markers: [VerticalMarker]) -> [(x: Double, y: Double, width: Double, height: Double)] {
+        var boxes: [(x: Double, y: Double, width: Double, height: Double)] = []
+        for marker in markers {
+            let size = Canvas.textSize(marker.label, scale: scale)
+            var box = (x: px(marker.x).rounded(.down) + 4, y: top.rounded(.down) + 4,
+                       width: Double(size.width + 4), height: Double(size.height + 5))
+            while boxes.contains(where: { $0.x < box.x + box.width && box.x < $0.x + $0.width
+                                          && $0.y < box.y + box.height && box.y < $0.y + $0.height }) {
+                box.y += box.height + 2
+            }
+            boxes.append(box)
+        }
+        return boxes
     }
 
     func px(_ x: Double) -> Double { left + (x - xScale.lower) / (xScale.upper - xScale.lower) * (right - left) }
@@ -68,7 +79,7 @@ struct ChartLayout {
             }
         }
         // Marker labels must stay readable: overlapping one costs more than any number of points.
-        let labels = chart.markers.map { markerLabelBox($0) }
+        let labels = markerLabelBoxes(chart.markers)
         var best = corners[0], bestCount = Int.max
         for corner in corners {
             let count = samples.filter {

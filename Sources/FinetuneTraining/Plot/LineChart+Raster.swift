@@ -22,11 +22,10 @@ extension LineChart {
         }
 
         // Markers (under the curves).
-        for marker in markers {
+        for (marker, box) in zip(markers, layout.markerLabelBoxes(markers)) {
             let x = layout.px(marker.x)
             canvas.stroke([PixelPoint(x, layout.top), PixelPoint(x, layout.bottom)], marker.color,
                           lineWidth: 1.5, dash: (6, 4))
-            let box = layout.markerLabelBox(marker)
             canvas.fill(x0: Int(box.x), y0: Int(box.y), x1: Int(box.x + box.width), y1: Int(box.y + box.height), .white)
             canvas.text(marker.label, x: Int(box.x) + 2, y: Int(box.y) + 2, scale: s, marker.color)
         }

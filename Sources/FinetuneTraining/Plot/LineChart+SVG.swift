@@ -26,10 +26,9 @@ extension LineChart {
         for v in layout.yScale.ticks { out.append("<line x1=\"\(n(l))\" y1=\"\(n(layout.py(v)))\" x2=\"\(n(r))\" y2=\"\(n(layout.py(v)))\"/>") }
         for v in layout.xScale.ticks { out.append("<line x1=\"\(n(layout.px(v)))\" y1=\"\(n(t))\" x2=\"\(n(layout.px(v)))\" y2=\"\(n(b))\"/>") }
         out.append("</g>")
-        for marker in markers {
+        for (marker, box) in zip(markers, layout.markerLabelBoxes(markers)) {
             let x = layout.px(marker.x)
             out.append("<line x1=\"\(n(x))\" y1=\"\(n(t))\" x2=\"\(n(x))\" y2=\"\(n(b))\" stroke=\"\(marker.color.hex)\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
-            let box = layout.markerLabelBox(marker)
             out.append("<rect x=\"\(n(box.x))\" y=\"\(n(box.y))\" width=\"\(n(box.width))\" height=\"\(n(box.height))\" fill=\"#ffffff\"/>")
             out.append(text(marker.label, x: box.x + 2, y: box.y + 2 + ascent, color: marker.color))
         }
