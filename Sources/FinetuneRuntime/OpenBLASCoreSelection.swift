@@ -14,11 +14,6 @@ import Glibc
 /// `OPENBLAS_CORETYPE` set to the best kernel set the CPU supports (Cooperlake, SkylakeX or
 /// Haswell). Results only change by float rounding; correctness never depends on the core.
 ///
-/// An AMD Zen 4 (or later) CPU is recognised, but 0.3.21 predates Zen 4 and gives every Zen its
-/// AVX2 "Zen" (Haswell) kernels; where the CPU reports AVX-512 those are reselected too, for the
-/// AVX-512 ones — about twice the SGEMM rate on an EPYC Zen 4 (ResNet50 inference at 160×160,
-/// batch 20: 5.2–5.9 → 10.1–10.2 images/s on a loaded 2-core machine).
-///
 /// This changes a library the whole process shares (its environment and OpenBLAS's globals), so
 /// it runs only when the application asks, through ``Runtime/configureProcess()``.
 enum OpenBLASCoreSelection {
@@ -35,9 +30,7 @@ enum OpenBLASCoreSelection {
         let before = name
         let fallbacks: Set<String> = ["Prescott", "Katmai", "Coppermine", "Northwood", "Banias", "Core2",
                                       "Penryn", "Dunnington", "Nehalem", "Atom", "Nano", "Sandybridge"]
-        let avx512Targets: Set<String> = ["SkylakeX", "Cooperlake"]
-        guard let target = bestCore(), target != before,
-              fallbacks.contains(before) || (before == "Zen" && avx512Targets.contains(target)) else { return nil }
+        guard fallbacks.contains(before), let target = bestCore(), target != before else { return nil }
         guard let handle = dlopen(nil, RTLD_NOW),
               let quit = dlsym(handle, "gotoblas_dynamic_quit"),
               let initialise = dlsym(handle, "gotoblas_dynamic_init") else { return nil }
