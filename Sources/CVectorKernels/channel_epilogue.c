@@ -53,3 +53,12 @@ CLONES void ft_channel_epilogue(float *y, long rows, long channels, const float 
     default: for (long i = 0; i < n; i++) y[i] = capped(y[i], cap); break;
     }
 }
+
+CLONES void ft_clipped_relu_backward(const float *x, const float *dy, float *dx, long count, float cap,
+                                     int passes_at_cap) {
+    if (passes_at_cap) {
+        for (long i = 0; i < count; i++) dx[i] = x[i] > 0.0f && x[i] <= cap ? dy[i] : 0.0f;
+    } else {
+        for (long i = 0; i < count; i++) dx[i] = x[i] > 0.0f && x[i] < cap ? dy[i] : 0.0f;
+    }
+}

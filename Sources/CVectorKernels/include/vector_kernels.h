@@ -78,4 +78,8 @@ void ft_depthwise_row(const float *x, long in_h, long in_w, long c, const float 
 void ft_channel_epilogue(float *y, long rows, long channels, const float *mean, const float *scale,
                          const float *beta, int clamp, float cap);
 
+/// dx[i] = dy[i] where 0 < x[i] < cap (or ≤ cap when `passes_at_cap` is nonzero), else 0 — NaN
+/// inputs get 0: the gradient of a capped ReLU (Finetune's clippedReLUBackward), vectorised.
+void ft_clipped_relu_backward(const float *x, const float *dy, float *dx, long count, float cap, int passes_at_cap);
+
 #endif

@@ -68,7 +68,7 @@ package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, s
             epilogue?.apply(wholeTensor: y, channels: f)
             return
         }
-        // Shallow patches (block1_conv1's 27) on the unpacked GEMM, bias and ReLU in its registers.
+        // On the unpacked GEMM, bias and ReLU in its registers (see ConvolutionOptions.unpackedLoweringMaximumPatch).
         let unpacked = k <= options.unpackedLoweringMaximumPatch && plan.helperThreads == 1
         x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in (bias ?? []).withUnsafeBufferPointer { bp in
             let yBase = y.baseAddress!, xBase = xp.baseAddress!, wBase = wp.baseAddress!
