@@ -12,18 +12,25 @@ import FinetuneCore
 /// only the normalization, and the normalization only the activation (``ReLU`` with or without a
 /// cap, or ``Activation`` ReLU); without such an activation, the convolution and the normalization
 /// alone. A ``ZeroPadding2D`` that feeds only a depthwise convolution joins it too (MobileNetV2's
-/// `block_<i>_pad`): the convolution skips the taps that would read its zeros.
+/// `block_<i>_pad`): the convolution skips the taps that would read its zeros. And an ``Add`` whose
+/// sum feeds only a ReLU (ResNet50's `_add` → `_out`) runs as one pass, ``addReLUForward(_:)``.
 struct InferenceFusion {
     /// Layers it replaces, from the convolution (or the padding before it) on (2 to 4).
     let layerCount: Int
-    /// The convolution's input ↦ the last fused layer's output.
-    let run: (Tensor) -> Tensor
+    /// The first layer's inputs ↦ the last fused layer's output.
+    let run: ([Tensor]) -> Tensor
 
     /// The fusion starting at layer `k` of `graph`, if layers k, k + 1 (, k + 2) form one.
     /// `wants` is ``Graph/gradientPlan(_:)``, `readers` the number of layers reading each node.
     static func starting(at k: Int, in graph: Graph, wants: [Bool], readers: [Int], context: ForwardContext,
                          exposingLogits: Bool) -> InferenceFusion? {
         let layers = graph.layers, inputs = graph.inputs
+        if layers[k] is Add {
+            guard k + 1 < layers.count, inputs[k + 1] == [k + 1], readers[k + 1] == 1, !wants[k + 2],
+                  !(exposingLogits && k + 1 == layers.count - 1), isReLU(layers[k + 1]) else { return nil }
+            KernelCounters.record(.inferenceFusion)
+            return InferenceFusion(layerCount: 2, run: addReLUForward)
+        }
         guard inputs[k].count == 1 else { return nil }
         // c: the convolution's index (k, or k + 1 after a padding).
         var c = k
@@ -58,7 +65,12 @@ struct InferenceFusion {
         }
         let epilogue = bn.inferenceEpilogue(clamp: clamp)
         KernelCounters.record(.inferenceFusion)
-        return InferenceFusion(layerCount: last - k + 1, run: { convolve($0, epilogue) })
+        return InferenceFusion(layerCount: last - k + 1, run: { convolve($0[0], epilogue) })
+    }
+
+    /// Whether `layer` is max(·, 0) itself: ``Activation`` ReLU or ``ReLU`` without a cap.
+    private static func isReLU(_ layer: any Layer) -> Bool {
+        (layer as? Activation)?.function == .relu || (layer is ReLU && (layer as? ReLU)?.maxValue == nil)
     }
 }
 

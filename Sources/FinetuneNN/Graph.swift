@@ -122,9 +122,11 @@ package struct Graph: LogitsExposing {
             if let fusion = InferenceFusion.starting(at: k, in: self, wants: wants, readers: allReaders, context: context,
                                                      exposingLogits: exposingLogits) {
                 fusedThrough = k + fusion.layerCount - 1
-                values[fusedThrough + 1] = fusion.run(values[from[0]]!)
-                readers[from[0]] -= 1
-                if readers[from[0]] == 0 { values[from[0]] = nil }
+                values[fusedThrough + 1] = fusion.run(from.map { values[$0]! })
+                for i in from {
+                    readers[i] -= 1
+                    if readers[i] == 0 { values[i] = nil }
+                }
                 for node in (k + 1)...fusedThrough { readers[node] -= 1 }   // read by the next fused layer only
                 continue
             }

@@ -5,7 +5,10 @@ import Finetune
 /// Finetune against Keras 3 / TF-CPU (oneDNN) on the same CPU, in one run: images per second of
 /// the three kinds of step of Chollet's fine-tuning recipe (``TwoPhaseRecipe/chollet``: inference,
 /// phase 1 with the VGG16 base frozen, phase 2 trainable from block5_conv1) at its batch and image
-/// size, and the wall time of one recipe epoch (its augmented training steps + validation steps
+/// size — or, with `--backbone resnet50|mobilenetv2|efficientnet-lite0`, of the same three steps
+/// for that base + GlobalAveragePooling2D → Dense(1, sigmoid) at 160×160 (``BenchBackbone``: phase 1
+/// runs the frozen base's BatchNormalization layers in inference mode, phase 2 trains its top
+/// blocks), Keras building the same network — and the wall time of one recipe epoch (its augmented training steps + validation steps
 /// read from photo folders) of each phase (`epoch`: the base frozen; `epoch2`: trainable from
 /// block5_conv1). With both epoch rows it projects the recipe's epochs of both phases for each
 /// side from them.

@@ -122,4 +122,20 @@ struct ChannelEpilogueTests {
             expectClose(y, reference, tolerance: 1e-6, "\(channels) channels, \(size)×\(size + 2), \(kernel)×\(kernel) / \(strides.0)")
         }
     }
+
+    @Test("Add then ReLU in one pass is the two kernels bit for bit; sums of 2 and 3 tensors add left to right")
+    func addReLU() {
+        var a = hashUniform(seed: 41, shape: [3, 30, 40, 37], low: -2, high: 2).scalars
+        a[0] = .nan; a[1] = -0.0; a[2] = 0
+        let x = [Tensor(shape: [3, 30, 40, 37], scalars: a), hashUniform(seed: 42, shape: [3, 30, 40, 37], low: -2, high: 2),
+                 hashUniform(seed: 43, shape: [3, 30, 40, 37], low: -2, high: 2)]
+        for inputs in [Array(x.prefix(2)), x] {
+            let sum = inputs.dropFirst().reduce(inputs[0].scalars) { s, t in zip(s, t.scalars).map { $0 + $1 } }
+            #expect(Self.bits(addForward(inputs)) == sum.map(\.bitPattern))
+            #expect(Self.bits(addReLUForward(inputs)) == Self.bits(reluForward(addForward(inputs))))
+        }
+        var accumulated = x[0]
+        add(x[1], into: &accumulated)
+        #expect(Self.bits(accumulated) == Self.bits(addForward(Array(x.prefix(2)))))
+    }
 }
