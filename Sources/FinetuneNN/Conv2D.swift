@@ -125,6 +125,15 @@ package struct Conv2D: LogitsExposing {
                                       options: .default, winogradCache: winogradCache, relu: true)
     }
 
+    /// conv(x, W) + b, then `epilogue` on each output block, for a frozen layer in a pass that needs
+    /// no gradient (``InferenceFusion``).
+    func forwardInference(_ x: Tensor, epilogue: ChannelEpilogue) -> Tensor {
+        precondition(activation == .linear && x.rank == 4 && x.shape[3] == inputChannels,
+                     "Conv2D '\(name)': fused inference needs a linear layer and \(inputChannels)-channel NHWC input, got \(x.shape)")
+        return conv2DForward(input: x, kernel: kernel, bias: bias, strides: strides, padding: padding, options: .default,
+                             winogradCache: winogradCache, epilogue: epilogue)
+    }
+
     private func convolve(_ x: Tensor, relu: Bool, context: inout ForwardContext) -> (Tensor, Pullback?) {
         precondition(x.rank == 4 && x.shape[3] == inputChannels,
                      "Conv2D '\(name)': input \(x.shape) does not have \(inputChannels) channels (NHWC)")

@@ -82,6 +82,16 @@ package struct DepthwiseConv2D: Layer {
         return g.outputShape
     }
 
+    /// The convolution, then `epilogue` on each output row, for a frozen layer in a pass that needs
+    /// no gradient (``InferenceFusion``).
+    /// `prePadding`: a ``ZeroPadding2D`` before it, fused in as well.
+    func forwardInference(_ x: Tensor, prePadding: ZeroPadding2DAmounts? = nil, epilogue: ChannelEpilogue) -> Tensor {
+        precondition(activation == .linear && x.rank == 4 && x.shape[3] == kernel.shape[2],
+                     "DepthwiseConv2D '\(name)': fused inference needs a linear layer and \(kernel.shape[2])-channel NHWC input, got \(x.shape)")
+        return depthwiseConv2DForward(input: x, kernel: kernel, bias: bias, strides: strides, padding: padding,
+                                      prePadding: prePadding, epilogue: epilogue)
+    }
+
     package func forward(_ x: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback?) {
         precondition(x.rank == 4 && x.shape[3] == kernel.shape[2],
                      "DepthwiseConv2D '\(name)': input \(x.shape) does not have \(kernel.shape[2]) channels (NHWC)")

@@ -114,8 +114,22 @@ package struct Graph: LogitsExposing {
         for from in inputs { for i in from { readers[i] += 1 } }
         var kept: [Kept?] = Array(repeating: nil, count: layers.count)
         var activation = ActivationFunction.linear
+        let allReaders = readers
+        var fusedThrough = -1   // the last layer already run as part of an InferenceFusion
         for (k, layer) in layers.enumerated() {
+            guard k > fusedThrough else { continue }
             let from = inputs[k]
+            if let fusion = InferenceFusion.starting(at: k, in: self, wants: wants, readers: allReaders, context: context,
+                                                     exposingLogits: exposingLogits) {
+                fusedThrough = k + fusion.layerCount - 1
+                values[fusedThrough + 1] = fusion.run(from.map { values[$0]! })
+                for i in from {
+                    readers[i] -= 1
+                    if readers[i] == 0 { values[i] = nil }
+                }
+                for node in (k + 1)...fusedThrough { readers[node] -= 1 }   // read by the next fused layer only
+                continue
+            }
             var child = context
             child.needsInputGradient = from.contains { wants[$0] }
             let y: Tensor

@@ -5,7 +5,10 @@ import Finetune
 /// Finetune against Keras 3 / TF-CPU (oneDNN) on the same CPU, in one run: images per second of
 /// the three kinds of step of Chollet's fine-tuning recipe (``TwoPhaseRecipe/chollet``: inference,
 /// phase 1 with the VGG16 base frozen, phase 2 trainable from block5_conv1) at its batch and image
-/// size, and the wall time of one recipe epoch (its augmented training steps + validation steps
+/// size — or, with `--backbone resnet50|mobilenetv2|efficientnet-lite0`, of the same three steps
+/// for that base + GlobalAveragePooling2D → Dense(1, sigmoid) at 160×160 (``BenchBackbone``: phase 1
+/// runs the frozen base's BatchNormalization layers in inference mode, phase 2 trains its top
+/// blocks), Keras building the same network — and the wall time of one recipe epoch (its augmented training steps + validation steps
 /// read from photo folders) of each phase (`epoch`: the base frozen; `epoch2`: trainable from
 /// block5_conv1). With both epoch rows it projects the recipe's epochs of both phases for each
 /// side from them.
@@ -42,10 +45,19 @@ struct CompareBenchmark: ParsableCommand {
     var threads: Int?
     @Option(help: "Comma-separated rows to measure (inference, phase1, phase2, epoch, epoch2); default: all.")
     var rows: String?
+    @Option(help: "The network: vgg16 (Chollet's classifier, the default), resnet50, mobilenetv2 or efficientnet-lite0 (each + GlobalAveragePooling2D → Dense(1, sigmoid); phase 2 trains its top blocks).")
+    var backbone = BenchBackbone.vgg16
+    @Option(help: "Images per batch (default: the recipe's 20).")
+    var batch = TwoPhaseRecipe.chollet.batchSize
+    @Option(help: "Image height and width (default: the recipe's 150 for vgg16, else 160, Keras' smallest pretrained MobileNetV2 size above 150).")
+    var image: Int?
 
     func validate() throws {
-        guard steps >= 1, rounds >= 1, epochSteps >= 1, validationSteps >= 1 else {
-            throw ValidationError("--steps, --rounds, --epoch-steps and --validation-steps must be ≥ 1")
+        guard steps >= 1, rounds >= 1, epochSteps >= 1, validationSteps >= 1, batch >= 1 else {
+            throw ValidationError("--steps, --rounds, --epoch-steps, --validation-steps and --batch must be ≥ 1")
+        }
+        if let image, image < 32 {
+            throw ValidationError("--image \(image): the backbones take images of at least 32×32")
         }
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ValidationError("--python \(python) is not an executable; run `bash .ci/install-keras-peer` first")
@@ -56,7 +68,8 @@ struct CompareBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        print("CPU: \(cpuModel()), \(threads ?? Parallel.threadCount) threads")
+        print("CPU: \(cpuModel()), \(threads ?? Parallel.threadCount) threads; \(backbone.rawValue), batch \(batch), "
+              + "\(imageSize)×\(imageSize); phase 2 from \(backbone.phase2From)")
         let peer = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/keras_peer.py").path
         var modes = ["inference", "phase1", "phase2"]
         if data != nil { modes += ["epoch", "epoch2"] }
@@ -93,9 +106,10 @@ struct CompareBenchmark: ParsableCommand {
         }
     }
 
+    private var imageSize: Int { image ?? (backbone == .vgg16 ? TwoPhaseRecipe.chollet.imageSize : 160) }
+
     private func sharedArguments(_ mode: String) -> [String] {
-        let recipe = TwoPhaseRecipe.chollet   // both sides get its batch and image size
-        var arguments = ["--batch", "\(recipe.batchSize)", "--image", "\(recipe.imageSize)",
+        var arguments = ["--backbone", backbone.rawValue, "--batch", "\(batch)", "--image", "\(imageSize)",
                          "--steps", "\(mode.hasPrefix("epoch") ? epochSteps : steps)"]
         if let threads { arguments += ["--threads", "\(threads)"] }
         if mode.hasPrefix("epoch"), let data { arguments += ["--data", data, "--validation-steps", "\(validationSteps)"] }

@@ -18,15 +18,16 @@ struct MeasureCommand: ParsableCommand {
     @Option var threads: Int?
     @Option var data: String?
     @Option var validationSteps = Self.recipe.validationSteps
+    @Option var backbone = BenchBackbone.vgg16
 
     func run() throws {
         if let threads { Parallel.setThreadCount(threads) }
         var rng = SeededRNG(seed: 1)
         let recipe = Self.recipe
-        let model = try VGG16.binaryClassifier(inputShape: [image, image, 3], denseUnits: recipe.denseUnits, using: &rng)
-        let trainer = try Trainer(model: model, optimizer: recipe.phase1.optimizer(), freezing: recipe.phase1Freezing)
+        let (model, base) = try backbone.model(image: image, using: &rng)
+        let trainer = try Trainer(model: model, optimizer: recipe.phase1.optimizer(), freezing: .all(of: base))
         if mode == "phase2" || mode == "epoch2" {
-            try trainer.beginPhase(freezing: recipe.phase2Freezing, optimizer: recipe.phase2.optimizer())
+            try trainer.beginPhase(freezing: .from(backbone.phase2From), optimizer: recipe.phase2.optimizer())
         }
         let seconds: Double, rate: Double?
         switch mode {

@@ -63,4 +63,23 @@ double ft_probe_fp32_fma_rate(long iterations);
 /// 0 when the CPU lacks AVX512-BF16.
 double ft_probe_bf16_dot_rate(long iterations);
 
+/// One output row of a depthwise convolution with depth multiplier 1, NHWC: y[j·c + k] =
+/// bias[k] (0 when bias is null) + Σ x[(row0 + p)·in_w + j·stride_w − pad_left + q][k]·w[(p·kw + q)·c + k]
+/// over the taps (p, q) inside the in_h × in_w image `x` (one image, c channels), added rows of taps
+/// first, each product rounded before it is added — bit for bit Finetune's Swift depthwise kernel.
+/// `row0` is the output row's first input row (i·stride_h − pad_top); y holds out_w × c values.
+void ft_depthwise_row(const float *x, long in_h, long in_w, long c, const float *w, long kh, long kw,
+                      const float *bias, long row0, long stride_w, long pad_left, long out_w, float *y);
+
+/// In place on `rows` rows of `channels` values: y = (y − mean[k])·scale[k] + beta[k] per channel k
+/// when `mean` is not null (the three arrays hold `channels` values), then clamp 0: none, 1: ReLU
+/// (Swift's max(y, 0)), 2: ReLU capped at `cap` (Swift's min(max(y, 0), cap)); each product and
+/// sum rounded on its own — bit for bit Finetune's batchNormForward, reluForward, clippedReLUForward.
+void ft_channel_epilogue(float *y, long rows, long channels, const float *mean, const float *scale,
+                         const float *beta, int clamp, float cap);
+
+/// dx[i] = dy[i] where 0 < x[i] < cap (or ≤ cap when `passes_at_cap` is nonzero), else 0 — NaN
+/// inputs get 0: the gradient of a capped ReLU (Finetune's clippedReLUBackward), vectorised.
+void ft_clipped_relu_backward(const float *x, const float *dy, float *dx, long count, float cap, int passes_at_cap);
+
 #endif

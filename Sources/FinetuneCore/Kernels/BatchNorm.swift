@@ -43,7 +43,7 @@ package func batchNormForward(input x: Tensor, mean: Tensor, variance: Tensor, g
     for (what, t) in [("mean", mean), ("variance", variance), ("gamma", gamma), ("beta", beta)] {
         precondition(t.shape == [c], "batchNormForward: \(what) \(t.shape) for \(c) channels")
     }
-    let scale = (0..<c).map { Float(Double(gamma.scalars[$0]) / (Double(variance.scalars[$0]) + Double(epsilon)).squareRoot()) }
+    let scale = batchNormScale(variance: variance, gamma: gamma, epsilon: epsilon)
     return Tensor(shape: x.shape) { y in
         guard y.count > 0 else { return }
         x.withUnsafeBufferPointer { xp in scale.withUnsafeBufferPointer { ap in

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// min(max(x, 0), maxValue), elementwise (Keras' `ReLU(max_value=…)`; ReLU6 for 6). NaN stays NaN,
 /// as TensorFlow's `Relu6` and `Relu` + `clip_by_value` keep it.
 package func clippedReLUForward(_ x: Tensor, maxValue: Float) -> Tensor {
@@ -25,12 +27,9 @@ package func clippedReLUBackward(input x: Tensor, outputGradient dy: Tensor, max
         x.withUnsafeBufferPointer { xp in dy.withUnsafeBufferPointer { dp in
             guard let input = xp.baseAddress, let grad = dp.baseAddress, let to = dx.baseAddress else { return }
             elementwise(xp.count) { r in
-                var i = r.lowerBound
-                if passesAtMaxValue {
-                    while i < r.upperBound { to[i] = input[i] > 0 && input[i] <= maxValue ? grad[i] : 0; i &+= 1 }
-                } else {
-                    while i < r.upperBound { to[i] = input[i] > 0 && input[i] < maxValue ? grad[i] : 0; i &+= 1 }
-                }
+                // dx = passes ? dy : 0 with passes = 0 < x < maxValue (or ≤), in CVectorKernels, vectorised.
+                ft_clipped_relu_backward(input + r.lowerBound, grad + r.lowerBound, to + r.lowerBound, r.count, maxValue,
+                                         passesAtMaxValue ? 1 : 0)
             }
         } }
     }

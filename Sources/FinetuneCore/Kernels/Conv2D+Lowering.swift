@@ -13,16 +13,21 @@ struct ConvLowering {
     let pointwise: Bool
     let plan: ChunkPlan
 
-    /// - Parameter minimumShareRows: a share must hold at least this many rows (the input
-    ///   gradient's conflict-free scheme needs 2·h₀); fewer threads are used otherwise.
-    init(_ g: ConvGeometry, options: ConvolutionOptions, minimumShareRows: Int = 1) {
+    /// - Parameters:
+    ///   - minimumShareRows: a share must hold at least this many rows (the input
+    ///     gradient's conflict-free scheme needs 2·h₀); fewer threads are used otherwise.
+    ///   - chunkPointwise: split a pointwise convolution into chunks as well (by default each thread
+    ///     runs its whole share as one GEMM, there being no patch matrix to bound).
+    init(_ g: ConvGeometry, options: ConvolutionOptions, minimumShareRows: Int = 1, chunkPointwise: Bool = false) {
         self.g = g
         patch = g.kernelHeight * g.kernelWidth * g.inChannels
         pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
             && g.padTop == 0 && g.padLeft == 0
         plan = ChunkPlan(rows: g.batch * g.outHeight, unitsPerRow: g.outWidth,
-                         bytesPerUnit: patch * MemoryLayout<Float>.size, filters: g.outChannels, options: options,
-                         minimumShareRows: minimumShareRows, wholeShares: pointwise)
+                         // A pointwise chunk's output is sized as well: the epilogue runs on it while it is in cache.
+                         bytesPerUnit: (patch + (pointwise && chunkPointwise ? g.outChannels : 0)) * MemoryLayout<Float>.size,
+                         filters: g.outChannels, options: options,
+                         minimumShareRows: minimumShareRows, wholeShares: pointwise && !chunkPointwise)
     }
 
     var rows: Int { plan.rows }

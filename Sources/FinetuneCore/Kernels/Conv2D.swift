@@ -27,19 +27,27 @@ package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
 /// `winogradCache` keeps the Winograd transform of `w` for later calls with the same kernel (give
 /// one to a layer whose weights are frozen). `relu` applies max(·, 0) to each output block while
 /// it is still in cache (VGG16's fused activation), instead of a separate pass over the output.
+/// `epilogue` (not with `relu`) does the same for an inference-mode batch normalization and its
+/// ReLU / ReLU6 that follow the convolution (``ChannelEpilogue``; bit for bit the separate kernels).
 package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, strides: (Int, Int) = (1, 1),
                           padding: Padding, options: ConvolutionOptions,
-                          winogradCache: WinogradKernelCache? = nil, relu: Bool = false) -> Tensor {
+                          winogradCache: WinogradKernelCache? = nil, relu: Bool = false,
+                          epilogue: ChannelEpilogue? = nil) -> Tensor {
     KernelCounters.record(.conv2DForward)
+    precondition(!(relu && epilogue != nil), "conv2DForward: relu and an epilogue together")
     let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
     if let b { precondition(b.shape == [g.outChannels], "bias \(b.shape) for \(g.outChannels) filters") }
     let f = g.outChannels, ow = g.outWidth
-    let plan = ConvLowering(g, options: options)
+    if let channels = epilogue?.channels { precondition(channels == f, "epilogue for \(channels) channels on \(f) filters") }
+    let epilogue = epilogue?.isIdentity == true ? nil : epilogue
+    // With an epilogue a 1×1 convolution runs in chunks too, so each chunk's output is still in cache for it.
+    let plan = ConvLowering(g, options: options, chunkPointwise: epilogue != nil)
     let k = plan.patch
     return Tensor(shape: g.outputShape) { y in
         guard y.count > 0 else { return }
         guard k > 0 else {
             for r in 0..<(y.count / f) { for c in 0..<f { y[r * f + c] = max(b?.scalars[c] ?? 0, relu ? 0 : -.infinity) } }
+            epilogue?.apply(wholeTensor: y, channels: f)
             return
         }
         let bias: [Float]? = b?.scalars
@@ -57,9 +65,10 @@ package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, s
                              output: y.baseAddress!, options: options)
                 }
             } }
+            epilogue?.apply(wholeTensor: y, channels: f)
             return
         }
-        // Shallow patches (block1_conv1's 27) on the unpacked GEMM, bias and ReLU in its registers.
+        // On the unpacked GEMM, bias and ReLU in its registers (see ConvolutionOptions.unpackedLoweringMaximumPatch).
         let unpacked = k <= options.unpackedLoweringMaximumPatch && plan.helperThreads == 1
         x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in (bias ?? []).withUnsafeBufferPointer { bp in
             let yBase = y.baseAddress!, xBase = xp.baseAddress!, wBase = wp.baseAddress!
@@ -78,6 +87,7 @@ package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, s
                         a = xBase + chunk.lowerBound * ow * k
                     }
                     if unpacked, ft_sgemm_bias_relu(m, f, k, a, k, wBase, f, biasBase, relu ? 1 : 0, yc, f) != 0 {
+                        epilogue?.apply(yc, rows: m, channels: f)
                         return
                     }
                     if let biasBase {
@@ -86,6 +96,7 @@ package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, s
                     sgemm(m: m, n: f, k: k, a, lda: k, wBase, ldb: f, beta: biasBase == nil ? 0 : 1, yc, ldc: f,
                           threads: plan.helperThreads)
                     if relu { clampBelowAtZero(yc, count: m &* f) }
+                    epilogue?.apply(yc, rows: m, channels: f)
                 }
             }
         } } }

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Depthwise 2-D convolution, NHWC input × (kh, kw, C, M) kernel (+ bias), Keras' `DepthwiseConv2D`
 /// (`tf.nn.depthwise_conv2d`): every input channel c is convolved with its own M filters, and output
 /// channel o = c·M + m holds filter m of channel c.
@@ -8,12 +10,32 @@
 /// convolution does a few multiply–adds per byte it reads, so it is written as a direct loop whose
 /// innermost loop runs over the contiguous channels of one pixel (the kernel's (c, m) entries of one
 /// tap are contiguous too): output rows are split over threads, each row pre-filled with the bias,
-/// then every in-image tap adds x·w to it.
+/// then every in-image tap adds x·w to it. With depth multiplier 1 (every network here) a row is
+/// ``ft_depthwise_row`` instead: the same sums in the same order, vectorised with the accumulators
+/// in registers. `epilogue` (an inference-mode batch normalization and its ReLU6 after the
+/// convolution, ``ChannelEpilogue``) then runs on each row while it is in cache. `prePadding` is a
+/// ``zeroPadding2DForward(input:padding:)`` before the convolution (MobileNetV2's `block_<i>_pad`
+/// before a stride-2 `valid` depthwise convolution): the taps that would read its zeros are skipped
+/// instead, so the padded copy of the input is never made — the same sums, the same result.
 package func depthwiseConv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?,
-                                   strides: (Int, Int) = (1, 1), padding: Padding) -> Tensor {
+                                   strides: (Int, Int) = (1, 1), padding: Padding,
+                                   prePadding: ZeroPadding2DAmounts? = nil,
+                                   epilogue: ChannelEpilogue? = nil) -> Tensor {
+    if let prePadding, w.shape[3] != 1 || padding != .valid {
+        return depthwiseConv2DForward(input: zeroPadding2DForward(input: x, padding: prePadding), kernel: w, bias: b,
+                                      strides: strides, padding: padding, epilogue: epilogue)
+    }
     KernelCounters.record(.depthwiseConv2DForward)
-    let g = depthwiseConv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
+    let g = depthwiseConv2DGeometry(input: prePadding?.paddedShape(x.shape) ?? x.shape, kernel: w.shape, strides: strides,
+                                    padding: padding)
+    // The input as stored, and where the (padded) geometry's first tap lies in it.
+    let (inHeight, inWidth) = (x.shape[1], x.shape[2])
+    let (padTop, padLeft) = prePadding.map { ($0.top, $0.left) } ?? (g.padTop, g.padLeft)
     if let b { precondition(b.shape == [g.outChannels], "depthwise bias \(b.shape) for \(g.outChannels) channels") }
+    if let channels = epilogue?.channels {
+        precondition(channels == g.outChannels, "epilogue for \(channels) channels on \(g.outChannels)")
+    }
+    let epilogue = epilogue?.isIdentity == true ? nil : epilogue
     let (oh, ow, o, m) = (g.outHeight, g.outWidth, g.outChannels, w.shape[3])
     return Tensor(shape: g.outputShape) { y in
         guard y.count > 0 else { return }
@@ -23,6 +45,13 @@ package func depthwiseConv2DForward(input x: Tensor, kernel w: Tensor, bias b: T
             Parallel.forEach(g.batch * oh) { row in
                 let n = row / oh, i = row &- n &* oh
                 let yRow = yBase + row &* ow &* o
+                defer { epilogue?.apply(yRow, rows: ow, channels: o) }
+                if m == 1, let xBase = xp.baseAddress {
+                    ft_depthwise_row(xBase + n &* inHeight &* inWidth &* o, inHeight, inWidth, o, wBase,
+                                     g.kernelHeight, g.kernelWidth, bBase, i &* g.strideHeight &- padTop,
+                                     g.strideWidth, padLeft, ow, yRow)
+                    return
+                }
                 for j in 0..<ow {
                     if let bBase { (yRow + j &* o).update(from: bBase, count: o) } else { (yRow + j &* o).update(repeating: 0, count: o) }
                 }

@@ -1,22 +1,53 @@
 /// y = x₀ + x₁ + … + xₖ, element-wise, summed left to right in Float32: Keras' `Add`, which
 /// computes `inputs[0] + inputs[1] + …` in that order. Every input has the same shape.
 package func addForward(_ inputs: [Tensor]) -> Tensor {
+    addForward(inputs, relu: false)
+}
+
+/// ``addForward(_:)`` then max(·, 0) (``reluForward(_:)``) in the same pass: ResNet's `_add` and
+/// `_out` where nothing needs their gradient. The same float operations, so the same bits.
+package func addReLUForward(_ inputs: [Tensor]) -> Tensor {
+    addForward(inputs, relu: true)
+}
+
+/// The sum in one pass over a new tensor (x₀ + x₁, split over threads), the further inputs added
+/// to it, then max(·, 0) when `relu` as the last one is added.
+private func addForward(_ inputs: [Tensor], relu: Bool) -> Tensor {
     precondition(!inputs.isEmpty, "add: no inputs")
     let shape = inputs[0].shape
     for x in inputs { precondition(x.shape == shape, "add: input \(x.shape) differs from \(shape)") }
-    guard inputs.count > 1 else { return inputs[0] }
-    var y = inputs[0]
-    for x in inputs.dropFirst() { add(x, into: &y) }
-    return y
+    guard inputs.count > 1 else { return relu ? reluForward(inputs[0]) : inputs[0] }
+    return Tensor(shape: shape) { y in
+        guard let to = y.baseAddress else { return }
+        for k in 1..<inputs.count {
+            let clamp = relu && k == inputs.count - 1
+            inputs[k].withUnsafeBufferPointer { bp in inputs[0].withUnsafeBufferPointer { ap in
+                let b = bp.baseAddress!
+                // The first sum reads x₀; later ones add to y itself.
+                let a = k == 1 ? ap.baseAddress! : UnsafePointer(to)
+                elementwise(y.count) { r in
+                    var i = r.lowerBound
+                    if clamp {
+                        while i < r.upperBound { to[i] = max(a[i] + b[i], 0); i &+= 1 }
+                    } else {
+                        while i < r.upperBound { to[i] = a[i] + b[i]; i &+= 1 }
+                    }
+                }
+            } }
+        }
+    }
 }
 
-/// a ← a + b, element-wise (shapes equal): the sum of two gradients that meet at a fan-out, and
-/// one step of ``addForward(_:)``.
+/// a ← a + b, element-wise (shapes equal): the sum of two gradients that meet at a fan-out.
 package func add(_ b: Tensor, into a: inout Tensor) {
     precondition(a.shape == b.shape, "add: \(a.shape) + \(b.shape)")
     b.withUnsafeBufferPointer { bp in
         a.withUnsafeMutableBufferPointer { ap in
-            for i in 0..<ap.count { ap[i] += bp[i] }
+            guard let to = ap.baseAddress, let from = bp.baseAddress else { return }
+            elementwise(ap.count) { r in
+                var i = r.lowerBound
+                while i < r.upperBound { to[i] += from[i]; i &+= 1 }
+            }
         }
     }
 }
