@@ -38,6 +38,8 @@ func graphBackboneModel(_ backbone: String, imageSize: Int, units: Int = 1, cali
     case "resnet50": base = try Applications.resNet50(inputShape: shape, using: &rng)
     case "mobilenetv2": base = try Applications.mobileNetV2(inputShape: shape, using: &rng)
     case "efficientnet-lite0": base = try Applications.efficientNetLite(0, inputShape: shape, using: &rng)
+    case "efficientnet-lite1": base = try Applications.efficientNetLite(1, inputShape: shape, using: &rng)
+    case "efficientnet-lite2": base = try Applications.efficientNetLite(2, inputShape: shape, using: &rng)
     default: throw LayerError.incompatibleInput(layer: backbone, input: shape, reason: "no such backbone in the ONNX tests")
     }
     for layer in base.sublayers {

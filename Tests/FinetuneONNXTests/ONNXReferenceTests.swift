@@ -56,6 +56,11 @@ struct ONNXReferenceTests {
                                                       seed: 3), .tf),
             ("efficientnet_lite0_lite", try graphBackboneModel("efficientnet-lite0", imageSize: size,
                                                                calibration: preprocessed(lite), seed: 4), lite),
+            // Lite1 and Lite2: deeper (depth 1.1, 1.2) and, for Lite2, wider (1.1) stages.
+            ("efficientnet_lite1_lite", try graphBackboneModel("efficientnet-lite1", imageSize: size,
+                                                               calibration: preprocessed(lite), seed: 5), lite),
+            ("efficientnet_lite2_lite", try graphBackboneModel("efficientnet-lite2", imageSize: size,
+                                                               calibration: preprocessed(lite), seed: 6), lite),
         ]
         var manifest: [String: Any] = ["size": size, "files": listing.paths, "models": models.map(\.0)]
         var outputs: [String: Int] = [:]
