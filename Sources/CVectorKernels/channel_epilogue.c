@@ -5,15 +5,7 @@
 // NaN stays NaN and −0 becomes 0), the cap as Swift's min(r, cap) (cap when cap < r, else r).
 #include "vector_kernels.h"
 
-#ifndef __has_feature
-#define __has_feature(x) 0
-#endif
-#if defined(__x86_64__) && defined(__linux__) && !__has_feature(thread_sanitizer) && \
-    !__has_feature(memory_sanitizer) && !__has_feature(coverage_sanitizer)
-#define CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
-#else
-#define CLONES
-#endif
+#include "target_clones.h"
 
 #pragma clang fp contract(off)
 

@@ -9,15 +9,7 @@
 #include "vector_kernels.h"
 #include <string.h>
 
-#ifndef __has_feature
-#define __has_feature(x) 0
-#endif
-#if defined(__x86_64__) && defined(__linux__) && !__has_feature(thread_sanitizer) && \
-    !__has_feature(memory_sanitizer) && !__has_feature(coverage_sanitizer)
-#define CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
-#else
-#define CLONES
-#endif
+#include "target_clones.h"
 #define V 16
 
 // y + x·w with the product rounded before the sum, as the Swift kernel computes it.

@@ -10,20 +10,7 @@
 #include "vector_kernels.h"
 #include <string.h>
 
-#ifndef __has_feature
-#define __has_feature(x) 0
-#endif
-// target_clones dispatches through ifunc resolvers, which the dynamic loader runs before any
-// sanitizer runtime is initialised; ThreadSanitizer (and coverage instrumentation for fuzzing)
-// instrument them and crash at load time. Those builds (tests only) get the baseline code.
-#if defined(__x86_64__) && defined(__linux__) && !__has_feature(thread_sanitizer) && \
-    !__has_feature(memory_sanitizer) && !__has_feature(coverage_sanitizer)
-// One clone per level: AVX-512, AVX2 + FMA (clang's "arch=haswell"; a string "avx2,fma" would be
-// two clones, one without FMA and one without AVX2), and baseline x86-64.
-#define CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
-#else
-#define CLONES
-#endif
+#include "target_clones.h"
 #define INLINE static inline __attribute__((always_inline))
 #define V 16
 
