@@ -116,7 +116,8 @@ extension ModelSummary {
     /// included); a graph's start with its input and say what each layer is connected to.
     static func rows(of model: any Layer, input: Shape, depth: Int, expandNested: Bool) throws -> [Row] {
         func row(_ layer: any Layer, _ output: Shape, connectedTo: [String]? = nil) -> Row {
-            Row(name: layer.name, type: String(describing: type(of: layer)), outputShape: Shape(Array(output.dimensions.dropFirst())),
+            // A nested functional graph is a `Functional` in Keras' table, as `keras.Model(inputs, outputs)` is.
+            Row(name: layer.name, type: layer is Graph ? "Functional" : String(describing: type(of: layer)), outputShape: Shape(Array(output.dimensions.dropFirst())),
                 parameters: layer.parameterCount, depth: depth, connectedTo: connectedTo)
         }
         func nested(_ layer: any Layer, _ input: Shape) throws -> [Row] {
