@@ -112,12 +112,16 @@ struct BackboneTrainTests {
         // Resuming with another backbone is refused, naming the flag.
         var other = c
         other.backbone = .efficientnetLite0
+        other.unfreezeFrom = Backbone.efficientnetLite0.defaultUnfreezeFrom
         other.resume = data.out + "/phase1.ftckpt"
         other.out = data.path("other")
-        #expect { try TrainWorkflow(configuration: other, say: { _ in }).run() } throws: { "\($0)".contains("--backbone") }
+        #expect { try TrainWorkflow(configuration: other, say: { _ in }).run() } throws: { error in
+            guard case RunError.resumeMismatch(_, let differences) = error else { return false }
+            return differences == ["--backbone is efficientnet-lite0, the checkpoint's run used mobilenetv2"]
+        }
     }
 
-    @Test("--unfreeze-from names a layer of the chosen base, or the error says how to list them")
+    @Test("--unfreeze-from names a layer of the chosen base, or the error lists its convolutions")
     func unknownUnfreezeLayer() throws {
         let data = try ThreeClassData()
         defer { data.remove() }
@@ -125,7 +129,7 @@ struct BackboneTrainTests {
         c.backbone = .efficientnetLite0
         c.unfreezeFrom = "block5_conv1"
         #expect { try TrainWorkflow(configuration: c, say: { _ in }).run() } throws: {
-            "\($0)".contains("--unfreeze-from") && "\($0)".contains("block6a_expand_conv")
+            "\($0)".contains("--unfreeze-from") && "\($0)".contains("block6a_expand_conv") && "\($0)".contains("stem_conv, block1a_dwconv")
         }
     }
 }
