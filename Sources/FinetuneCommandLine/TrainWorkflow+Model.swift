@@ -14,8 +14,7 @@ extension TrainWorkflow {
         do {
             _ = try FreezePolicy.from(c.unfreezeFrom).trainableKeys(in: model)  // unknown name: fail before phase 1
         } catch LayerError.unknownLayer(let name, _) {
-            func leaves(_ l: any Layer) -> [any Layer] { l.sublayers.isEmpty ? [l] : l.sublayers.flatMap(leaves) }
-            let convolutions = leaves(model.layers[0]).filter { $0 is Conv2D || $0 is DepthwiseConv2D }.map(\.name)
+            let convolutions = LayerTree(model.layers[0]).leaves.filter { $0 is Conv2D || $0 is DepthwiseConv2D }.map(\.name)
             throw CommandLineError.invalidValue(flag: "--unfreeze-from", value: name,
                                                 expected: "a layer of the \(c.backbone.displayName) base (default "
                                                     + "\(c.backbone.defaultUnfreezeFrom)); its convolutions, in order: "

@@ -67,8 +67,7 @@ extension TrainWorkflow {
 
     /// The parameter keys of every BatchNormalization layer of `model`.
     static func batchNormKeys(_ model: any Layer) -> Set<String> {
-        func leaves(_ l: any Layer) -> [any Layer] { l.sublayers.isEmpty ? [l] : l.sublayers.flatMap(leaves) }
-        return Set(leaves(model).filter { $0 is BatchNormalization }.flatMap { $0.parameters.map(\.key) })
+        return Set(LayerTree(model).leaves.filter { $0 is BatchNormalization }.flatMap { $0.parameters.map(\.key) })
     }
 
     /// Phase 2's fresh optimizer (``TrainConfiguration/method``) over phase 2's steps.

@@ -78,9 +78,8 @@ package struct TrainingMethod: Sendable, Equatable {
     /// in the base's order.
     static func unfrozenBlocks(_ trainable: Set<String>, backbone: Backbone, model: any Layer) -> [[String]] {
         let layers = Set(trainable.compactMap { key in key.lastIndex(of: ".").map { String(key[..<$0]) } })
-        func leaves(_ l: any Layer) -> [any Layer] { l.sublayers.isEmpty ? [l] : l.sublayers.flatMap(leaves) }
         var order: [String] = [], members: [String: [String]] = [:]
-        for leaf in leaves(model.sublayers.first ?? model) where layers.contains(leaf.name) {
+        for leaf in LayerTree(model.sublayers.first ?? model).leaves where layers.contains(leaf.name) {
             guard let block = backbone.block(ofLayer: leaf.name) else { continue }
             if members[block] == nil { order.append(block) }
             members[block, default: []].append(leaf.name)

@@ -133,7 +133,7 @@ package struct LayerTree {
     /// Every layer, pre-order (containers before their children), the root first.
     let all: [any Layer]
     /// Layers without sublayers, in forward order.
-    let leaves: [any Layer]
+    package let leaves: [any Layer]
 
     package init(_ root: any Layer) {
         self.root = root
