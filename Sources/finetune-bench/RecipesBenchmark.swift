@@ -6,6 +6,10 @@ import Finetune
 /// runs the built `finetune train` once with each, one after the other, and prints a table of
 /// epochs, test accuracy and wall time, and fast's ratios to Chollet's.
 ///
+/// Chollet's run keeps the book's batches per epoch (`--chollet-steps`, default 100 training and 50
+/// validation batches: in the book, 100 batches of 20 are one pass over its 2,000 training photos);
+/// fast's epochs are one pass over `train/`, as fastai's are.
+///
 /// Each run is a fresh `finetune train` process (`--finetune`, default the `finetune` beside this
 /// executable) with `--data`, its own `--out` folder under this command's `--out`, its recipe's
 /// epochs, and every argument after `--` (weights, image size, threads, …) given to both. The
@@ -17,7 +21,7 @@ struct RecipesBenchmark: ParsableCommand {
         abstract: "Chollet's recipe vs --recipe fast on the same photos: test accuracy and wall time of `finetune train`.",
         discussion: """
             Runs `finetune train --data DIR` with Chollet's recipe (--chollet-epochs P1,P2; the book's \
-            30,100 by default) and with --recipe fast (--fast-epochs F1,F2; fastai's 1,3 by default), \
+            30,100 by default; --chollet-steps S,V batches per epoch, the book's 100,50 by default) and with --recipe fast (--fast-epochs F1,F2; 1,5 by default, one pass over train/ an epoch), \
             one after the other, each in a fresh process, then prints recipe, epochs, test accuracy, \
             wall time and fast's ratios to Chollet's, and writes them to OUT/recipes.json. Arguments \
             after `--` go to both runs. Each run's output is in OUT/<recipe>.log, its files in OUT/<recipe>/.
@@ -33,8 +37,10 @@ struct RecipesBenchmark: ParsableCommand {
     var data: String
     @Option(name: .customLong("chollet-epochs"), help: ArgumentHelp("Epochs of Chollet's phase 1 (base frozen) and phase 2 (from block5_conv1).", valueName: "P1,P2"))
     var cholletEpochs = "\(TwoPhaseRecipe.chollet.phase1.epochs),\(TwoPhaseRecipe.chollet.phase2.epochs)"
-    @Option(name: .customLong("fast-epochs"), help: ArgumentHelp("Epochs of --recipe fast's frozen and unfrozen phases (fastai's fine_tune: 1 frozen, then the epochs asked for; `finetune train` defaults to 3).", valueName: "F1,F2"))
-    var fastEpochs = "1,3"
+    @Option(name: .customLong("chollet-steps"), help: ArgumentHelp("Training and validation batches per epoch of Chollet's run (the book's 100,50: 100 batches of 20 were one pass over its 2,000 training photos), or `pass` for one pass over train/ and validation/ each, as finetune train does by default. Not with --steps-per-epoch or --validation-steps after `--` (those go to both runs) unless `pass`.", valueName: "S,V|pass"))
+    var cholletSteps = "\(TwoPhaseRecipe.chollet.stepsPerEpoch),\(TwoPhaseRecipe.chollet.validationSteps)"
+    @Option(name: .customLong("fast-epochs"), help: ArgumentHelp("Epochs of --recipe fast's frozen and unfrozen phases (fastai's fine_tune: 1 frozen, then the epochs asked for; `finetune train --recipe fast` defaults to 1,5 with vgg16, 4,4 with the other backbones).", valueName: "F1,F2"))
+    var fastEpochs = "1,5"
     @Option(help: ArgumentHelp("Folder for each run's folder and log, and recipes.json; an existing one is refused.", valueName: "dir"))
     var out = "recipes-out"
     @Option(help: ArgumentHelp("The `finetune` executable (default: the one beside this finetune-bench).", valueName: "path"))
@@ -47,6 +53,10 @@ struct RecipesBenchmark: ParsableCommand {
 
     func validate() throws {
         _ = try Self.epochs(cholletEpochs, flag: "--chollet-epochs")
+        if try Self.steps(cholletSteps) != nil,
+           let flag = trainArguments.first(where: { a in ["--steps-per-epoch", "--validation-steps"].contains { a == $0 || a.hasPrefix($0 + "=") } }) {
+            throw ValidationError("\(flag) after `--` goes to both runs, but --chollet-steps \(cholletSteps) sets Chollet's; give Chollet's with --chollet-steps, or pass --chollet-steps pass")
+        }
         _ = try Self.epochs(fastEpochs, flag: "--fast-epochs")
         for name in ["train", "test"] where !FileManager.default.fileExists(atPath: data + "/" + name) {
             throw ValidationError("--data \(data) has no \(name)/ folder; it needs train/ and test/ (and validation/, or --validation-split after --)")
@@ -72,6 +82,16 @@ struct RecipesBenchmark: ParsableCommand {
         return (p1, p2)
     }
 
+    /// `S,V` as positive batch counts, or nil for `pass`.
+    static func steps(_ text: String) throws -> (Int, Int)? {
+        if text == "pass" { return nil }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let s = parts[0], let v = parts[1], s > 0, v > 0 else {
+            throw ValidationError("--chollet-steps \(text): expected training and validation batches per epoch S,V (both > 0, e.g. the book's 100,50), or pass")
+        }
+        return (s, v)
+    }
+
     var finetuneExecutable: String {
         if let finetune { return finetune }
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -87,6 +107,8 @@ struct RecipesBenchmark: ParsableCommand {
     struct Row {
         var recipe: String
         var epochs: (Int, Int)
+        /// Training batches per epoch; nil for one pass.
+        var steps: Int?
         var testAccuracy: Double
         var testLoss: Double?
         var seconds: Double
@@ -94,18 +116,20 @@ struct RecipesBenchmark: ParsableCommand {
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let runs: [(String, (Int, Int), [String])] = [
-            ("chollet", try Self.epochs(cholletEpochs, flag: "--chollet-epochs"), ["--recipe", "chollet"]),
-            ("fast", try Self.epochs(fastEpochs, flag: "--fast-epochs"), ["--recipe", "fast"]),
+        let steps = try Self.steps(cholletSteps)
+        let runs: [(String, (Int, Int), [String], Int?)] = [
+            ("chollet", try Self.epochs(cholletEpochs, flag: "--chollet-epochs"),
+             ["--recipe", "chollet"] + (steps.map { ["--steps-per-epoch", String($0.0), "--validation-steps", String($0.1)] } ?? []), steps?.0),
+            ("fast", try Self.epochs(fastEpochs, flag: "--fast-epochs"), ["--recipe", "fast"], nil),
         ]
         var rows: [Row] = []
-        for (recipe, epochs, flags) in runs {
+        for (recipe, epochs, flags, steps) in runs {
             let folder = out + "/" + recipe, log = out + "/" + recipe + ".log"
             let arguments = ["train", "--data", data, "--out", folder] + flags
                 + ["--phase1-epochs", String(epochs.0), "--phase2-epochs", String(epochs.1)] + trainArguments
             say("\(recipe): finetune \(arguments.joined(separator: " "))  (output: \(log))")
             let seconds = try Self.runLogged(finetuneExecutable, arguments, log: log)
-            rows.append(try Self.row(recipe: recipe, epochs: epochs, seconds: seconds, metrics: folder + "/metrics.json", log: log))
+            rows.append(try Self.row(recipe: recipe, epochs: epochs, steps: steps, seconds: seconds, metrics: folder + "/metrics.json", log: log))
             say("\(recipe): " + String(format: "test acc %.4f in %.1f s", rows.last!.testAccuracy, seconds))
         }
         print("")
@@ -144,7 +168,7 @@ struct RecipesBenchmark: ParsableCommand {
     }
 
     /// The row of a finished run, from its `metrics.json`.
-    static func row(recipe: String, epochs: (Int, Int), seconds: Double, metrics: String, log: String) throws -> Row {
+    static func row(recipe: String, epochs: (Int, Int), steps: Int?, seconds: Double, metrics: String, log: String) throws -> Row {
         guard let data = FileManager.default.contents(atPath: metrics),
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw RunFailure(description: "\(metrics) is missing or not JSON; see \(log)")
@@ -152,22 +176,25 @@ struct RecipesBenchmark: ParsableCommand {
         guard let accuracy = (json["test_acc"] as? NSNumber)?.doubleValue else {
             throw RunFailure(description: "\(metrics) has no test_acc (no test/ images were scored); see \(log)")
         }
-        return Row(recipe: recipe, epochs: epochs, testAccuracy: accuracy, testLoss: (json["test_loss"] as? NSNumber)?.doubleValue, seconds: seconds)
+        return Row(recipe: recipe, epochs: epochs, steps: steps, testAccuracy: accuracy, testLoss: (json["test_loss"] as? NSNumber)?.doubleValue, seconds: seconds)
     }
 
     /// The printed table, and fast's ratios to Chollet's (the first row) below it.
     static func table(_ rows: [Row]) -> String {
         func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
-        var lines = [pad("recipe", 9) + pad("epochs", 8) + pad("test acc", 10) + "wall time"]
+        var lines = [pad("recipe", 9) + pad("epochs", 8) + pad("batches/epoch", 15) + pad("test acc", 10) + "wall time"]
         for r in rows {
-            lines.append(pad(r.recipe, 9) + pad("\(r.epochs.0)+\(r.epochs.1)", 8) + pad(String(format: "%.4f", r.testAccuracy), 10)
+            lines.append(pad(r.recipe, 9) + pad("\(r.epochs.0)+\(r.epochs.1)", 8) + pad(r.steps.map(String.init) ?? "one pass", 15)
+                         + pad(String(format: "%.4f", r.testAccuracy), 10)
                          + String(format: "%.1f s", r.seconds))
         }
         if let base = rows.first {
             for r in rows.dropFirst() {
-                let epochs = Double(r.epochs.0 + r.epochs.1) / Double(base.epochs.0 + base.epochs.1)
-                lines.append("\(r.recipe) / \(base.recipe): " + String(format: "test accuracy ×%.3f (%+.4f), wall time ×%.3f, epochs ×%.3f",
-                             r.testAccuracy / base.testAccuracy, r.testAccuracy - base.testAccuracy, r.seconds / base.seconds, epochs))
+                // Epochs compare only when both hold the same batches.
+                let epochs = r.steps != base.steps ? ""
+                    : String(format: ", epochs ×%.3f", Double(r.epochs.0 + r.epochs.1) / Double(base.epochs.0 + base.epochs.1))
+                lines.append("\(r.recipe) / \(base.recipe): " + String(format: "test accuracy ×%.3f (%+.4f), wall time ×%.3f",
+                             r.testAccuracy / base.testAccuracy, r.testAccuracy - base.testAccuracy, r.seconds / base.seconds) + epochs)
             }
         }
         return lines.joined(separator: "\n")
@@ -177,7 +204,8 @@ struct RecipesBenchmark: ParsableCommand {
         let object: [String: Any] = [
             "data": data, "train_arguments": trainArguments,
             "runs": rows.map { r in
-                ["recipe": r.recipe, "phase1_epochs": r.epochs.0, "phase2_epochs": r.epochs.1, "test_acc": r.testAccuracy,
+                ["recipe": r.recipe, "phase1_epochs": r.epochs.0, "phase2_epochs": r.epochs.1,
+                 "steps_per_epoch": r.steps.map { $0 as Any } ?? NSNull(), "test_acc": r.testAccuracy,
                  "test_loss": r.testLoss ?? NSNull(), "seconds": r.seconds] as [String: Any]
             },
         ]

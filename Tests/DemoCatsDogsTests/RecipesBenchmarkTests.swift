@@ -20,7 +20,7 @@ struct RecipesBenchmarkTests {
         let data = try DemoProcess.dataset(in: folder)
         let out = folder.appendingPathComponent("recipes")
         let result = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-epochs", "1,2", "--fast-epochs", "1,1",
-                                          "--out", out.path, "--"] + Self.tiny, in: folder, program: Self.bench)
+                                          "--chollet-steps", "pass", "--out", out.path, "--"] + Self.tiny, in: folder, program: Self.bench)
         #expect(result.code == 0, "\(result.output)")
         let lines = result.output.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("recipe") && $0.contains("test acc") && $0.contains("wall time") })
@@ -28,6 +28,7 @@ struct RecipesBenchmarkTests {
         let runs = try #require(summary["runs"] as? [[String: Any]])
         #expect(runs.map { $0["recipe"] as? String } == ["chollet", "fast"])
         #expect(runs.map { $0["phase1_epochs"] as? Int } == [1, 1] && runs.map { $0["phase2_epochs"] as? Int } == [2, 1])
+        #expect(runs.allSatisfy { $0["steps_per_epoch"] is NSNull })
         for run in runs {
             let recipe = try #require(run["recipe"] as? String)
             // The row is the run's own metrics.json, and the run really used its recipe.
@@ -36,12 +37,31 @@ struct RecipesBenchmarkTests {
             #expect((run["test_acc"] as? NSNumber)?.doubleValue == accuracy)
             #expect(((run["seconds"] as? NSNumber)?.doubleValue ?? 0) > 0)
             let epochs = recipe == "chollet" ? "1+2" : "1+1"
-            #expect(lines.contains { $0.hasPrefix(recipe) && $0.contains(epochs) && $0.contains(String(format: "%.4f", accuracy)) },
+            #expect(lines.contains { $0.hasPrefix(recipe) && $0.contains(epochs) && $0.contains("one pass") && $0.contains(String(format: "%.4f", accuracy)) },
                     "no \(recipe) row in:\n\(result.output)")
             let log = try String(contentsOf: out.appendingPathComponent("\(recipe).log"), encoding: .utf8)
             #expect(log.contains(recipe == "fast" ? "AdamW" : "RMSprop"), "\(recipe).log:\n\(log)")
         }
         #expect(lines.contains { $0.hasPrefix("fast / chollet: test accuracy ×") && $0.contains("wall time ×") && $0.contains("epochs ×0.667") })
+    }
+
+    @Test("Chollet's run keeps the book's batches per epoch (--chollet-steps), fast's epochs are one pass")
+    func cholletSteps() throws {
+        let folder = try DemoProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try DemoProcess.dataset(in: folder)
+        let out = folder.appendingPathComponent("recipes")
+        let tiny = ["--weights", "none", "--base-widths", "4,4,8,8,8", "--image-size", "48", "--batch-size", "1", "--quiet"]   // 4 training images: one pass is one-cycle's four steps
+        let result = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-epochs", "1,1", "--fast-epochs", "1,1",
+                                          "--chollet-steps", "5,2", "--out", out.path, "--"] + tiny, in: folder, program: Self.bench)
+        #expect(result.code == 0, "\(result.output)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("recipes.json"))) as? [String: Any])
+        let runs = try #require(summary["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["steps_per_epoch"] as? Int } == [5, nil])
+        #expect(result.output.contains("--recipe chollet --steps-per-epoch 5 --validation-steps 2"), "\(result.output)")
+        #expect(!result.output.contains("--recipe fast --steps-per-epoch"), "\(result.output)")
+        #expect(result.output.split(separator: "\n").contains { $0.hasPrefix("chollet") && $0.contains(" 5 ") }, "\(result.output)")
+        #expect(!result.output.contains("epochs ×"), "epochs of different lengths are not compared:\n\(result.output)")
     }
 
     @Test("a failed run stops the comparison with the end of its log, exit status 1")
@@ -72,6 +92,12 @@ struct RecipesBenchmarkTests {
         let epochs = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-epochs", "3", "--out", folder.appendingPathComponent("c").path],
                                          in: folder, program: Self.bench)
         #expect(epochs.code == 64 && epochs.output.contains("--chollet-epochs 3: expected two epoch counts"), "\(epochs.output)")
+        let steps = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-steps", "100", "--out", folder.appendingPathComponent("d").path],
+                                        in: folder, program: Self.bench)
+        #expect(steps.code == 64 && steps.output.contains("--chollet-steps 100: expected"), "\(steps.output)")
+        let both = try DemoProcess.run(["recipes", "--data", data.path, "--out", folder.appendingPathComponent("e").path, "--", "--steps-per-epoch", "3"],
+                                       in: folder, program: Self.bench)
+        #expect(both.code == 64 && both.output.contains("--steps-per-epoch after `--` goes to both runs"), "\(both.output)")
         let existing = try DemoProcess.run(["recipes", "--data", data.path, "--out", data.path], in: folder, program: Self.bench)
         #expect(existing.code == 64 && existing.output.contains("exists"), "\(existing.output)")
     }

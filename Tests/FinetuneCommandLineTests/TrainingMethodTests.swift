@@ -100,7 +100,7 @@ struct FastRecipeTests {
     @Test("--recipe fast has fastai fine_tune's numbers; flags given override them")
     func numbers() throws {
         let c = try TrainCommand.parse(["--data", "d", "--recipe", "fast"]).options.configuration()
-        #expect(c.phase1Epochs == 1 && c.phase2Epochs == 3 && c.unfreezeFrom == "block1_conv1")
+        #expect(c.phase1Epochs == 1 && c.phase2Epochs == 5 && c.unfreezeFrom == "block5_conv1")
         #expect(c.learningRate1 == 2e-3 && c.learningRate2 == 1e-3)
         let m = c.method
         #expect(m.recipe == "fast" && m.optimizer == .adamw && m.weightDecay == 0.01 && m.adamBeta2 == 0.99 && m.adamEpsilon == 1e-5)
