@@ -75,18 +75,23 @@ struct RecipesBenchmark: ParsableCommand {
 
     /// `P1,P2` as two epoch counts ≥ 0, at least one of them positive.
     static func epochs(_ text: String, flag: String) throws -> (Int, Int) {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let p1 = parts[0], let p2 = parts[1], p1 >= 0, p2 >= 0, p1 + p2 > 0 else {
+        guard let (p1, p2) = integerPair(text), p1 >= 0, p2 >= 0, p1 + p2 > 0 else {
             throw ValidationError("\(flag) \(text): expected two epoch counts P1,P2 (≥ 0, not both 0), e.g. 3,3")
         }
         return (p1, p2)
     }
 
+    /// `A,B` as two integers (spaces around each allowed), or nil.
+    static func integerPair(_ text: String) -> (Int, Int)? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let a = parts[0], let b = parts[1] else { return nil }
+        return (a, b)
+    }
+
     /// `S,V` as positive batch counts, or nil for `pass`.
     static func steps(_ text: String) throws -> (Int, Int)? {
         if text == "pass" { return nil }
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let s = parts[0], let v = parts[1], s > 0, v > 0 else {
+        guard let (s, v) = integerPair(text), s > 0, v > 0 else {
             throw ValidationError("--chollet-steps \(text): expected training and validation batches per epoch S,V (both > 0, e.g. the book's 100,50), or pass")
         }
         return (s, v)
