@@ -22,7 +22,7 @@ struct RecipesBenchmark: ParsableCommand {
         discussion: """
             Runs `finetune train --data DIR` with Chollet's recipe (--chollet-epochs P1,P2; the book's \
             30,100 by default; --chollet-steps S,V batches per epoch, the book's 100,50 by default) and with --recipe fast (--fast-epochs F1,F2; 1,5 by default, one pass over train/ an epoch), \
-            one after the other, each in a fresh process, then prints recipe, epochs, test accuracy, \
+            one after the other, each in a fresh process (or, with --chollet-from, Chollet's row from an earlier recipes.json and only the fast run), then prints recipe, epochs, test accuracy, \
             wall time and fast's ratios to Chollet's, and writes them to OUT/recipes.json. Arguments \
             after `--` go to both runs. Each run's output is in OUT/<recipe>.log, its files in OUT/<recipe>/.
 
@@ -35,10 +35,12 @@ struct RecipesBenchmark: ParsableCommand {
 
     @Option(help: ArgumentHelp("Photo folders: train/, test/ and validation/ (or pass --validation-split after --), a folder per class.", valueName: "dir"))
     var data: String
-    @Option(name: .customLong("chollet-epochs"), help: ArgumentHelp("Epochs of Chollet's phase 1 (base frozen) and phase 2 (from block5_conv1).", valueName: "P1,P2"))
-    var cholletEpochs = "\(TwoPhaseRecipe.chollet.phase1.epochs),\(TwoPhaseRecipe.chollet.phase2.epochs)"
-    @Option(name: .customLong("chollet-steps"), help: ArgumentHelp("Training and validation batches per epoch of Chollet's run (the book's 100,50: 100 batches of 20 were one pass over its 2,000 training photos), or `pass` for one pass over train/ and validation/ each, as finetune train does by default. Not with --steps-per-epoch or --validation-steps after `--` (those go to both runs) unless `pass`.", valueName: "S,V|pass"))
-    var cholletSteps = "\(TwoPhaseRecipe.chollet.stepsPerEpoch),\(TwoPhaseRecipe.chollet.validationSteps)"
+    @Option(name: .customLong("chollet-epochs"), help: ArgumentHelp("Epochs of Chollet's phase 1 (base frozen) and phase 2 (from block5_conv1) (default: the book's \(Self.bookEpochs)).", valueName: "P1,P2"))
+    var cholletEpochsFlag: String?
+    @Option(name: .customLong("chollet-steps"), help: ArgumentHelp("Training and validation batches per epoch of Chollet's run (default: the book's \(Self.bookSteps): 100 batches of 20 were one pass over its 2,000 training photos), or `pass` for one pass over train/ and validation/ each, as finetune train does by default. Not with --steps-per-epoch or --validation-steps after `--` (those go to both runs) unless `pass`.", valueName: "S,V|pass"))
+    var cholletStepsFlag: String?
+    @Option(name: .customLong("chollet-from"), help: ArgumentHelp("Do not run Chollet's recipe again: take its row (epochs, batches per epoch, test accuracy, wall time) from the recipes.json of an earlier run of this command on the same --data with the same flags after `--`, and run only --recipe fast (Chollet's full recipe takes over an hour). Not with --chollet-epochs or --chollet-steps.", valueName: "recipes.json"))
+    var cholletFrom: String?
     @Option(name: .customLong("fast-epochs"), help: ArgumentHelp("Epochs of --recipe fast's frozen and unfrozen phases (fastai's fine_tune: 1 frozen, then the epochs asked for; `finetune train --recipe fast` defaults to 1,5 with vgg16, 4,4 with the other backbones).", valueName: "F1,F2"))
     var fastEpochs = "1,5"
     @Option(help: ArgumentHelp("Folder for each run's folder and log, and recipes.json; an existing one is refused.", valueName: "dir"))
@@ -48,12 +50,22 @@ struct RecipesBenchmark: ParsableCommand {
     @Argument(parsing: .postTerminator, help: ArgumentHelp("Flags for both `finetune train` runs, after `--`.", valueName: "train-flags"))
     var trainArguments: [String] = []
 
+    static let bookEpochs = "\(TwoPhaseRecipe.chollet.phase1.epochs),\(TwoPhaseRecipe.chollet.phase2.epochs)"
+    static let bookSteps = "\(TwoPhaseRecipe.chollet.stepsPerEpoch),\(TwoPhaseRecipe.chollet.validationSteps)"
+    var cholletEpochs: String { cholletEpochsFlag ?? Self.bookEpochs }
+    var cholletSteps: String { cholletStepsFlag ?? Self.bookSteps }
+
     /// Flags this command sets itself, refused after `--`.
     static let reserved = ["--data", "--out", "--recipe", "--phase1-epochs", "--phase2-epochs", "--resume", "--overwrite"]
 
     func validate() throws {
         _ = try Self.epochs(cholletEpochs, flag: "--chollet-epochs")
-        if try Self.steps(cholletSteps) != nil,
+        if let cholletFrom {
+            if let flag = [cholletEpochsFlag.map { _ in "--chollet-epochs" }, cholletStepsFlag.map { _ in "--chollet-steps" }].compactMap({ $0 }).first {
+                throw ValidationError("\(flag) with --chollet-from: Chollet's run is the one measured in \(cholletFrom); leave \(flag) out, or leave out --chollet-from to run it again")
+            }
+            _ = try earlierCholletRow(cholletFrom)
+        } else if try Self.steps(cholletSteps) != nil,
            let flag = trainArguments.first(where: { a in ["--steps-per-epoch", "--validation-steps"].contains { a == $0 || a.hasPrefix($0 + "=") } }) {
             throw ValidationError("\(flag) after `--` goes to both runs, but --chollet-steps \(cholletSteps) sets Chollet's; give Chollet's with --chollet-steps, or pass --chollet-steps pass")
         }
@@ -97,6 +109,33 @@ struct RecipesBenchmark: ParsableCommand {
         return (s, v)
     }
 
+    /// Chollet's row of the recipes.json at `path`, measured on this `--data` with these flags after `--`.
+    func earlierCholletRow(_ path: String) throws -> Row {
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--chollet-from \(path): no such file; give the recipes.json an earlier finetune-bench recipes wrote in its --out")
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: contents) as? [String: Any],
+              let runs = json["runs"] as? [[String: Any]], let earlierData = json["data"] as? String,
+              let earlierArguments = json["train_arguments"] as? [String],
+              let run = runs.first(where: { $0["recipe"] as? String == "chollet" }),
+              let p1 = (run["phase1_epochs"] as? NSNumber)?.intValue, let p2 = (run["phase2_epochs"] as? NSNumber)?.intValue,
+              let accuracy = (run["test_acc"] as? NSNumber)?.doubleValue, let seconds = (run["seconds"] as? NSNumber)?.doubleValue else {
+            throw ValidationError("--chollet-from \(path): not a recipes.json with a chollet run (keys data, train_arguments, runs[].recipe, phase1_epochs, phase2_epochs, test_acc, seconds)")
+        }
+        func same(_ a: String, _ b: String) -> Bool {
+            URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath() == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
+        }
+        guard same(earlierData, data) else {
+            throw ValidationError("--chollet-from \(path) was measured on --data \(earlierData), not \(data); compare on the same photos")
+        }
+        guard earlierArguments == trainArguments else {
+            throw ValidationError("--chollet-from \(path) was measured with other flags after `--` (\(earlierArguments.joined(separator: " "))); give the same ones")
+        }
+        return Row(recipe: "chollet", epochs: (p1, p2), steps: (run["steps_per_epoch"] as? NSNumber)?.intValue, testAccuracy: accuracy,
+                   testLoss: (run["test_loss"] as? NSNumber)?.doubleValue, seconds: seconds,
+                   reusedFrom: (run["reused_from"] as? String) ?? path)
+    }
+
     var finetuneExecutable: String {
         if let finetune { return finetune }
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -117,6 +156,8 @@ struct RecipesBenchmark: ParsableCommand {
         var testAccuracy: Double
         var testLoss: Double?
         var seconds: Double
+        /// The recipes.json this row was measured in, when not in this run (`--chollet-from`).
+        var reusedFrom: String? = nil
     }
 
     func run() throws {
@@ -128,7 +169,12 @@ struct RecipesBenchmark: ParsableCommand {
             ("fast", try Self.epochs(fastEpochs, flag: "--fast-epochs"), ["--recipe", "fast"], nil),
         ]
         var rows: [Row] = []
-        for (recipe, epochs, flags, steps) in runs {
+        if let cholletFrom {
+            let row = try earlierCholletRow(cholletFrom)
+            rows.append(row)
+            say("chollet: from \(row.reusedFrom ?? cholletFrom): " + String(format: "test acc %.4f in %.1f s", row.testAccuracy, row.seconds))
+        }
+        for (recipe, epochs, flags, steps) in runs where !(recipe == "chollet" && cholletFrom != nil) {
             let folder = out + "/" + recipe, log = out + "/" + recipe + ".log"
             let arguments = ["train", "--data", data, "--out", folder] + flags
                 + ["--phase1-epochs", String(epochs.0), "--phase2-epochs", String(epochs.1)] + trainArguments
@@ -193,6 +239,9 @@ struct RecipesBenchmark: ParsableCommand {
                          + pad(String(format: "%.4f", r.testAccuracy), 10)
                          + String(format: "%.1f s", r.seconds))
         }
+        for r in rows {
+            if let earlier = r.reusedFrom { lines.append("\(r.recipe): measured earlier, in \(earlier)") }
+        }
         if let base = rows.first {
             for r in rows.dropFirst() {
                 // Epochs compare only when both hold the same batches.
@@ -208,10 +257,12 @@ struct RecipesBenchmark: ParsableCommand {
     static func json(_ rows: [Row], data: String, trainArguments: [String]) throws -> Data {
         let object: [String: Any] = [
             "data": data, "train_arguments": trainArguments,
-            "runs": rows.map { r in
-                ["recipe": r.recipe, "phase1_epochs": r.epochs.0, "phase2_epochs": r.epochs.1,
-                 "steps_per_epoch": r.steps.map { $0 as Any } ?? NSNull(), "test_acc": r.testAccuracy,
-                 "test_loss": r.testLoss ?? NSNull(), "seconds": r.seconds] as [String: Any]
+            "runs": rows.map { r -> [String: Any] in
+                var run: [String: Any] = ["recipe": r.recipe, "phase1_epochs": r.epochs.0, "phase2_epochs": r.epochs.1,
+                                          "steps_per_epoch": r.steps.map { $0 as Any } ?? NSNull(), "test_acc": r.testAccuracy,
+                                          "test_loss": r.testLoss ?? NSNull(), "seconds": r.seconds]
+                if let earlier = r.reusedFrom { run["reused_from"] = earlier }
+                return run
             },
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

@@ -64,6 +64,45 @@ struct RecipesBenchmarkTests {
         #expect(!result.output.contains("epochs ×"), "epochs of different lengths are not compared:\n\(result.output)")
     }
 
+    @Test("--chollet-from takes Chollet's row from an earlier recipes.json and runs only fast; other data or flags are refused")
+    func cholletFrom() throws {
+        let folder = try DemoProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try DemoProcess.dataset(in: folder)
+        let first = folder.appendingPathComponent("first"), second = folder.appendingPathComponent("second")
+        let measured = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-epochs", "1,1", "--fast-epochs", "1,1",
+                                            "--chollet-steps", "pass", "--out", first.path, "--"] + Self.tiny, in: folder, program: Self.bench)
+        #expect(measured.code == 0, "\(measured.output)")
+        let earlier = first.appendingPathComponent("recipes.json").path
+        let result = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-from", earlier, "--fast-epochs", "1,2",
+                                          "--out", second.path, "--"] + Self.tiny, in: folder, program: Self.bench)
+        #expect(result.code == 0, "\(result.output)")
+        #expect(!result.output.contains("--recipe chollet") && !FileManager.default.fileExists(atPath: second.appendingPathComponent("chollet").path),
+                "Chollet's recipe ran again:\n\(result.output)")
+        func runs(_ out: URL) throws -> [[String: Any]] {
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("recipes.json"))) as? [String: Any])
+            return try #require(summary["runs"] as? [[String: Any]])
+        }
+        let old = try runs(first), new = try runs(second)
+        #expect(new.map { $0["recipe"] as? String } == ["chollet", "fast"] && new[1]["phase2_epochs"] as? Int == 2)
+        for key in ["test_acc", "seconds", "phase1_epochs", "phase2_epochs"] {
+            #expect((new[0][key] as? NSNumber) == (old[0][key] as? NSNumber), "\(key)")
+        }
+        #expect(new[0]["reused_from"] as? String == earlier && old[0]["reused_from"] == nil)
+        #expect(result.output.contains("chollet: from \(earlier)"), "\(result.output)")
+        #expect(result.output.split(separator: "\n").contains { $0.hasPrefix("fast / chollet: test accuracy ×") }, "\(result.output)")
+
+        let otherFlags = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-from", earlier, "--out", folder.appendingPathComponent("a").path,
+                                              "--"] + Self.tiny + ["--seed", "7"], in: folder, program: Self.bench)
+        #expect(otherFlags.code == 64 && otherFlags.output.contains("--chollet-from \(earlier) was measured with other flags after `--`"), "\(otherFlags.output)")
+        let otherEpochs = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-from", earlier, "--chollet-epochs", "3,3",
+                                               "--out", folder.appendingPathComponent("b").path, "--"] + Self.tiny, in: folder, program: Self.bench)
+        #expect(otherEpochs.code == 64 && otherEpochs.output.contains("--chollet-epochs with --chollet-from"), "\(otherEpochs.output)")
+        let missing = try DemoProcess.run(["recipes", "--data", data.path, "--chollet-from", folder.appendingPathComponent("none.json").path,
+                                           "--out", folder.appendingPathComponent("c").path], in: folder, program: Self.bench)
+        #expect(missing.code == 64 && missing.output.contains("none.json"), "\(missing.output)")
+    }
+
     @Test("a failed run stops the comparison with the end of its log, exit status 1")
     func failedRun() throws {
         let folder = try DemoProcess.scratch()
