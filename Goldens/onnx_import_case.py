@@ -29,7 +29,8 @@ batch normalization the identity (gamma 1, beta the folded bias when the convolu
 else 0; mean 0; variance 1 − epsilon in float32). The classifier is left out.
 
 The safetensors file holds the same weights unfolded under PyTorch names (`features.N.weight`,
-`.bias`, `.running_mean`, …, no `num_batches_tracked`) in PyTorch layouts, in Keras' order; a
+`.bias`, `.running_mean`, `.running_var` and the int64 `.num_batches_tracked` that PyTorch's
+`state_dict` holds, which finetune leaves out) in PyTorch layouts, in Keras' order; a
 safetensors file records no epsilon, so the stored values are expected unchanged (stored.npz).
 """
 import json
@@ -216,14 +217,16 @@ def write(backbone, folder):
         prefix = f"features.{index}"
         if kind == "bn":
             tensors += [(f"{prefix}.{p}", a) for p, a in zip(["weight", "bias", "running_mean", "running_var"], arrays)]
+            tensors.append((f"{prefix}.num_batches_tracked", np.array(1000 + index, dtype=np.int64)))
         else:
             w = arrays[0].transpose(2, 3, 0, 1) if kind == "depthwise" else arrays[0].transpose(3, 2, 0, 1)
             tensors += [(prefix + ".weight", w)] + ([(prefix + ".bias", arrays[1])] if len(arrays) > 1 else [])
     tensors += [("classifier.1.weight", classifier), ("classifier.1.bias", np.zeros(1000, np.float32))]
     header, offset, blobs = {}, 0, []
     for name, a in tensors:
-        data = np.ascontiguousarray(a, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(data)]}
+        integer = a.dtype == np.int64
+        data = np.ascontiguousarray(a, dtype="<i8" if integer else "<f4").tobytes()
+        header[name] = {"dtype": "I64" if integer else "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)
     text = json.dumps(header, separators=(",", ":")).encode()

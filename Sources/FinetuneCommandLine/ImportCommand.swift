@@ -24,7 +24,7 @@ package struct ImportCommand: ParsableCommand {
         initializers or Constant nodes. Safetensors: tensors grouped by name up to the last '/' or \
         '.', in the file's order; Keras names (kernel, bias, gamma, beta, moving_mean, \
         moving_variance) are Keras layouts, PyTorch names (weight, bias, running_mean, running_var) \
-        PyTorch layouts.
+        PyTorch layouts; PyTorch's integer num_batches_tracked counters are left out.
 
         Examples:
           finetune import mobilenetv2.onnx --backbone mobilenetv2 --out mnv2.safetensors

@@ -102,7 +102,8 @@ extension KerasWeights {
     /// The weights in the safetensors file `bytes`: one entry per layer (the tensor names up to
     /// the last `/`), ordered by where their first tensor lies in the file, with the tensors in
     /// Keras' weight order (kernel, depthwise kernel, bias, gamma, beta, moving mean, moving
-    /// variance, then any other by name). F16, BF16 and F64 become F32; other dtypes are refused.
+    /// variance, then any other by name). F16, BF16 and F64 become F32; PyTorch BatchNorm's integer
+    /// `num_batches_tracked` counters are left out; other dtypes are refused.
     static func decodeSafetensors(_ bytes: [UInt8], file url: URL) throws -> KerasWeights {
         let file = url.path
         let header = try bytes.withUnsafeBytes { raw throws in
@@ -111,6 +112,7 @@ extension KerasWeights {
         var entries: [Entry] = []
         var index: [String: Int] = [:]
         for item in header.entries {
+            if Self.isTorchStepCounter(item) { continue }
             guard item.dtype.isReadable else {
                 throw KerasWeightsError.unsupportedDType(file: file, tensor: item.name, dtype: item.dtype.rawValue)
             }
@@ -143,6 +145,15 @@ extension KerasWeights {
         var weights = KerasWeights(file: url, layout: .safetensors, entries: entries)
         weights.metadata = header.metadata
         return weights
+    }
+
+    /// Whether `item` is a PyTorch BatchNorm's step counter: an integer tensor named
+    /// `….num_batches_tracked` (or `…/num_batches_tracked`), which a PyTorch `state_dict` saved with
+    /// `safetensors.torch.save_file` holds beside the BatchNorm's weights. No Keras layer has one,
+    /// and the moving statistics do not depend on it (momentum is fixed), so it is left out.
+    static func isTorchStepCounter(_ item: SafetensorsHeader.Entry) -> Bool {
+        guard [.I64, .I32, .U64, .U32].contains(item.dtype) else { return false }
+        return item.name.hasSuffix(".num_batches_tracked") || item.name.hasSuffix("/num_batches_tracked")
     }
 
     /// Sort key of a tensor within its layer: Keras' weight order, unknown weights after, by name.

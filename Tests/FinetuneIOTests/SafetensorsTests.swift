@@ -102,6 +102,28 @@ struct SafetensorsTests {
         #expect(try KerasWeights.read(from: url).layout == .safetensors)
     }
 
+    @Test("PyTorch's integer BatchNorm counters (num_batches_tracked) are left out; the rest reads, and other integer tensors are still refused")
+    func pytorchStepCounters() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("torch.safetensors")
+        let floats: [Float] = [1, 2, 0.5, -0.5, 0.25, 0.75, 4, 9]
+        var buffer = floats.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt32($0))) } }
+        buffer += (0..<8).map { $0 == 0 ? 7 : 0 }   // I64 7
+        let header = #"{"bn1.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"bn1.bias":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},"#
+            + #""bn1.running_mean":{"dtype":"F32","shape":[2],"data_offsets":[16,24]},"bn1.running_var":{"dtype":"F32","shape":[2],"data_offsets":[24,32]},"#
+            + #""bn1.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[32,40]}}"#
+        try Data(safetensorsBytes(header, buffer: buffer)).write(to: url)
+        let weights = try KerasWeights.read(from: url)
+        let names = weights.entries.flatMap(\.tensorNames)
+        #expect(Set(names) == ["bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var"])
+        #expect(weights.entries.flatMap(\.tensors).flatMap(\.scalars).sorted() == floats.sorted())
+
+        let other = directory.file("other.safetensors")
+        try Data(safetensorsBytes(#"{"bn1.num_batches_tracked":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"step":{"dtype":"I64","shape":[],"data_offsets":[4,12]}}"#,
+                                  buffer: Array(repeating: 0, count: 12))).write(to: other)
+        #expect(throws: KerasWeightsError.unsupportedDType(file: other.path, tensor: "step", dtype: "I64")) { try KerasWeights.read(from: other) }
+    }
+
     @Test("F16, BF16 and F64 become F32 exactly as IEEE conversion gives; NaN is refused naming the tensor")
     func conversions() throws {
         let half: [UInt16] = [0x3C00, 0xC000, 0x0001, 0x7BFF, 0x8000, 0x03FF, 0x3555, 0xFC00]
