@@ -114,14 +114,13 @@ struct RecipesBenchmark: ParsableCommand {
         guard let contents = FileManager.default.contents(atPath: path) else {
             throw ValidationError("--chollet-from \(path): no such file; give the recipes.json an earlier finetune-bench recipes wrote in its --out")
         }
-        guard let json = try? JSONSerialization.jsonObject(with: contents) as? [String: Any],
-              let runs = json["runs"] as? [[String: Any]], let earlierData = json["data"] as? String,
-              let earlierArguments = json["train_arguments"] as? [String],
-              let run = runs.first(where: { $0["recipe"] as? String == "chollet" }),
-              let p1 = (run["phase1_epochs"] as? NSNumber)?.intValue, let p2 = (run["phase2_epochs"] as? NSNumber)?.intValue,
-              let accuracy = (run["test_acc"] as? NSNumber)?.doubleValue, let seconds = (run["seconds"] as? NSNumber)?.doubleValue else {
+        // JSONDecoder, not JSONSerialization: on Linux the latter can read a 17-digit number one ulp
+        // off, and the row is written again as it was measured.
+        guard let earlier = try? JSONDecoder().decode(SavedComparison.self, from: contents),
+              let run = earlier.runs.first(where: { $0.recipe == "chollet" }) else {
             throw ValidationError("--chollet-from \(path): not a recipes.json with a chollet run (keys data, train_arguments, runs[].recipe, phase1_epochs, phase2_epochs, test_acc, seconds)")
         }
+        let earlierData = earlier.data, earlierArguments = earlier.train_arguments
         func same(_ a: String, _ b: String) -> Bool {
             URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath() == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
         }
@@ -131,9 +130,31 @@ struct RecipesBenchmark: ParsableCommand {
         guard earlierArguments == trainArguments else {
             throw ValidationError("--chollet-from \(path) was measured with other flags after `--` (\(earlierArguments.joined(separator: " "))); give the same ones")
         }
-        return Row(recipe: "chollet", epochs: (p1, p2), steps: (run["steps_per_epoch"] as? NSNumber)?.intValue, testAccuracy: accuracy,
-                   testLoss: (run["test_loss"] as? NSNumber)?.doubleValue, seconds: seconds,
-                   reusedFrom: (run["reused_from"] as? String) ?? path)
+        return Row(recipe: "chollet", epochs: (run.phase1_epochs, run.phase2_epochs), steps: run.steps_per_epoch, testAccuracy: run.test_acc,
+                   testLoss: run.test_loss, seconds: run.seconds, reusedFrom: run.reused_from ?? path)
+    }
+
+    /// The parts of a written recipes.json that `--chollet-from` reads (keys as written).
+    struct SavedComparison: Decodable {
+        struct Run: Decodable {
+            var recipe: String
+            var phase1_epochs: Int
+            var phase2_epochs: Int
+            var steps_per_epoch: Int?
+            var test_acc: Double
+            var test_loss: Double?
+            var seconds: Double
+            var reused_from: String?
+        }
+        var data: String
+        var train_arguments: [String]
+        var runs: [Run]
+    }
+
+    /// The parts of a run's metrics.json that the table shows.
+    struct RunMetrics: Decodable {
+        var test_acc: Double?
+        var test_loss: Double?
     }
 
     var finetuneExecutable: String {
@@ -221,13 +242,13 @@ struct RecipesBenchmark: ParsableCommand {
     /// The row of a finished run, from its `metrics.json`.
     static func row(recipe: String, epochs: (Int, Int), steps: Int?, seconds: Double, metrics: String, log: String) throws -> Row {
         guard let data = FileManager.default.contents(atPath: metrics),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+              let json = try? JSONDecoder().decode(RunMetrics.self, from: data) else {
             throw RunFailure(description: "\(metrics) is missing or not JSON; see \(log)")
         }
-        guard let accuracy = (json["test_acc"] as? NSNumber)?.doubleValue else {
+        guard let accuracy = json.test_acc else {
             throw RunFailure(description: "\(metrics) has no test_acc (no test/ images were scored); see \(log)")
         }
-        return Row(recipe: recipe, epochs: epochs, steps: steps, testAccuracy: accuracy, testLoss: (json["test_loss"] as? NSNumber)?.doubleValue, seconds: seconds)
+        return Row(recipe: recipe, epochs: epochs, steps: steps, testAccuracy: accuracy, testLoss: json.test_loss, seconds: seconds)
     }
 
     /// The printed table, and fast's ratios to Chollet's (the first row) below it.

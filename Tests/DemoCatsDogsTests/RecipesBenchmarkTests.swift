@@ -6,6 +6,13 @@ import FinetuneData
 /// tiny generated dataset with a tiny network.
 @Suite("finetune-bench recipes")
 struct RecipesBenchmarkTests {
+    /// recipes.json's rows, read exactly (JSONDecoder: on Linux JSONSerialization can read a
+    /// 17-digit number one ulp off).
+    struct Saved: Decodable {
+        struct Run: Decodable { var recipe: String; var test_acc: Double }
+        var runs: [Run]
+    }
+
     /// The built `finetune-bench`, beside `demo-catsdogs` (or `$FINETUNE_BENCH`).
     static let bench: String = ProcessInfo.processInfo.environment["FINETUNE_BENCH"]
         ?? URL(fileURLWithPath: DemoProcess.executable).deletingLastPathComponent().appendingPathComponent("finetune-bench").path
@@ -32,9 +39,10 @@ struct RecipesBenchmarkTests {
         for run in runs {
             let recipe = try #require(run["recipe"] as? String)
             // The row is the run's own metrics.json, and the run really used its recipe.
-            let metrics = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("\(recipe)/metrics.json"))) as? [String: Any])
-            let accuracy = try #require((metrics["test_acc"] as? NSNumber)?.doubleValue)
-            #expect((run["test_acc"] as? NSNumber)?.doubleValue == accuracy)
+            struct Accuracy: Decodable { var test_acc: Double }
+            let accuracy = try JSONDecoder().decode(Accuracy.self, from: Data(contentsOf: out.appendingPathComponent("\(recipe)/metrics.json"))).test_acc
+            #expect(try JSONDecoder().decode(Saved.self, from: Data(contentsOf: out.appendingPathComponent("recipes.json"))).runs
+                        .first { $0.recipe == recipe }?.test_acc == accuracy)
             #expect(((run["seconds"] as? NSNumber)?.doubleValue ?? 0) > 0)
             let epochs = recipe == "chollet" ? "1+2" : "1+1"
             #expect(lines.contains { $0.hasPrefix(recipe) && $0.contains(epochs) && $0.contains("one pass") && $0.contains(String(format: "%.4f", accuracy)) },
@@ -85,10 +93,12 @@ struct RecipesBenchmarkTests {
         }
         let old = try runs(first), new = try runs(second)
         #expect(new.map { $0["recipe"] as? String } == ["chollet", "fast"] && new[1]["phase2_epochs"] as? Int == 2)
-        for key in ["test_acc", "seconds", "phase1_epochs", "phase2_epochs"] {
-            #expect((new[0][key] as? NSNumber) == (old[0][key] as? NSNumber), "\(key)")
-        }
         #expect(new[0]["reused_from"] as? String == earlier && old[0]["reused_from"] == nil)
+        // The numbers exactly (JSONDecoder: JSONSerialization can read a 17-digit number one ulp off).
+        struct Row: Decodable, Equatable { var test_acc: Double; var seconds: Double; var phase1_epochs: Int; var phase2_epochs: Int }
+        struct Rows: Decodable { var runs: [Row] }
+        func rows(_ out: URL) throws -> [Row] { try JSONDecoder().decode(Rows.self, from: Data(contentsOf: out.appendingPathComponent("recipes.json"))).runs }
+        #expect(try rows(second)[0] == rows(first)[0])
         #expect(result.output.contains("chollet: from \(earlier)"), "\(result.output)")
         #expect(result.output.split(separator: "\n").contains { $0.hasPrefix("fast / chollet: test accuracy ×") }, "\(result.output)")
 
