@@ -32,25 +32,16 @@ Cases:
 import hashlib, os, pathlib, sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-sys.path = [entry for entry in sys.path if pathlib.Path(entry or ".").resolve() != HERE]
-try:
-    import torch
-except ImportError:
-    venv = HERE.parent / ".venv-torch" / "bin" / "python"
-    if venv.exists() and not os.environ.get("FINETUNE_TORCH_REEXEC"):
-        os.environ["FINETUNE_TORCH_REEXEC"] = "1"
-        os.execv(str(venv), [str(venv), *sys.argv])
-    sys.exit("gen_efficientnet.py needs torch 2.13.0+cpu: run `bash .ci/install-torch-peer` (makes .venv-torch)")
+sys.path.insert(0, str(HERE))
+from torch_peer import CACHE, TORCH_VERSION, import_torch
+torch = import_torch("gen_efficientnet.py")
 import numpy as np
 from PIL import Image
 import efficientnet_lite_pytorch
 from efficientnet_lite_pytorch import EfficientNet
-sys.path.insert(0, str(HERE))
 from goldens_io import Suite
 
-TORCH_VERSION = "2.13.0+cpu"
 REFERENCE_VERSION = "0.1.0"
-CACHE = pathlib.Path(os.environ.get("FINETUNE_CACHE", pathlib.Path.home() / ".cache" / "finetune"))
 PHOTOS = HERE.parent.parent / "shared" / "data" / "cats_and_dogs_mini"
 WEIGHTS = {  # variant: (file, SHA-256, native size)
     0: ("efficientnet-lite0-57934424.pth", "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db", 224),

@@ -37,24 +37,14 @@ Cases (files in Goldens/torch/):
 import collections, fractions, hashlib, io, os, pathlib, pickle, pickletools, struct, sys, zipfile, zlib
 
 HERE = pathlib.Path(__file__).resolve().parent
-# Goldens/torch/ (this suite's folder) would import as an empty namespace package "torch".
-sys.path = [entry for entry in sys.path if pathlib.Path(entry or ".").resolve() != HERE]
-try:
-    import torch
-except ImportError:
-    venv = HERE.parent / ".venv-torch" / "bin" / "python"
-    if venv.exists() and not os.environ.get("FINETUNE_TORCH_REEXEC"):
-        os.environ["FINETUNE_TORCH_REEXEC"] = "1"
-        os.execv(str(venv), [str(venv), *sys.argv])
-    sys.exit("gen_torch.py needs torch 2.13.0+cpu: run `bash .ci/install-torch-peer` (makes .venv-torch)")
-import numpy as np
 sys.path.insert(0, str(HERE))
+from torch_peer import CACHE, TORCH_VERSION, import_torch
+torch = import_torch("gen_torch.py")
+import numpy as np
 from goldens_io import Suite
 from gen_io import xxh64
 
-TORCH_VERSION = "2.13.0+cpu"
 MAGIC = 0x1950A86A20F9469CFC6C          # torch.serialization.MAGIC_NUMBER
-CACHE = pathlib.Path(os.environ.get("FINETUNE_CACHE", pathlib.Path.home() / ".cache" / "finetune"))
 LITE0 = CACHE / "efficientnet-lite0-57934424.pth"
 LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 
