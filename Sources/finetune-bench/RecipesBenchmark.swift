@@ -65,15 +65,14 @@ struct RecipesBenchmark: ParsableCommand {
                 throw ValidationError("\(flag) with --chollet-from: Chollet's run is the one measured in \(cholletFrom); leave \(flag) out, or leave out --chollet-from to run it again")
             }
             _ = try earlierCholletRow(cholletFrom)
-        } else if try Self.steps(cholletSteps) != nil,
-           let flag = trainArguments.first(where: { a in ["--steps-per-epoch", "--validation-steps"].contains { a == $0 || a.hasPrefix($0 + "=") } }) {
+        } else if try Self.steps(cholletSteps) != nil, let flag = Self.firstFlag(["--steps-per-epoch", "--validation-steps"], in: trainArguments) {
             throw ValidationError("\(flag) after `--` goes to both runs, but --chollet-steps \(cholletSteps) sets Chollet's; give Chollet's with --chollet-steps, or pass --chollet-steps pass")
         }
         _ = try Self.epochs(fastEpochs, flag: "--fast-epochs")
         for name in ["train", "test"] where !FileManager.default.fileExists(atPath: data + "/" + name) {
             throw ValidationError("--data \(data) has no \(name)/ folder; it needs train/ and test/ (and validation/, or --validation-split after --)")
         }
-        if let flag = trainArguments.first(where: { argument in Self.reserved.contains { argument == $0 || argument.hasPrefix($0 + "=") } }) {
+        if let flag = Self.firstFlag(Self.reserved, in: trainArguments) {
             throw ValidationError("\(flag) after `--`: finetune-bench recipes sets it for each run; leave it out")
         }
         guard !FileManager.default.fileExists(atPath: out) else {
@@ -83,6 +82,11 @@ struct RecipesBenchmark: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw ValidationError("\(executable) is not an executable `finetune`; build it (swift build --product finetune) or pass --finetune PATH")
         }
+    }
+
+    /// The first of `arguments` that is one of `flags`, given as `--flag` or `--flag=value`.
+    static func firstFlag(_ flags: [String], in arguments: [String]) -> String? {
+        arguments.first { argument in flags.contains { argument == $0 || argument.hasPrefix($0 + "=") } }
     }
 
     /// `P1,P2` as two epoch counts ≥ 0, at least one of them positive.
@@ -183,19 +187,19 @@ struct RecipesBenchmark: ParsableCommand {
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let steps = try Self.steps(cholletSteps)
-        let runs: [(String, (Int, Int), [String], Int?)] = [
-            ("chollet", try Self.epochs(cholletEpochs, flag: "--chollet-epochs"),
-             ["--recipe", "chollet"] + (steps.map { ["--steps-per-epoch", String($0.0), "--validation-steps", String($0.1)] } ?? []), steps?.0),
-            ("fast", try Self.epochs(fastEpochs, flag: "--fast-epochs"), ["--recipe", "fast"], nil),
-        ]
+        var runs: [(String, (Int, Int), [String], Int?)] = [("fast", try Self.epochs(fastEpochs, flag: "--fast-epochs"), ["--recipe", "fast"], nil)]
         var rows: [Row] = []
         if let cholletFrom {
             let row = try earlierCholletRow(cholletFrom)
             rows.append(row)
             say("chollet: from \(row.reusedFrom ?? cholletFrom): " + String(format: "test acc %.4f in %.1f s", row.testAccuracy, row.seconds))
+        } else {
+            let steps = try Self.steps(cholletSteps)
+            runs.insert(("chollet", try Self.epochs(cholletEpochs, flag: "--chollet-epochs"),
+                         ["--recipe", "chollet"] + (steps.map { ["--steps-per-epoch", String($0.0), "--validation-steps", String($0.1)] } ?? []), steps?.0),
+                        at: 0)
         }
-        for (recipe, epochs, flags, steps) in runs where !(recipe == "chollet" && cholletFrom != nil) {
+        for (recipe, epochs, flags, steps) in runs {
             let folder = out + "/" + recipe, log = out + "/" + recipe + ".log"
             let arguments = ["train", "--data", data, "--out", folder] + flags
                 + ["--phase1-epochs", String(epochs.0), "--phase2-epochs", String(epochs.1)] + trainArguments
