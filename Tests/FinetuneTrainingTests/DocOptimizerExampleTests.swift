@@ -143,11 +143,13 @@ struct DocOptimizerExampleTests {
                                          shuffle: false, preprocessing: .caffe)
         var rng = SeededRNG(seed: 3)
         let model = try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths, using: &rng)
-        let trainer = try Trainer(model: model, optimizer: Lion(learningRate: 5e-3), freezing: .from("block3_conv1"))
+        let trainer = try Trainer(model: model, optimizer: Lion(learningRate: 2e-3), freezing: .from("block3_conv1"))
         let before = try trainer.evaluate(&source).loss
-        try trainer.fit(&source, epochs: 2, stepsPerEpoch: 5)
+        // 15 steps at 2e-3 fall steadily, to about a quarter of the start, whatever the GEMM kernel's
+        // rounding (10 steps at 5e-3 oscillated: 0.10 after the last on OpenBLAS, 0.45 on the AVX-512 kernel).
+        try trainer.fit(&source, epochs: 3, stepsPerEpoch: 5)
         let after = try trainer.evaluate(&source).loss
-        #expect(after.isFinite && after < 0.5 * before, "loss \(before) → \(after) after 10 Lion steps on the same 16 photos")
+        #expect(after.isFinite && after < 0.5 * before, "loss \(before) → \(after) after 15 Lion steps on the same 16 photos")
 
         let initial = model.parameterDictionary, trained = trainer.model.parameterDictionary
         for key in ["block1_conv1.kernel", "block2_conv2.bias"] { #expect(trained[key] == initial[key], "\(key) is frozen") }
@@ -158,14 +160,14 @@ struct DocOptimizerExampleTests {
         // A checkpoint carries Lion's slots and step count: a new trainer continues exactly.
         let checkpoint = try trainer.checkpoint()
         let resumed = try Trainer(model: try VGG16.binaryClassifier(inputShape: [32, 32, 3], widths: VGG16.reducedWidths),
-                                  optimizer: Lion(learningRate: 5e-3), freezing: .from("block3_conv1"))
+                                  optimizer: Lion(learningRate: 2e-3), freezing: .from("block3_conv1"))
         try resumed.restore(from: checkpoint)
-        #expect(resumed.optimizer.iterations == 10)
+        #expect(resumed.optimizer.iterations == 15)
         var a = source, b = source
         try trainer.fit(&a, epochs: 1, stepsPerEpoch: 2)
         try resumed.fit(&b, epochs: 1, stepsPerEpoch: 2)
         #expect(resumed.model.parameterDictionary == trainer.model.parameterDictionary)
-        #expect(resumed.optimizer.state == trainer.optimizer.state && resumed.optimizer.iterations == 12)
+        #expect(resumed.optimizer.state == trainer.optimizer.state && resumed.optimizer.iterations == 17)
     }
 
     @Test("WritingAnOptimizer.md shows this file's optimizer, verbatim")

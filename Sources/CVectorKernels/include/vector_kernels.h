@@ -55,6 +55,15 @@ int ft_sgemm_unpacked(long m, long n, long k, const float *a, long lda, const fl
 int ft_sgemm_bias_relu(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
                        const float *bias, int relu, float *c, long ldc);
 
+/// C = alpha·op(A)·op(B) + beta·C, row-major single precision, as cblas_sgemm (op(A) = A, m × k,
+/// or Aᵀ when `trans_a` is nonzero, A then k × m; op(B) = B, k × n, or Bᵀ, B then n × k; C is not
+/// read when beta is 0). ft_sgemm_unpacked's kernel, Bᵀ copied in 16 × 16 transposed squares.
+/// Single-threaded; each element of C sums its k products in the same order whatever block of C a
+/// call covers, so splitting C over calls gives the same bits. Returns 0 (C untouched) on a CPU
+/// without AVX-512.
+int ft_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
+             const float *b, long ldb, float beta, float *c, long ldc);
+
 /// Multiply-adds per second one core sustains on independent AVX-512 fp32 FMA chains over
 /// `iterations` rounds (0 without AVX-512). A peak-rate probe for benchmarks, not a kernel.
 double ft_probe_fp32_fma_rate(long iterations);
