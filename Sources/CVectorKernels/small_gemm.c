@@ -188,12 +188,14 @@ int ft_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, cons
              const float *b, long ldb, float beta, float *c, long ldc) {
     if (!__builtin_cpu_supports("avx512f")) return 0;
     if (m <= 0 || n <= 0) return 1;
-    // β·C first (as BLAS, C is not read when β = 0), then the products are added to it.
-    if (beta != 1.0f) {
+    int products = k > 0 && alpha != 0.0f;
+    // With β = 0 the first block of products is stored over C, which is never read (as BLAS); with
+    // another β ≠ 1, C is scaled first and the products are added to it.
+    if (beta != 1.0f && !(beta == 0.0f && products)) {
         for (long i = 0; i < m; i++)
             for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
     }
-    if (k <= 0 || alpha == 0.0f) return 1;
+    if (!products) return 1;
     gemm_avx512(trans_a != 0, trans_b != 0, m, n, k, alpha, a, lda, b, ldb, beta != 0.0f, c, ldc, NULL, 0);
     return 1;
 }

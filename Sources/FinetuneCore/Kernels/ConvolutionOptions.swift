@@ -102,9 +102,12 @@ package struct ConvolutionOptions: Sendable, Hashable {
     ///
     /// The cost model counts, in GEMM multiply-add units: for Winograd F(m×m, 3×3) over T tiles,
     /// T·α²·C·F in the GEMMs, T·4α²(α−2)·(C + F) for the input and output transforms (sparse
-    /// matrices, half the GEMM's vector rate) and 5·α²·C·F per chunk for OpenBLAS packing the
-    /// transformed kernel; for im2col + GEMM, P·9·C·F + P·18·C over P output pixels. The
-    /// cheapest wins; ties go to the smaller tile (smaller rounding error).
+    /// matrices, half the GEMM's vector rate) and 20·α²·C·F per chunk for reading the transformed
+    /// kernel (each chunk's α² products stream all of it, about 20 multiply-adds' time per float
+    /// on this CPU; with few tiles, as on 5 × 5 maps of 512 channels, that read decides, and the
+    /// smaller tiles win: measured 17 ms for F(3×3) against 28 ms for F(6×6), forward and both
+    /// gradients, where the earlier 5 per float chose F(6×6)); for im2col + GEMM, P·9·C·F + P·18·C
+    /// over P output pixels. The cheapest wins; ties go to the smaller tile (smaller rounding error).
     package func winogradTile(_ g: ConvGeometry, inputGradient: Bool = false) -> WinogradTile? {
         guard WinogradConv.applies(g), g.padTop <= 2, g.padLeft <= 2, algorithm != .gemm else { return nil }
         if let m = winogradTileSize { return WinogradTile.withTileSize(m) }
@@ -115,7 +118,7 @@ package struct ConvolutionOptions: Sendable, Hashable {
             let tiles = Double(g.batch * ((height + t.m - 1) / t.m) * ((width + t.m - 1) / t.m))
             let chunks = Double(resolvedThreads)
             return tiles * a * a * Double(c * f) + tiles * 4 * a * a * (a - 2) * Double(c + f)
-                + 5 * a * a * Double(c * f) * chunks
+                + 20 * a * a * Double(c * f) * chunks
         }
         guard let best = WinogradTile.all.min(by: { cost($0) < cost($1) }) else { return nil }
         if algorithm == .winograd { return best }
