@@ -61,8 +61,12 @@
     }
 
 DEFINE_MICRO(micro_64, 4, 0)
+DEFINE_MICRO(micro_48, 3, 0)
+DEFINE_MICRO(micro_32, 2, 0)
 DEFINE_MICRO(micro_16, 1, 0)
 DEFINE_MICRO(micro_64_at, 4, 1)
+DEFINE_MICRO(micro_48_at, 3, 1)
+DEFINE_MICRO(micro_32_at, 2, 1)
 DEFINE_MICRO(micro_16_at, 1, 1)
 
 // block[q·64 + jj] = op(B)[p + q][j + jj] for q < kc, jj < width, where op(B) = Bᵀ: row j + jj of B
@@ -145,18 +149,27 @@ __attribute__((target("avx512f"))) static void gemm_avx512(int ta, int tb, long 
                 int rows = m - i < ROWS ? (int)(m - i) : ROWS;
                 const float *ai = ta ? a + p * lda + i : a + i * lda + p;
                 float *cij = c + i * ldc + j;
-                if (width == 64) {
-                    if (ta) micro_64_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, 0xFFFF);
-                    else micro_64(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, 0xFFFF);
-                } else {
-                    // 16 columns at a time; the last strip masked to what is left.
-                    for (long s = 0; s < width; s += 16) {
-                        long left = width - s;
-                        __mmask16 tail = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-                        const float *bias_s = start ? start + s : NULL;
-                        if (ta) micro_16_at(kc, ai, lda, rows, bj + s, ldbj, cij + s, ldc, add, scale, alpha, bias_s, clamp, tail);
-                        else micro_16(kc, ai, lda, rows, bj + s, ldbj, cij + s, ldc, add, scale, alpha, bias_s, clamp, tail);
-                    }
+                // The strip's width rounded up to 16, 32, 48 or 64 columns, its last vector masked to what
+                // is left: one pass over six rows of A for the whole strip, and, from 32 columns on, at
+                // least eight independent sums, enough to cover the FMA latency on both pipes.
+                long left = width - 16 * ((width - 1) / 16);
+                __mmask16 tail = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+                switch ((width + 15) / 16) {
+                case 4:
+                    if (ta) micro_64_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
+                    else micro_64(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
+                    break;
+                case 3:
+                    if (ta) micro_48_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
+                    else micro_48(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
+                    break;
+                case 2:
+                    if (ta) micro_32_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
+                    else micro_32(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
+                    break;
+                default:
+                    if (ta) micro_16_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
+                    else micro_16(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
                 }
             }
         }
