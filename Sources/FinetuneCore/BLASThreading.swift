@@ -4,11 +4,13 @@ import Foundation
 /// What Finetune's kernels read of OpenBLAS's settings, without ever changing them.
 ///
 /// OpenBLAS is a process-wide library: its thread count and kernel set belong to the application.
-/// Finetune only reads them. When OpenBLAS runs one thread per call (the application chose it, or
-/// called ``/FinetuneRuntime/Runtime/configureProcess()``), a GEMM worth splitting is cut into one
-/// block per Finetune thread, each a single-threaded OpenBLAS call; when OpenBLAS runs its own
-/// threads, the GEMM is one call and OpenBLAS splits it. Both give the same bits: OpenBLAS and
-/// Finetune split a GEMM by blocks of its output, never along the summed dimension.
+/// Finetune only reads them. On a CPU with AVX-512, GEMMs do not enter OpenBLAS at all (they run on
+/// CVectorKernels' `ft_sgemm`, split over Finetune's threads). Elsewhere, when OpenBLAS runs one
+/// thread per call (the application chose it, or called
+/// ``/FinetuneRuntime/Runtime/configureProcess()``), a GEMM worth splitting is cut into one block
+/// per Finetune thread, each a single-threaded OpenBLAS call; when OpenBLAS runs its own threads,
+/// the GEMM is one call and OpenBLAS splits it. Both give the same bits: OpenBLAS and Finetune
+/// split a GEMM by blocks of its output, never along the summed dimension.
 package enum BLASThreading {
     /// Whether Finetune may split a GEMM over its own threads: only when OpenBLAS runs one thread
     /// per call, so that the two never compete for the cores.

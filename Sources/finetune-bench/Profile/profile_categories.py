@@ -6,7 +6,7 @@ import sys
 CATEGORIES = [
     ("GEMM micro-kernel (OpenBLAS)", r"sgemm_kernel"),
     ("GEMM packing + beta (OpenBLAS)", r"copy_[A-Z]|sgemm_beta"),
-    ("GEMM, unpacked (CVectorKernels)", r"gemm_avx512|ft_sgemm_unpacked"),
+    ("GEMM, AVX-512 (CVectorKernels)", r"gemm_avx512|ft_sgemm|pack_transposed"),
     ("Winograd input transform", r"input_tile"),
     ("Winograd output transform (+ bias, ReLU)", r"output_tile"),
     ("Winograd kernel transform", r"linear_combination|transformKernel"),
