@@ -115,19 +115,18 @@ package struct Graph: LogitsExposing {
         var kept: [Kept?] = Array(repeating: nil, count: layers.count)
         var activation = ActivationFunction.linear
         let allReaders = readers
-        var fusedThrough = -1   // the last layer already run as part of an InferenceFusion
-        for (k, layer) in layers.enumerated() {
-            guard k > fusedThrough else { continue }
+        let (fusions, replaced) = InferenceFusion.plan(for: self, wants: wants, readers: allReaders, context: context,
+                                                       exposingLogits: exposingLogits)
+        for (k, layer) in layers.enumerated() where !replaced[k] {
             let from = inputs[k]
-            if let fusion = InferenceFusion.starting(at: k, in: self, wants: wants, readers: allReaders, context: context,
-                                                     exposingLogits: exposingLogits) {
-                fusedThrough = k + fusion.layerCount - 1
-                values[fusedThrough + 1] = fusion.run(from.map { values[$0]! })
-                for i in from {
+            if let fusion = fusions[k] {
+                values[k + 1] = fusion.run(fusion.inputs.map { values[$0]! })
+                for i in fusion.inputs {
                     readers[i] -= 1
                     if readers[i] == 0 { values[i] = nil }
                 }
-                for node in (k + 1)...fusedThrough { readers[node] -= 1 }   // read by the next fused layer only
+                // Each node inside the chain is read by the chain's next layer only.
+                for j in fusion.layers.dropLast() { readers[j + 1] -= 1 }
                 continue
             }
             var child = context

@@ -44,6 +44,37 @@ struct InferenceFusionTests {
         #expect(counts[.inferenceFusion]! > 0 && plainCounts[.inferenceFusion] == 0)
         #expect(counts[.conv2DForward] == plainCounts[.conv2DForward])
         #expect(counts[.batchNormForward] == plainCounts[.batchNormForward])
+        // Every normalization in a chain (ResNet50's `_0_bn` and `_3_bn` too, which Keras orders after
+        // the other branch's convolution), and every residual sum in a convolution's epilogue.
+        let graph = try #require(model as? Graph)
+        let normalizations = graph.layers.filter { $0 is BatchNormalization }.count
+        let adds = graph.layers.filter { $0 is Add }.count
+        #expect(counts[.inferenceFusion] == normalizations)
+        #expect(adds > 0 && plainCounts[.addForward] == adds && counts[.addForward] == 0)
+    }
+
+    @Test("a residual chain whose Add reads a trainable branch stops at the normalization; the sum is then its own pass")
+    func residualWithTrainableBranch() throws {
+        var rng = SeededRNG(seed: 7)
+        let model = try Self.withStatistics(try Applications.resNet50(inputShape: [32, 32, 3], using: &rng), seed: 70)
+        let graph = try #require(model as? Graph)
+        // conv5_block3's shortcut is conv5_block2's output: training from conv5_block2_1_conv on, the
+        // `_add` of block 3 has an input that wants a gradient, so nothing after it fuses.
+        let start = try #require(graph.layers.firstIndex { $0.name == "conv5_block2_1_conv" })
+        let trainable = Set(graph.layers[start...].flatMap { $0.parameters.map(\.key) }
+            .filter { !$0.hasSuffix(".moving_mean") && !$0.hasSuffix(".moving_variance") })
+        let x = hashUniform(seed: 71, shape: [2, 32, 32, 3], low: 0, high: 1)
+        func forward(needsInputGradient: Bool) -> (Tensor, [KernelCounters.Kind: Int]) {
+            KernelCounters.counting {
+                var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: needsInputGradient)
+                return model.forward(x, context: &context).output
+            }
+        }
+        let (y, counts) = forward(needsInputGradient: false)
+        let (yPlain, plainCounts) = forward(needsInputGradient: true)
+        #expect(Self.bits(y) == Self.bits(yPlain))
+        // The frozen stages' sums are in epilogues; the trainable blocks' two are separate passes.
+        #expect(plainCounts[.addForward] == 16 && counts[.addForward] == 2)
     }
 
     @Test("a partly trainable graph fuses only its frozen prefix; its step's loss and gradients are the unfused ones")

@@ -81,11 +81,12 @@ void ft_depthwise_row(const float *x, long in_h, long in_w, long c, const float 
                       const float *bias, long row0, long stride_w, long pad_left, long out_w, float *y);
 
 /// In place on `rows` rows of `channels` values: y = (y − mean[k])·scale[k] + beta[k] per channel k
-/// when `mean` is not null (the three arrays hold `channels` values), then clamp 0: none, 1: ReLU
-/// (Swift's max(y, 0)), 2: ReLU capped at `cap` (Swift's min(max(y, 0), cap)); each product and
-/// sum rounded on its own — bit for bit Finetune's batchNormForward, reluForward, clippedReLUForward.
+/// when `mean` is not null (the three arrays hold `channels` values), then y + residual (rows ×
+/// channels values laid out as y) when `residual` is not null, then clamp 0: none, 1: ReLU (Swift's
+/// max(y, 0)), 2: ReLU capped at `cap` (Swift's min(max(y, 0), cap)); each product and sum rounded
+/// on its own — bit for bit Finetune's batchNormForward, addForward, reluForward, clippedReLUForward.
 void ft_channel_epilogue(float *y, long rows, long channels, const float *mean, const float *scale,
-                         const float *beta, int clamp, float cap);
+                         const float *beta, const float *residual, int clamp, float cap);
 
 /// dx[i] = dy[i] where 0 < x[i] < cap (or ≤ cap when `passes_at_cap` is nonzero), else 0 — NaN
 /// inputs get 0: the gradient of a capped ReLU (Finetune's clippedReLUBackward), vectorised.

@@ -38,7 +38,7 @@ package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, s
     let g = conv2DGeometry(input: x.shape, kernel: w.shape, strides: strides, padding: padding)
     if let b { precondition(b.shape == [g.outChannels], "bias \(b.shape) for \(g.outChannels) filters") }
     let f = g.outChannels, ow = g.outWidth
-    if let channels = epilogue?.channels { precondition(channels == f, "epilogue for \(channels) channels on \(f) filters") }
+    epilogue?.check(outputShape: g.outputShape)
     let epilogue = epilogue?.isIdentity == true ? nil : epilogue
     // With an epilogue a 1×1 convolution runs in chunks too, so each chunk's output is still in cache for it.
     let plan = ConvLowering(g, options: options, chunkPointwise: epilogue != nil)
@@ -87,7 +87,7 @@ package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, s
                         a = xBase + chunk.lowerBound * ow * k
                     }
                     if unpacked, ft_sgemm_bias_relu(m, f, k, a, k, wBase, f, biasBase, relu ? 1 : 0, yc, f) != 0 {
-                        epilogue?.apply(yc, rows: m, channels: f)
+                        epilogue?.apply(yc, rows: m, channels: f, at: chunk.lowerBound * ow * f)
                         return
                     }
                     if let biasBase {
@@ -96,7 +96,7 @@ package func conv2DForward(input x: Tensor, kernel w: Tensor, bias b: Tensor?, s
                     sgemm(m: m, n: f, k: k, a, lda: k, wBase, ldb: f, beta: biasBase == nil ? 0 : 1, yc, ldc: f,
                           threads: plan.helperThreads)
                     if relu { clampBelowAtZero(yc, count: m &* f) }
-                    epilogue?.apply(yc, rows: m, channels: f)
+                    epilogue?.apply(yc, rows: m, channels: f, at: chunk.lowerBound * ow * f)
                 }
             }
         } } }

@@ -32,9 +32,7 @@ package func depthwiseConv2DForward(input x: Tensor, kernel w: Tensor, bias b: T
     let (inHeight, inWidth) = (x.shape[1], x.shape[2])
     let (padTop, padLeft) = prePadding.map { ($0.top, $0.left) } ?? (g.padTop, g.padLeft)
     if let b { precondition(b.shape == [g.outChannels], "depthwise bias \(b.shape) for \(g.outChannels) channels") }
-    if let channels = epilogue?.channels {
-        precondition(channels == g.outChannels, "epilogue for \(channels) channels on \(g.outChannels)")
-    }
+    epilogue?.check(outputShape: g.outputShape)
     let epilogue = epilogue?.isIdentity == true ? nil : epilogue
     let (oh, ow, o, m) = (g.outHeight, g.outWidth, g.outChannels, w.shape[3])
     return Tensor(shape: g.outputShape) { y in
@@ -45,7 +43,7 @@ package func depthwiseConv2DForward(input x: Tensor, kernel w: Tensor, bias b: T
             Parallel.forEach(g.batch * oh) { row in
                 let n = row / oh, i = row &- n &* oh
                 let yRow = yBase + row &* ow &* o
-                defer { epilogue?.apply(yRow, rows: ow, channels: o) }
+                defer { epilogue?.apply(yRow, rows: ow, channels: o, at: row &* ow &* o) }
                 if m == 1, let xBase = xp.baseAddress {
                     ft_depthwise_row(xBase + n &* inHeight &* inWidth &* o, inHeight, inWidth, o, wBase,
                                      g.kernelHeight, g.kernelWidth, bBase, i &* g.strideHeight &- padTop,

@@ -14,6 +14,9 @@ package enum KernelCounters {
         case maxPoolForward, maxPoolBackward
         case depthwiseConv2DForward, depthwiseConv2DInputGradient, depthwiseConv2DKernelGradient
         case batchNormMoments, batchNormForward, batchNormBackward
+        /// A pass of ``addForward(_:)`` (or ``addReLUForward(_:)``) over its inputs; a residual sum
+        /// done in a convolution's epilogue records none.
+        case addForward
         /// A convolution run with the inference-mode BatchNormalization (and activation) after it as
         /// its epilogue, in a graph (each such layer still records its own kind as well).
         case inferenceFusion

@@ -14,6 +14,7 @@ package func addReLUForward(_ inputs: [Tensor]) -> Tensor {
 /// to it, then max(·, 0) when `relu` as the last one is added.
 private func addForward(_ inputs: [Tensor], relu: Bool) -> Tensor {
     precondition(!inputs.isEmpty, "add: no inputs")
+    KernelCounters.record(.addForward)
     let shape = inputs[0].shape
     for x in inputs { precondition(x.shape == shape, "add: input \(x.shape) differs from \(shape)") }
     guard inputs.count > 1 else { return relu ? reluForward(inputs[0]) : inputs[0] }
