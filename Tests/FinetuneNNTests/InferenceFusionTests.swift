@@ -24,6 +24,14 @@ struct InferenceFusionTests {
 
     static func bits(_ t: Tensor) -> [UInt32] { t.scalars.map(\.bitPattern) }
 
+    /// The trainable keys of `model` (a graph) from layer `name` on: weights, not moving statistics.
+    static func trainable(from name: String, in model: any Layer) throws -> Set<String> {
+        let graph = try #require(model as? Graph)
+        let start = try #require(graph.layers.firstIndex { $0.name == name })
+        return Set(graph.layers[start...].flatMap { $0.parameters.map(\.key) }
+            .filter { !$0.hasSuffix(".moving_mean") && !$0.hasSuffix(".moving_variance") })
+    }
+
     @Test("MobileNetV2, ResNet50 and EfficientNet-Lite0 predict bit for bit as layer by layer, in fewer layer passes",
           arguments: ["mobilenetv2", "resnet50", "efficientnet-lite0"])
     func backbones(_ network: String) throws {
@@ -57,12 +65,9 @@ struct InferenceFusionTests {
     func residualWithTrainableBranch() throws {
         var rng = SeededRNG(seed: 7)
         let model = try Self.withStatistics(try Applications.resNet50(inputShape: [32, 32, 3], using: &rng), seed: 70)
-        let graph = try #require(model as? Graph)
         // conv5_block3's shortcut is conv5_block2's output: training from conv5_block2_1_conv on, the
         // `_add` of block 3 has an input that wants a gradient, so nothing after it fuses.
-        let start = try #require(graph.layers.firstIndex { $0.name == "conv5_block2_1_conv" })
-        let trainable = Set(graph.layers[start...].flatMap { $0.parameters.map(\.key) }
-            .filter { !$0.hasSuffix(".moving_mean") && !$0.hasSuffix(".moving_variance") })
+        let trainable = try Self.trainable(from: "conv5_block2_1_conv", in: model)
         let x = hashUniform(seed: 71, shape: [2, 32, 32, 3], low: 0, high: 1)
         func forward(needsInputGradient: Bool) -> (Tensor, [KernelCounters.Kind: Int]) {
             KernelCounters.counting {
@@ -81,10 +86,7 @@ struct InferenceFusionTests {
     func frozenPrefix() throws {
         var rng = SeededRNG(seed: 5)
         let model = try Self.withStatistics(try Applications.mobileNetV2(inputShape: [32, 32, 3], using: &rng), seed: 50)
-        let graph = try #require(model as? Graph)
-        let start = try #require(graph.layers.firstIndex { $0.name == "block_15_expand" })
-        let trainable = Set(graph.layers[start...].flatMap { $0.parameters.map(\.key) }
-            .filter { !$0.hasSuffix(".moving_mean") && !$0.hasSuffix(".moving_variance") })
+        let trainable = try Self.trainable(from: "block_15_expand", in: model)
         let x = hashUniform(seed: 51, shape: [2, 32, 32, 3], low: 0, high: 1)
         func step(needsInputGradient: Bool) -> (Tensor, LayerGradients, [KernelCounters.Kind: Int]) {
             let ((y, g), counts) = KernelCounters.counting {
