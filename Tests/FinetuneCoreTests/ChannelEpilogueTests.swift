@@ -52,6 +52,49 @@ struct ChannelEpilogueTests {
         #expect(Self.bits(clamped) == Self.bits(expected))
     }
 
+    @Test("with a residual: normalization, Add, then the clamp, bit for bit, NaN, ±0, ±∞ and the cap included, on every row offset",
+          arguments: clamps)
+    func residualMatchesSeparateKernels(_ clamp: ChannelEpilogue.Clamp) {
+        let c = 37, shape: Shape = [3, 4, 5, 37]
+        var z = hashUniform(seed: 15, shape: shape, low: -8, high: 8).scalars
+        var r = hashUniform(seed: 16, shape: shape, low: -8, high: 8).scalars
+        for (i, v) in [Float.nan, 0, -0.0, .infinity, -.infinity, 6, 6.000001, 5.999999].enumerated() {
+            z[i * 41] = v
+            r[i * 43 + 7] = v
+        }
+        r[3] = .infinity
+        z[3] = -.infinity   // −∞ + ∞: NaN, as Add gives it
+        let x = Tensor(shape: shape, scalars: z), residual = Tensor(shape: shape, scalars: r)
+        let s = Self.statistics(c, seed: 17)
+        for normalized in [true, false] {
+            let base = normalized
+                ? ChannelEpilogue(mean: s.mean, variance: s.variance, gamma: s.gamma, beta: s.beta, epsilon: 1e-3, clamp: .none)
+                : ChannelEpilogue(clamp: .none)
+            let epilogue = base.adding(residual: residual, clamp: clamp)
+            // Applied a few rows at a time at their offsets, as a convolution's chunks apply it.
+            var fused = x
+            fused.withUnsafeMutableBufferPointer { y in
+                var row = 0
+                for rows in [1, 7, 2, 50] where row < 60 {
+                    let n = min(rows, 60 - row)
+                    epilogue.apply(y.baseAddress! + row * c, rows: n, channels: c, at: row * c)
+                    row += n
+                }
+            }
+            let normalizedX = normalized ? Self.separate(x, s, epsilon: 1e-3, .none) : x
+            let sum = addForward([normalizedX, residual])
+            let expected: Tensor
+            switch clamp {
+            case .none: expected = sum
+            case .relu: expected = reluForward(sum)
+            case let .cappedReLU(cap): expected = clippedReLUForward(sum, maxValue: cap)
+            }
+            #expect(Self.bits(fused) == Self.bits(expected), "normalized: \(normalized)")
+            // The residual may come first in the Add: the same bits.
+            #expect(Self.bits(addForward([residual, normalizedX])) == Self.bits(sum))
+        }
+    }
+
     /// (input, kernel, strides, padding): pointwise (packed and unpacked GEMM), a strided 1×1, a
     /// stride-2 3×3 through im2col, a 3×3 stride-1 one that runs as Winograd, with bias.
     static let convolutions: [(Shape, Shape, (Int, Int), Padding)] = [
