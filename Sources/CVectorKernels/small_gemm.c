@@ -145,32 +145,24 @@ __attribute__((target("avx512f"))) static void gemm_avx512(int ta, int tb, long 
             const float *start = p == 0 && bias ? bias + j : NULL;
             int clamp = relu && p + kc == k;
             int add = p > 0 || accumulate;
+            // The strip's width rounded up to 16, 32, 48 or 64 columns, its last vector masked to what
+            // is left: one pass over six rows of A for the whole strip, and, from 32 columns on, at
+            // least eight independent sums, enough to cover the FMA latency on both pipes.
+            long left = width - 16 * ((width - 1) / 16);
+            __mmask16 tail = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
             for (long i = 0; i < m; i += ROWS) {
                 int rows = m - i < ROWS ? (int)(m - i) : ROWS;
                 const float *ai = ta ? a + p * lda + i : a + i * lda + p;
                 float *cij = c + i * ldc + j;
-                // The strip's width rounded up to 16, 32, 48 or 64 columns, its last vector masked to what
-                // is left: one pass over six rows of A for the whole strip, and, from 32 columns on, at
-                // least eight independent sums, enough to cover the FMA latency on both pipes.
-                long left = width - 16 * ((width - 1) / 16);
-                __mmask16 tail = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+#define MICRO(NAME) (ta ? NAME##_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail) \
+                            : NAME(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail))
                 switch ((width + 15) / 16) {
-                case 4:
-                    if (ta) micro_64_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
-                    else micro_64(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
-                    break;
-                case 3:
-                    if (ta) micro_48_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
-                    else micro_48(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
-                    break;
-                case 2:
-                    if (ta) micro_32_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
-                    else micro_32(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
-                    break;
-                default:
-                    if (ta) micro_16_at(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
-                    else micro_16(kc, ai, lda, rows, bj, ldbj, cij, ldc, add, scale, alpha, start, clamp, tail);
+                case 4: MICRO(micro_64); break;
+                case 3: MICRO(micro_48); break;
+                case 2: MICRO(micro_32); break;
+                default: MICRO(micro_16);
                 }
+#undef MICRO
             }
         }
     }

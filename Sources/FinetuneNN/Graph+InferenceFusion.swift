@@ -34,6 +34,7 @@ struct InferenceFusion {
         var readerLayers = [[Int]](repeating: [], count: layers.count + 1)
         for (k, from) in inputs.enumerated() { for node in from { readerLayers[node].append(k) } }
         var claimed = [Bool](repeating: false, count: layers.count)
+        var replaced = [Bool](repeating: false, count: layers.count)
         var byLast: [Int: InferenceFusion] = [:]
         // The only layer reading node `node`, if it reads nothing else (when `alone`), is free and
         // gives an output nobody wants a gradient of, and is not the logits a caller asked for.
@@ -45,6 +46,7 @@ struct InferenceFusion {
         for k in layers.indices where !claimed[k] {
             guard let fusion = chain(at: k) ?? addReLU(at: k) else { continue }
             for j in fusion.layers { claimed[j] = true }
+            for j in fusion.layers.dropLast() { replaced[j] = true }
             byLast[fusion.layers.last!] = fusion
             KernelCounters.record(.inferenceFusion)
         }
@@ -100,8 +102,6 @@ struct InferenceFusion {
             }
             return InferenceFusion(layers: chain, inputs: inputs[k] + (residual.map { [$0] } ?? []), run: run)
         }
-        var replaced = [Bool](repeating: false, count: layers.count)
-        for fusion in byLast.values { for j in fusion.layers.dropLast() { replaced[j] = true } }
         return (byLast, replaced)
     }
 

@@ -114,8 +114,7 @@ package struct Graph: LogitsExposing {
         for from in inputs { for i in from { readers[i] += 1 } }
         var kept: [Kept?] = Array(repeating: nil, count: layers.count)
         var activation = ActivationFunction.linear
-        let allReaders = readers
-        let (fusions, replaced) = InferenceFusion.plan(for: self, wants: wants, readers: allReaders, context: context,
+        let (fusions, replaced) = InferenceFusion.plan(for: self, wants: wants, readers: readers, context: context,
                                                        exposingLogits: exposingLogits)
         for (k, layer) in layers.enumerated() where !replaced[k] {
             let from = inputs[k]

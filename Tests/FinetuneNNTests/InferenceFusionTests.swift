@@ -24,6 +24,18 @@ struct InferenceFusionTests {
 
     static func bits(_ t: Tensor) -> [UInt32] { t.scalars.map(\.bitPattern) }
 
+    /// One training step of `model` on `x` (the forward pass, then the pullback of ones) with `trainable`,
+    /// and the kernels it ran: with `needsInputGradient` every layer runs on its own (no fusion).
+    static func step(_ model: any Layer, _ x: Tensor, trainable: Set<String>, needsInputGradient: Bool)
+        -> (output: Tensor, gradients: LayerGradients, counts: [KernelCounters.Kind: Int]) {
+        let ((y, g), counts) = KernelCounters.counting {
+            var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: needsInputGradient)
+            let (y, pullback) = model.forward(x, context: &context)
+            return (y, pullback!(Tensor(repeating: 1, shape: y.shape)))
+        }
+        return (y, g, counts)
+    }
+
     /// The trainable keys of `model` (a graph) from layer `name` on: weights, not moving statistics.
     static func trainable(from name: String, in model: any Layer) throws -> Set<String> {
         let graph = try #require(model as? Graph)
@@ -69,14 +81,8 @@ struct InferenceFusionTests {
         // `_add` of block 3 has an input that wants a gradient, so nothing after it fuses.
         let trainable = try Self.trainable(from: "conv5_block2_1_conv", in: model)
         let x = hashUniform(seed: 71, shape: [2, 32, 32, 3], low: 0, high: 1)
-        func forward(needsInputGradient: Bool) -> (Tensor, [KernelCounters.Kind: Int]) {
-            KernelCounters.counting {
-                var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: needsInputGradient)
-                return model.forward(x, context: &context).output
-            }
-        }
-        let (y, counts) = forward(needsInputGradient: false)
-        let (yPlain, plainCounts) = forward(needsInputGradient: true)
+        let (y, _, counts) = Self.step(model, x, trainable: trainable, needsInputGradient: false)
+        let (yPlain, _, plainCounts) = Self.step(model, x, trainable: trainable, needsInputGradient: true)
         #expect(Self.bits(y) == Self.bits(yPlain))
         // The frozen stages' sums are in epilogues; the trainable blocks' two are separate passes.
         #expect(plainCounts[.addForward] == 16 && counts[.addForward] == 2)
@@ -88,16 +94,8 @@ struct InferenceFusionTests {
         let model = try Self.withStatistics(try Applications.mobileNetV2(inputShape: [32, 32, 3], using: &rng), seed: 50)
         let trainable = try Self.trainable(from: "block_15_expand", in: model)
         let x = hashUniform(seed: 51, shape: [2, 32, 32, 3], low: 0, high: 1)
-        func step(needsInputGradient: Bool) -> (Tensor, LayerGradients, [KernelCounters.Kind: Int]) {
-            let ((y, g), counts) = KernelCounters.counting {
-                var context = ForwardContext(mode: .training, trainable: trainable, needsInputGradient: needsInputGradient)
-                let (y, pullback) = model.forward(x, context: &context)
-                return (y, pullback!(Tensor(repeating: 1, shape: y.shape)))
-            }
-            return (y, g, counts)
-        }
-        let (y, g, counts) = step(needsInputGradient: false)
-        let (yPlain, gPlain, plainCounts) = step(needsInputGradient: true)
+        let (y, g, counts) = Self.step(model, x, trainable: trainable, needsInputGradient: false)
+        let (yPlain, gPlain, plainCounts) = Self.step(model, x, trainable: trainable, needsInputGradient: true)
         #expect(Self.bits(y) == Self.bits(yPlain))
         #expect(counts[.inferenceFusion]! > 0 && plainCounts[.inferenceFusion] == 0)
         #expect(Set(g.parameters.keys) == trainable)

@@ -84,7 +84,7 @@ package struct ChannelEpilogue: Sendable {
         if let normalization {
             precondition(normalization.mean.count == c, "ChannelEpilogue for \(normalization.mean.count) channels on \(c)")
         }
-        guard normalization != nil || residual != nil || code != 0 else { return }
+        guard !isIdentity else { return }
         withResidual(offset: offset, count: rows &* c) { res in
             guard let normalization else {
                 ft_channel_epilogue(p, rows, c, nil, nil, nil, res, code, cap)
